@@ -1,0 +1,54 @@
+//! Ingest's settings.
+
+use std::net::SocketAddr;
+
+use newsfeed_runtime::KafkaArgs;
+
+/// `newsfeed-ingest` command line; every flag also reads an environment variable.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "newsfeed-ingest", version, about = "Accepts ninjs stories over HTTP and writes them to Kafka.")]
+pub struct Config {
+    /// Kafka settings.
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
+
+    /// Address to serve the API, /metrics, /healthz and /readyz on.
+    #[arg(long, env = "NEWSFEED_HTTP_ADDR", default_value = "127.0.0.1:8081")]
+    pub http_addr: SocketAddr,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "NEWSFEED_INGEST_MAX_BODY_BYTES", default_value_t = 4 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Most stories in one NDJSON batch.
+    #[arg(long, env = "NEWSFEED_INGEST_MAX_BATCH", default_value_t = 1000)]
+    pub max_batch: usize,
+}
+
+/// Request limits.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest body in bytes.
+    pub max_body_bytes: usize,
+    /// Most stories per batch.
+    pub max_batch: usize,
+}
+
+impl Config {
+    /// Checks the settings and says what to fix.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        self.kafka.validate()?;
+        if self.max_body_bytes < 1024 {
+            anyhow::bail!("NEWSFEED_INGEST_MAX_BODY_BYTES: must be at least 1024, got {}", self.max_body_bytes);
+        }
+        if self.max_batch == 0 {
+            anyhow::bail!("NEWSFEED_INGEST_MAX_BATCH: must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// The request limits.
+    pub fn limits(&self) -> Limits {
+        Limits { max_body_bytes: self.max_body_bytes, max_batch: self.max_batch }
+    }
+}

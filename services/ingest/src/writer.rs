@@ -1,0 +1,116 @@
+//! Writing accepted stories to Kafka. A story is acknowledged only after the
+//! broker confirmed it with `acks=all`; a batch goes in one transaction, so a
+//! failure part-way leaves nothing visible to `read_committed` readers.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+use newsfeed_runtime::kafka::{KafkaClients, ObservedContext, send_waiting};
+use rdkafka::client::Client;
+use rdkafka::message::OwnedHeaders;
+use rdkafka::producer::{BaseRecord, FutureProducer, FutureRecord, Producer, ThreadedProducer};
+use rdkafka::util::Timeout;
+
+/// A record ready to write: key = story uri.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The story uri.
+    pub key: String,
+    /// The event JSON.
+    pub payload: Vec<u8>,
+    /// CloudEvents headers.
+    pub headers: OwnedHeaders,
+}
+
+/// Kafka did not take the write in time; nothing was made visible.
+#[derive(Debug, thiserror::Error)]
+#[error("Kafka did not acknowledge the write: {0}")]
+pub struct Unavailable(pub String);
+
+/// Writes events to the ingested topic.
+#[derive(Clone)]
+pub struct Writer {
+    single: FutureProducer,
+    batch: Arc<Mutex<ThreadedProducer<ObservedContext>>>,
+    topic: String,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer").field("topic", &self.topic).finish_non_exhaustive()
+    }
+}
+
+impl Writer {
+    /// Creates the producers; fails while Kafka is unreachable.
+    pub async fn connect(clients: &KafkaClients, topic: &str) -> anyhow::Result<Self> {
+        let single = clients.producer()?;
+        let clients2 = clients.clone();
+        let batch = tokio::task::spawn_blocking(move || clients2.transactional_producer("batch", ObservedContext::default()))
+            .await
+            .context("starting batch producer")??;
+        Ok(Self {
+            single,
+            batch: Arc::new(Mutex::new(batch)),
+            topic: topic.to_owned(),
+            timeout: clients.args().timeout(),
+        })
+    }
+
+    /// The client, for readiness probes.
+    pub fn client(&self) -> &Client<impl rdkafka::client::ClientContext> {
+        self.single.client()
+    }
+
+    /// The topic written to.
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// Writes one story and waits for the broker's acknowledgement.
+    pub async fn write_one(&self, r: Prepared) -> Result<(), Unavailable> {
+        let record = FutureRecord::to(&self.topic).key(&r.key).payload(&r.payload).headers(r.headers);
+        self.single
+            .send(record, Timeout::After(self.timeout))
+            .await
+            .map(|_| ())
+            .map_err(|(e, _)| Unavailable(e.to_string()))
+    }
+
+    /// Writes a batch in one transaction: all stories become visible, or none.
+    pub async fn write_batch(&self, records: Vec<Prepared>) -> Result<(), Unavailable> {
+        let (producer, topic, timeout) = (self.batch.clone(), self.topic.clone(), self.timeout);
+        tokio::task::spawn_blocking(move || {
+            let p = producer.lock().map_err(|_| Unavailable("batch producer poisoned".into()))?;
+            transact(&p, &topic, records, timeout).or_else(|e| {
+                if let Err(abort) = p.abort_transaction(timeout) {
+                    tracing::error!(error = %abort, "aborting batch transaction");
+                }
+                Err(Unavailable(e.to_string()))
+            })
+        })
+        .await
+        .map_err(|e| Unavailable(e.to_string()))?
+    }
+
+    /// Waits for anything still queued to be delivered.
+    pub async fn flush(&self, timeout: Duration) {
+        let single = self.single.clone();
+        let _ = tokio::task::spawn_blocking(move || single.flush(timeout)).await;
+    }
+}
+
+fn transact(
+    p: &ThreadedProducer<ObservedContext>,
+    topic: &str,
+    records: Vec<Prepared>,
+    timeout: Duration,
+) -> Result<(), rdkafka::error::KafkaError> {
+    p.begin_transaction()?;
+    for r in records {
+        send_waiting(p, BaseRecord::to(topic).key(r.key.as_bytes()).payload(r.payload.as_slice()).headers(r.headers))?;
+    }
+    p.commit_transaction(timeout)
+}

@@ -1,0 +1,258 @@
+//! The exactly-once loop shared by enrich and publish: consume a batch of
+//! committed records, turn each into output records (or a dead letter), and
+//! write the outputs together with the input offsets in one Kafka
+//! transaction. Either all of a batch's effects become visible or none do,
+//! so a crash at any point leads to a clean replay, never a duplicate.
+//!
+//! Transaction calls block, so the loop runs on its own thread, never on the
+//! async executor.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, anyhow};
+use chrono::{DateTime, Utc};
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::KafkaError;
+use rdkafka::message::{BorrowedMessage, Header, Headers, Message, OwnedHeaders};
+use rdkafka::producer::{BaseRecord, Producer, ThreadedProducer};
+use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::{Offset, TopicPartitionList};
+use tokio_util::sync::CancellationToken;
+
+use crate::kafka::{ObservedContext, send_waiting};
+use crate::metrics::StageMetrics;
+
+/// One record to write.
+#[derive(Debug)]
+pub struct Output {
+    /// Destination topic.
+    pub topic: String,
+    /// Record key (the story uri).
+    pub key: Vec<u8>,
+    /// Record value.
+    pub payload: Vec<u8>,
+    /// Record headers.
+    pub headers: OwnedHeaders,
+    /// `Some` for the stage's article output (counted, and timed from
+    /// `ingested_at` once committed); `None` for side records such as state.
+    pub article: Option<Option<DateTime<Utc>>>,
+}
+
+/// Why a record cannot be processed; it goes to the dead-letter topic.
+#[derive(Debug)]
+pub struct Rejection {
+    /// Short, fixed label (metrics and the `newsfeed-dlq-reason` header).
+    pub reason: &'static str,
+    /// What exactly was wrong.
+    pub detail: String,
+}
+
+/// A stage's work on one record.
+pub trait Processor: Send {
+    /// Turns one committed input record into output records.
+    fn process(&mut self, record: &BorrowedMessage<'_>) -> Result<Vec<Output>, Rejection>;
+    /// The transaction carrying everything since the last call committed.
+    fn committed(&mut self) {}
+    /// The transaction was aborted; its records will be consumed again.
+    fn aborted(&mut self) {}
+}
+
+/// How the loop batches.
+#[derive(Debug, Clone)]
+pub struct LoopSettings {
+    /// Topic to consume.
+    pub input: String,
+    /// Dead-letter topic.
+    pub dead_letter: String,
+    /// Stage name, written into dead letters.
+    pub stage: &'static str,
+    /// Most records per transaction.
+    pub max_batch: usize,
+    /// How long to wait for more records after the first of a batch.
+    pub linger: Duration,
+    /// Timeout of each transaction call.
+    pub timeout: Duration,
+}
+
+/// Runs until `shutdown` fires (finishing and committing the batch in hand)
+/// or a fatal Kafka error occurs.
+pub fn run<P: Processor>(
+    consumer: &BaseConsumer<ObservedContext>,
+    producer: &ThreadedProducer<ObservedContext>,
+    processor: &mut P,
+    settings: &LoopSettings,
+    metrics: &Arc<StageMetrics>,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<()> {
+    consumer
+        .subscribe(&[&settings.input])
+        .with_context(|| format!("subscribing to {}", settings.input))?;
+    tracing::info!(topic = %settings.input, "consuming");
+    while !shutdown.is_cancelled() {
+        let batch = next_batch(consumer, settings, shutdown);
+        if batch.is_empty() {
+            continue;
+        }
+        let started = Instant::now();
+        match transact(consumer, producer, processor, &batch, settings, metrics) {
+            Ok(emitted) => {
+                processor.committed();
+                metrics.transaction("committed");
+                metrics.received(batch.len() as u64);
+                for ingested_at in emitted {
+                    metrics.emitted(ingested_at);
+                }
+                metrics.observe("transaction", started.elapsed());
+            }
+            Err(e) => {
+                metrics.transaction("aborted");
+                processor.aborted();
+                recover(consumer, producer, &batch, settings, &e)?;
+            }
+        }
+    }
+    tracing::info!(topic = %settings.input, "consumer stopped; last batch committed");
+    Ok(())
+}
+
+/// Polls until a first record arrives, then gathers more for up to `linger`.
+fn next_batch<'c>(
+    consumer: &'c BaseConsumer<ObservedContext>,
+    settings: &LoopSettings,
+    shutdown: &CancellationToken,
+) -> Vec<BorrowedMessage<'c>> {
+    let mut batch = Vec::new();
+    let mut deadline: Option<Instant> = None;
+    while batch.len() < settings.max_batch && !shutdown.is_cancelled() {
+        let wait = match deadline {
+            None => Duration::from_millis(200),
+            Some(d) => match d.checked_duration_since(Instant::now()) {
+                Some(left) => left,
+                None => break,
+            },
+        };
+        match consumer.poll(wait) {
+            Some(Ok(m)) => {
+                deadline.get_or_insert_with(|| Instant::now() + settings.linger);
+                batch.push(m);
+            }
+            Some(Err(e)) => tracing::warn!(error = %e, "consumer error"),
+            None if deadline.is_none() => return batch,
+            None => {}
+        }
+    }
+    batch
+}
+
+/// Processes and writes one batch inside a transaction; returns the
+/// `ingested_at` of every article written on.
+fn transact<P: Processor>(
+    consumer: &BaseConsumer<ObservedContext>,
+    producer: &ThreadedProducer<ObservedContext>,
+    processor: &mut P,
+    batch: &[BorrowedMessage<'_>],
+    settings: &LoopSettings,
+    metrics: &StageMetrics,
+) -> Result<Vec<Option<DateTime<Utc>>>, KafkaError> {
+    producer.begin_transaction()?;
+    let mut emitted = Vec::new();
+    for record in batch {
+        let started = Instant::now();
+        match processor.process(record) {
+            Ok(outputs) => {
+                for out in outputs {
+                    send_waiting(producer, BaseRecord::to(&out.topic).key(out.key.as_slice()).payload(out.payload.as_slice()).headers(out.headers))?;
+                    emitted.extend(out.article);
+                }
+            }
+            Err(rejection) => {
+                metrics.dead_lettered(rejection.reason, &rejection.detail);
+                let headers = dead_letter_headers(record, settings.stage, &rejection);
+                let dead = BaseRecord::to(&settings.dead_letter)
+                    .key(record.key().unwrap_or_default())
+                    .payload(record.payload().unwrap_or_default())
+                    .headers(headers);
+                send_waiting(producer, dead)?;
+            }
+        }
+        metrics.observe("process", started.elapsed());
+    }
+    let group = consumer
+        .group_metadata()
+        .ok_or(KafkaError::MessageConsumption(RDKafkaErrorCode::State))?;
+    producer.send_offsets_to_transaction(&next_offsets(batch)?, &group, settings.timeout)?;
+    producer.commit_transaction(settings.timeout)?;
+    Ok(emitted)
+}
+
+/// The offsets to commit: one past the last record of each partition.
+fn next_offsets(batch: &[BorrowedMessage<'_>]) -> Result<TopicPartitionList, KafkaError> {
+    let mut next: HashMap<(&str, i32), i64> = HashMap::new();
+    for m in batch {
+        let e = next.entry((m.topic(), m.partition())).or_insert(0);
+        *e = (*e).max(m.offset() + 1);
+    }
+    let mut tpl = TopicPartitionList::new();
+    for ((topic, partition), offset) in next {
+        tpl.add_partition_offset(topic, partition, Offset::Offset(offset))?;
+    }
+    Ok(tpl)
+}
+
+/// The original headers plus why and where the record failed.
+fn dead_letter_headers(record: &BorrowedMessage<'_>, stage: &str, rejection: &Rejection) -> OwnedHeaders {
+    let mut h = OwnedHeaders::new();
+    if let Some(orig) = record.headers() {
+        for header in orig.iter() {
+            h = h.insert(Header { key: header.key, value: header.value });
+        }
+    }
+    let (partition, offset) = (record.partition().to_string(), record.offset().to_string());
+    for (key, value) in [
+        ("newsfeed-dlq-stage", stage),
+        ("newsfeed-dlq-reason", rejection.reason),
+        ("newsfeed-dlq-detail", rejection.detail.as_str()),
+        ("newsfeed-dlq-topic", record.topic()),
+        ("newsfeed-dlq-partition", partition.as_str()),
+        ("newsfeed-dlq-offset", offset.as_str()),
+    ] {
+        h = h.insert(Header { key, value: Some(value) });
+    }
+    h
+}
+
+/// After a failed transaction: abort it and rewind the consumer to the
+/// batch's first records, so they are processed again. Fatal errors (the
+/// producer was fenced by a newer instance) end the loop.
+fn recover(
+    consumer: &BaseConsumer<ObservedContext>,
+    producer: &ThreadedProducer<ObservedContext>,
+    batch: &[BorrowedMessage<'_>],
+    settings: &LoopSettings,
+    error: &KafkaError,
+) -> anyhow::Result<()> {
+    if let KafkaError::Transaction(e) = error {
+        if e.is_fatal() {
+            return Err(anyhow!("fatal Kafka transaction error: {e} (another instance may have the same NEWSFEED_INSTANCE_ID)"));
+        }
+    }
+    tracing::warn!(error = %error, records = batch.len(), "transaction failed; aborting and replaying the batch");
+    producer
+        .abort_transaction(settings.timeout)
+        .map_err(|e| anyhow!("aborting Kafka transaction: {e}"))?;
+    let mut first: HashMap<(&str, i32), i64> = HashMap::new();
+    for m in batch {
+        let e = first.entry((m.topic(), m.partition())).or_insert(i64::MAX);
+        *e = (*e).min(m.offset());
+    }
+    for ((topic, partition), offset) in first {
+        // A partition revoked meanwhile cannot be sought; its new owner starts from the committed offset.
+        if let Err(e) = consumer.seek(topic, partition, Offset::Offset(offset), settings.timeout) {
+            tracing::warn!(topic, partition, error = %e, "rewind failed");
+        }
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    Ok(())
+}

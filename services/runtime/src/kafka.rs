@@ -1,0 +1,214 @@
+//! The one place Kafka clients are configured. Every producer is idempotent
+//! with `acks=all`; every consumer reads committed data only and commits
+//! offsets explicitly (inside a transaction or after the output is acked).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::{ClientContext, DefaultClientContext};
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, ConsumerContext};
+use rdkafka::producer::{FutureProducer, ProducerContext, ThreadedProducer};
+use rdkafka::statistics::Statistics;
+use rdkafka::types::RDKafkaErrorCode;
+
+use crate::config::KafkaArgs;
+use crate::metrics::StageMetrics;
+
+/// Client context that feeds librdkafka's statistics (consumer lag) into
+/// the service's metrics and routes client logs to tracing.
+#[derive(Clone, Debug, Default)]
+pub struct ObservedContext {
+    metrics: Option<Arc<StageMetrics>>,
+}
+
+impl ObservedContext {
+    /// A context reporting into `metrics`.
+    pub fn new(metrics: Arc<StageMetrics>) -> Self {
+        Self { metrics: Some(metrics) }
+    }
+}
+
+impl ClientContext for ObservedContext {
+    fn stats(&self, stats: Statistics) {
+        let Some(m) = &self.metrics else { return };
+        for (topic, t) in &stats.topics {
+            for (partition, p) in &t.partitions {
+                // librdkafka reports -1 for partitions this client does not consume.
+                if p.consumer_lag >= 0 && *partition >= 0 {
+                    m.consumer_lag.with_label_values(&[topic, &partition.to_string()]).set(p.consumer_lag);
+                }
+            }
+        }
+    }
+}
+
+impl ConsumerContext for ObservedContext {}
+
+impl ProducerContext for ObservedContext {
+    type DeliveryOpaque = ();
+    fn delivery(&self, _: &rdkafka::message::DeliveryResult<'_>, _: Self::DeliveryOpaque) {}
+}
+
+/// Builds clients from the shared settings.
+#[derive(Debug, Clone)]
+pub struct KafkaClients {
+    args: KafkaArgs,
+    service: &'static str,
+}
+
+impl KafkaClients {
+    /// Clients for `service` (used in client ids and consumer group names).
+    pub fn new(args: &KafkaArgs, service: &'static str) -> Self {
+        Self { args: args.clone(), service }
+    }
+
+    /// The settings these clients were built from.
+    pub fn args(&self) -> &KafkaArgs {
+        &self.args
+    }
+
+    fn base(&self) -> ClientConfig {
+        let mut c = ClientConfig::new();
+        c.set("bootstrap.servers", &self.args.kafka_brokers)
+            .set("client.id", format!("newsfeed-{}-{}", self.service, self.args.instance_id))
+            .set("socket.connection.setup.timeout.ms", "5000")
+            .set("statistics.interval.ms", "5000");
+        c
+    }
+
+    fn producer_config(&self) -> ClientConfig {
+        let mut c = self.base();
+        c.set("enable.idempotence", "true")
+            .set("acks", "all")
+            .set("compression.type", "lz4")
+            .set("linger.ms", "5")
+            .set("message.timeout.ms", self.args.kafka_timeout_ms.to_string());
+        c
+    }
+
+    /// An idempotent, `acks=all` producer for async code.
+    pub fn producer(&self) -> anyhow::Result<FutureProducer> {
+        self.producer_config().create().context("creating Kafka producer")
+    }
+
+    /// A transactional producer, fenced by `<prefix><service>-<role>-<instance>`.
+    pub fn transactional_producer(
+        &self,
+        role: &str,
+        context: ObservedContext,
+    ) -> anyhow::Result<ThreadedProducer<ObservedContext>> {
+        let id = format!("{}{}-{role}-{}", self.args.topic_prefix, self.service, self.args.instance_id);
+        let mut c = self.producer_config();
+        c.set("transactional.id", &id).set("transaction.timeout.ms", "30000");
+        let p: ThreadedProducer<ObservedContext> =
+            c.create_with_context(context).context("creating transactional Kafka producer")?;
+        use rdkafka::producer::Producer;
+        p.init_transactions(self.args.timeout())
+            .with_context(|| format!("initialising Kafka transactions for `{id}` (is the broker up?)"))?;
+        Ok(p)
+    }
+
+    /// A consumer in this service's group reading only committed records,
+    /// committing offsets itself.
+    pub fn consumer(&self, group_suffix: &str, context: ObservedContext) -> anyhow::Result<BaseConsumer<ObservedContext>> {
+        let mut c = self.base();
+        c.set("group.id", format!("{}{}{group_suffix}", self.args.topic_prefix, self.service))
+            .set("isolation.level", "read_committed")
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            .set("auto.offset.reset", "earliest")
+            .set("session.timeout.ms", "10000")
+            .set("heartbeat.interval.ms", "1000");
+        c.create_with_context(context).context("creating Kafka consumer")
+    }
+
+    /// A consumer outside any group, for reading a topic from the start
+    /// (state rebuilds).
+    pub fn reader(&self) -> anyhow::Result<BaseConsumer> {
+        let mut c = self.base();
+        c.set("group.id", format!("{}{}-reader", self.args.topic_prefix, self.service))
+            .set("isolation.level", "read_committed")
+            .set("enable.auto.commit", "false")
+            .set("auto.offset.reset", "earliest");
+        c.create().context("creating Kafka reader")
+    }
+
+    /// Creates missing topics; `compacted` lists those that keep only the
+    /// latest record per key. Existing topics are left as they are.
+    pub async fn ensure_topics(&self, topics: &[&str], compacted: &[&str]) -> anyhow::Result<()> {
+        let admin: AdminClient<DefaultClientContext> = self.base().create().context("creating Kafka admin client")?;
+        let specs: Vec<NewTopic<'_>> = topics
+            .iter()
+            .map(|name| {
+                let t = NewTopic::new(name, self.args.topic_partitions, TopicReplication::Fixed(self.args.topic_replication));
+                if compacted.contains(name) { t.set("cleanup.policy", "compact") } else { t }
+            })
+            .collect();
+        let opts = AdminOptions::new().operation_timeout(Some(self.args.timeout()));
+        let results = admin
+            .create_topics(&specs, &opts)
+            .await
+            .with_context(|| format!("creating topics at {} (is the broker up?)", self.args.kafka_brokers))?;
+        for r in results {
+            match r {
+                Ok(name) => tracing::info!(topic = %name, "created topic"),
+                Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+                Err((name, code)) => bail!("creating topic `{name}`: {code}"),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Asks the cluster for metadata: true when a client can talk to Kafka now.
+pub fn probe<C: ClientContext>(client: &rdkafka::client::Client<C>, topic: &str, timeout: Duration) -> bool {
+    client.fetch_metadata(Some(topic), timeout).is_ok_and(|m| {
+        m.topics().iter().all(|t| t.error().is_none() && !t.partitions().is_empty())
+    })
+}
+
+/// Partition → next offset to consume, for committing a batch.
+pub type NextOffsets = HashMap<(String, i32), i64>;
+
+/// Retries `attempt` with backoff until it succeeds or `shutdown` fires, so a
+/// service can start before its broker and become ready when Kafka is.
+pub async fn until_connected<T, F, Fut>(what: &str, shutdown: &tokio_util::sync::CancellationToken, mut attempt: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let mut backoff = Duration::from_millis(250);
+    loop {
+        match attempt().await {
+            Ok(v) => return Some(v),
+            Err(e) => tracing::warn!(error = format!("{e:#}"), retry_in_ms = backoff.as_millis() as u64, "{what} failed"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return None,
+            _ = tokio::time::sleep(backoff) => {}
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// Sends one record through a threaded producer, waiting while its local
+/// queue is full rather than failing.
+pub fn send_waiting<C: ProducerContext>(
+    producer: &ThreadedProducer<C>,
+    mut record: rdkafka::producer::BaseRecord<'_, [u8], [u8], C::DeliveryOpaque>,
+) -> Result<(), rdkafka::error::KafkaError> {
+    loop {
+        match producer.send(record) {
+            Ok(()) => return Ok(()),
+            Err((rdkafka::error::KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                record = back;
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err((e, _)) => return Err(e),
+        }
+    }
+}
