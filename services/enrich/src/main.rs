@@ -1,1 +1,24 @@
-fn main() {}
+//! `newsfeed-enrich`: tags stories between the ingested and enriched topics
+//! (`newsfeed-enrich`, the service), or tags JSON lines from stdin or files
+//! for editors trying taxonomy rules (`newsfeed-enrich tag`).
+
+use clap::Parser;
+use newsfeed_enrich::{Command, Config};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let config = Config::parse();
+    if let Some(Command::Tag(args)) = config.command {
+        return newsfeed_enrich::cli::tag(&args);
+    }
+    newsfeed_runtime::telemetry::init("enrich");
+    let shutdown = newsfeed_runtime::shutdown::on_signal();
+    match newsfeed_enrich::run(config, shutdown).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("newsfeed-enrich: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -8,7 +8,7 @@
 //! async executor.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
@@ -21,7 +21,8 @@ use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 use tokio_util::sync::CancellationToken;
 
-use crate::kafka::{ObservedContext, send_waiting};
+use crate::http::ReadinessCheck;
+use crate::kafka::{KafkaClients, ObservedContext, probe, send_waiting};
 use crate::metrics::StageMetrics;
 
 /// One record to write.
@@ -51,6 +52,11 @@ pub struct Rejection {
 
 /// A stage's work on one record.
 pub trait Processor: Send {
+    /// Runs once on the loop's thread before the first record, e.g. to
+    /// rebuild state from Kafka; the stage is not ready until it returns.
+    fn prepare(&mut self) -> anyhow::Result<()> {
+        Ok(())
+    }
     /// Turns one committed input record into output records.
     fn process(&mut self, record: &BorrowedMessage<'_>) -> Result<Vec<Output>, Rejection>;
     /// The transaction carrying everything since the last call committed.
@@ -74,6 +80,10 @@ pub struct LoopSettings {
     pub linger: Duration,
     /// Timeout of each transaction call.
     pub timeout: Duration,
+    /// Topics to create at start if missing (input, outputs, dead letters).
+    pub create: Vec<String>,
+    /// Those of `create` that are compacted.
+    pub compacted: Vec<String>,
 }
 
 /// Runs until `shutdown` fires (finishing and committing the batch in hand)
@@ -255,4 +265,95 @@ fn recover(
     }
     std::thread::sleep(Duration::from_millis(500));
     Ok(())
+}
+
+/// A running stage: its loop thread and what readiness needs to see.
+pub struct StageHandle {
+    consumer: Arc<OnceLock<Arc<BaseConsumer<ObservedContext>>>>,
+    input: String,
+    thread: std::thread::JoinHandle<anyhow::Result<()>>,
+}
+
+/// Starts `processor` on its own thread: connects (retrying until Kafka
+/// answers), prepares, then runs the loop until `shutdown`. A fatal error
+/// cancels `shutdown` so the whole service stops.
+pub fn spawn<P: Processor + 'static>(
+    clients: KafkaClients,
+    settings: LoopSettings,
+    mut processor: P,
+    metrics: Arc<StageMetrics>,
+    shutdown: CancellationToken,
+) -> StageHandle {
+    let ready: Arc<OnceLock<Arc<BaseConsumer<ObservedContext>>>> = Arc::default();
+    let published = ready.clone();
+    let input = settings.input.clone();
+    let runtime = tokio::runtime::Handle::current();
+    let thread = std::thread::spawn(move || {
+        let result = (|| {
+            let Some((consumer, producer)) = connect(&clients, &settings, &runtime, &metrics, &shutdown) else {
+                return Ok(());
+            };
+            processor.prepare()?;
+            let _ = published.set(consumer.clone());
+            run(&consumer, &producer, &mut processor, &settings, &metrics, &shutdown)
+        })();
+        if let Err(e) = &result {
+            tracing::error!(error = format!("{e:#}"), "stage stopped");
+            shutdown.cancel();
+        }
+        result
+    });
+    StageHandle { consumer: ready, input, thread }
+}
+
+/// Creates the stage's topics and clients, retrying until Kafka answers.
+fn connect(
+    clients: &KafkaClients,
+    settings: &LoopSettings,
+    runtime: &tokio::runtime::Handle,
+    metrics: &Arc<StageMetrics>,
+    shutdown: &CancellationToken,
+) -> Option<(Arc<BaseConsumer<ObservedContext>>, ThreadedProducer<ObservedContext>)> {
+    let create: Vec<&str> = settings.create.iter().map(String::as_str).collect();
+    let compacted: Vec<&str> = settings.compacted.iter().map(String::as_str).collect();
+    let mut backoff = Duration::from_millis(250);
+    while !shutdown.is_cancelled() {
+        let ctx = ObservedContext::new(metrics.clone());
+        let attempt = runtime
+            .block_on(clients.ensure_topics(&create, &compacted))
+            .and_then(|()| clients.consumer("", ctx.clone()))
+            .and_then(|c| Ok((c, clients.transactional_producer("stage", ctx)?)));
+        match attempt {
+            Ok((c, p)) => return Some((Arc::new(c), p)),
+            Err(e) => tracing::warn!(error = format!("{e:#}"), "connecting to Kafka failed; retrying"),
+        }
+        std::thread::sleep(backoff);
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+    None
+}
+
+impl std::fmt::Debug for StageHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StageHandle").field("input", &self.input).finish_non_exhaustive()
+    }
+}
+
+impl StageHandle {
+    /// Ready when the loop runs and its consumer can reach the input topic.
+    pub fn readiness(&self) -> ReadinessCheck {
+        let (consumer, input) = (self.consumer.clone(), self.input.clone());
+        Arc::new(move || match consumer.get() {
+            None => Err("starting: connecting to Kafka or rebuilding state".to_owned()),
+            Some(c) if probe(c.client(), &input, Duration::from_secs(2)) => Ok(()),
+            Some(_) => Err(format!("Kafka does not answer for {input}")),
+        })
+    }
+
+    /// Waits for the loop to finish (after shutdown or a fatal error).
+    pub async fn join(self) -> anyhow::Result<()> {
+        tokio::task::spawn_blocking(move || self.thread.join())
+            .await?
+            .map_err(|_| anyhow!("stage thread panicked"))?
+    }
 }

@@ -1,0 +1,65 @@
+//! Enrich's work on one record: decode the ingested event, tag the story,
+//! and emit the enriched event. Records that are not article events go to
+//! the dead-letter topic with the reason.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use newsfeed_model::{ArticleEvent, EventType};
+use newsfeed_runtime::StageMetrics;
+use newsfeed_runtime::cloudevents::{TraceParent, header_str, headers};
+use newsfeed_runtime::exactly_once::{Output, Processor, Rejection};
+use rdkafka::message::{BorrowedMessage, Message};
+
+use crate::taxonomy::SharedTagger;
+
+/// The enrich stage.
+#[derive(Debug)]
+pub struct Enrich {
+    tagger: SharedTagger,
+    output: String,
+    metrics: Arc<StageMetrics>,
+}
+
+impl Enrich {
+    /// Tags with `tagger` and writes to `output`.
+    pub fn new(tagger: SharedTagger, output: String, metrics: Arc<StageMetrics>) -> Self {
+        Self { tagger, output, metrics }
+    }
+}
+
+/// Decodes a record's value as an [`ArticleEvent`] with a story uri.
+pub fn decode(record: &BorrowedMessage<'_>) -> Result<ArticleEvent, Rejection> {
+    let payload = record
+        .payload()
+        .ok_or_else(|| Rejection { reason: "empty", detail: "record has no value".into() })?;
+    let event: ArticleEvent = serde_json::from_slice(payload)
+        .map_err(|e| Rejection { reason: "undecodable", detail: format!("not an ArticleEvent: {e}") })?;
+    match event.article.uri.as_deref() {
+        Some(uri) if newsfeed_model::ArticleUri::parse(uri).is_ok() => Ok(event),
+        _ => Err(Rejection { reason: "invalid_article", detail: "article has no valid uri".into() }),
+    }
+}
+
+impl Processor for Enrich {
+    fn process(&mut self, record: &BorrowedMessage<'_>) -> Result<Vec<Output>, Rejection> {
+        let mut event = decode(record)?;
+        let started = std::time::Instant::now();
+        let tagger = self.tagger.get();
+        let mut enrichment = tagger.enrich(&mut event.article);
+        self.metrics.observe("tag", started.elapsed());
+        let now = Utc::now();
+        enrichment.enriched_at = Some(now);
+        event.enrichment = Some(enrichment);
+        let trace = TraceParent::continue_from(record.headers().and_then(|h| header_str(h, "traceparent")));
+        let payload = serde_json::to_vec(&event)
+            .map_err(|e| Rejection { reason: "unencodable", detail: e.to_string() })?;
+        Ok(vec![Output {
+            topic: self.output.clone(),
+            key: event.article.uri.clone().unwrap_or_default().into_bytes(),
+            headers: headers(&event, EventType::Enriched, "enrich", now, &trace),
+            payload,
+            article: Some(event.ingested_at),
+        }])
+    }
+}
