@@ -5,10 +5,10 @@
 use std::sync::Arc;
 
 use chrono::Utc;
-use newsfeed_model::{ArticleEvent, EventType};
+use newsfeed_model::EventType;
 use newsfeed_runtime::StageMetrics;
 use newsfeed_runtime::cloudevents::{TraceParent, header_str, headers};
-use newsfeed_runtime::exactly_once::{Output, Processor, Rejection};
+use newsfeed_runtime::exactly_once::{Output, Processor, Rejection, decode_event};
 use rdkafka::message::{BorrowedMessage, Message};
 
 use crate::taxonomy::SharedTagger;
@@ -28,22 +28,9 @@ impl Enrich {
     }
 }
 
-/// Decodes a record's value as an [`ArticleEvent`] with a story uri.
-pub fn decode(record: &BorrowedMessage<'_>) -> Result<ArticleEvent, Rejection> {
-    let payload = record
-        .payload()
-        .ok_or_else(|| Rejection { reason: "empty", detail: "record has no value".into() })?;
-    let event: ArticleEvent = serde_json::from_slice(payload)
-        .map_err(|e| Rejection { reason: "undecodable", detail: format!("not an ArticleEvent: {e}") })?;
-    match event.article.uri.as_deref() {
-        Some(uri) if newsfeed_model::ArticleUri::parse(uri).is_ok() => Ok(event),
-        _ => Err(Rejection { reason: "invalid_article", detail: "article has no valid uri".into() }),
-    }
-}
-
 impl Processor for Enrich {
     fn process(&mut self, record: &BorrowedMessage<'_>) -> Result<Vec<Output>, Rejection> {
-        let mut event = decode(record)?;
+        let mut event = decode_event(record)?;
         let started = std::time::Instant::now();
         let tagger = self.tagger.get();
         let mut enrichment = tagger.enrich(&mut event.article);

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
 use chrono::{DateTime, Utc};
+use newsfeed_model::{ArticleEvent, ArticleUri};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::{BorrowedMessage, Header, Headers, Message, OwnedHeaders};
@@ -63,6 +64,19 @@ pub trait Processor: Send {
     fn committed(&mut self) {}
     /// The transaction was aborted; its records will be consumed again.
     fn aborted(&mut self) {}
+}
+
+/// Decodes a record's value as an [`ArticleEvent`] whose story has a valid uri.
+pub fn decode_event(record: &BorrowedMessage<'_>) -> Result<ArticleEvent, Rejection> {
+    let payload = record
+        .payload()
+        .ok_or_else(|| Rejection { reason: "empty", detail: "record has no value".into() })?;
+    let event: ArticleEvent = serde_json::from_slice(payload)
+        .map_err(|e| Rejection { reason: "undecodable", detail: format!("not an ArticleEvent: {e}") })?;
+    match event.article.uri.as_deref().map(ArticleUri::parse) {
+        Some(Ok(_)) => Ok(event),
+        _ => Err(Rejection { reason: "invalid_article", detail: "article has no valid uri".into() }),
+    }
 }
 
 /// How the loop batches.

@@ -1,0 +1,62 @@
+//! Downstream reads:
+//! - `GET /v1/articles/{uri}` (uri percent-encoded): the current ninjs
+//!   document; 410 once retracted, 404 when unknown or withheld.
+//! - `GET /v1/topics/{slug}/articles?limit=N`: visible stories tagged with
+//!   the topic, newest first (N from 1 to 100, default 20).
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use newsfeed_runtime::http::Problem;
+
+use crate::store::{Action, Store};
+
+/// The read API over `store`.
+pub fn router(store: Arc<RwLock<Store>>) -> Router {
+    Router::new()
+        .route("/v1/articles/{uri}", get(get_article))
+        .route("/v1/topics/{slug}/articles", get(topic_articles))
+        .with_state(store)
+}
+
+async fn get_article(State(store): State<Arc<RwLock<Store>>>, Path(uri): Path<String>) -> Response {
+    let Ok(store) = store.read() else { return unavailable() };
+    match store.get(&uri) {
+        Some(e) if e.action.is_visible() => Json(&e.event.article).into_response(),
+        Some(e) if e.action == Action::Retracted => Problem::new(
+            StatusCode::GONE,
+            "retracted",
+            "Story retracted",
+            format!("{uri} was retracted by the newsroom"),
+        )
+        .into_response(),
+        _ => Problem::not_found(format!("no published story has uri {uri}")).into_response(),
+    }
+}
+
+async fn topic_articles(
+    State(store): State<Arc<RwLock<Store>>>,
+    Path(slug): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let limit = match query.get("limit").map(|l| l.parse::<usize>()) {
+        None => 20,
+        Some(Ok(n)) if (1..=100).contains(&n) => n,
+        Some(_) => {
+            return Problem::new(StatusCode::BAD_REQUEST, "invalid-parameter", "Invalid query parameter", "limit: must be a whole number from 1 to 100")
+                .into_response();
+        }
+    };
+    let Ok(store) = store.read() else { return unavailable() };
+    let articles: Vec<_> = store.topic(&slug, limit).into_iter().map(|e| &e.event.article).collect();
+    Json(serde_json::json!({ "topic": slug, "articles": articles })).into_response()
+}
+
+fn unavailable() -> Response {
+    Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Unavailable", "store unavailable; retry").into_response()
+}

@@ -1,0 +1,55 @@
+//! The publish service: consumes `<prefix>articles.enriched`, releases each
+//! story version that is newer than what readers have, and serves reads.
+//! - [`config`]: settings.
+//! - [`store`]: the current version of every story and per-topic lists.
+//! - [`stage`]: the per-record decision inside the exactly-once loop, and
+//!   rebuilding the store from the compacted `<prefix>publish.state` topic.
+//! - [`api`]: `GET /v1/articles/{uri}` and `GET /v1/topics/{slug}/articles`.
+
+pub mod api;
+pub mod config;
+pub mod stage;
+pub mod store;
+
+use std::sync::{Arc, RwLock};
+
+use newsfeed_runtime::StageMetrics;
+use newsfeed_runtime::exactly_once::{self, LoopSettings};
+use newsfeed_runtime::http::{admin_router, bind, serve};
+use newsfeed_runtime::kafka::KafkaClients;
+use tokio_util::sync::CancellationToken;
+
+pub use config::Config;
+
+/// Runs publish until `shutdown` fires.
+pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
+    config.validate()?;
+    let metrics = StageMetrics::new("publish")?;
+    let listener = bind("NEWSFEED_HTTP_ADDR", config.http_addr).await?;
+    let topics = config.kafka.topics();
+    let settings = LoopSettings {
+        input: topics.enriched.clone(),
+        dead_letter: topics.publish_dlq.clone(),
+        stage: "publish",
+        max_batch: config.batch_size,
+        linger: config.linger(),
+        timeout: config.kafka.timeout(),
+        create: vec![
+            topics.enriched.clone(),
+            topics.published.clone(),
+            topics.publish_dlq.clone(),
+            topics.publish_state.clone(),
+        ],
+        compacted: vec![topics.publish_state.clone()],
+    };
+    let clients = KafkaClients::new(&config.kafka, "publish");
+    let store = Arc::new(RwLock::new(store::Store::default()));
+    let processor = stage::Publish::new(store.clone(), topics, clients.clone(), metrics.clone())?;
+    let stage = exactly_once::spawn(clients, settings, processor, metrics.clone(), shutdown.clone());
+
+    let app = api::router(store).merge(admin_router(metrics, stage.readiness()));
+    serve(listener, app, shutdown.clone()).await?;
+    stage.join().await?;
+    tracing::info!("publish stopped");
+    Ok(())
+}

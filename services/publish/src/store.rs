@@ -1,0 +1,235 @@
+//! Publish's view of every story: the current version of each, what was
+//! decided about it, and per-topic lists newest first. Pure data: the stage
+//! feeds it committed decisions, the API reads it, a restart rebuilds it
+//! from the compacted state topic.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use newsfeed_model::{Article, ArticleEvent, PubStatus, StoryVersion};
+
+/// What publish did with a story version; `publication.action` on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// First release of the story.
+    Published,
+    /// A newer version replaced a released one.
+    Updated,
+    /// The newsroom canceled the story: taken down everywhere.
+    Retracted,
+    /// The newsroom holds the story back (`pubStatus: withheld`).
+    Withheld,
+}
+
+impl Action {
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Published => "published",
+            Self::Updated => "updated",
+            Self::Retracted => "retracted",
+            Self::Withheld => "withheld",
+        }
+    }
+
+    /// Parses the wire spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Published, Self::Updated, Self::Retracted, Self::Withheld]
+            .into_iter()
+            .find(|a| a.as_str() == s)
+    }
+
+    /// Whether readers see the story after this action.
+    pub fn is_visible(self) -> bool {
+        matches!(self, Self::Published | Self::Updated)
+    }
+}
+
+/// Why a story version was not applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    /// An equal or newer version is already known.
+    Stale,
+}
+
+/// The current version of one story.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The event as last decided (its `publication` says what happened).
+    pub event: ArticleEvent,
+    /// Where it stands among the story's versions.
+    pub version: StoryVersion,
+    /// The decision.
+    pub action: Action,
+    /// Topic slugs, from its tags.
+    pub topics: Vec<String>,
+    sort_key: (DateTime<Utc>, String),
+}
+
+/// All stories, by uri and by topic.
+#[derive(Debug, Default)]
+pub struct Store {
+    entries: HashMap<String, Entry>,
+    by_topic: HashMap<String, BTreeSet<Reverse<(DateTime<Utc>, String)>>>,
+}
+
+impl Store {
+    /// Decides what a new story version does, given what is known.
+    pub fn decide(current: Option<(StoryVersion, Action)>, article: &Article) -> Result<Action, Skip> {
+        let visible = current.is_some_and(|(_, a)| a.is_visible());
+        if let Some((version, _)) = current {
+            if !StoryVersion::of(article).supersedes(&version) {
+                return Err(Skip::Stale);
+            }
+        }
+        Ok(match article.status() {
+            PubStatus::Usable if visible => Action::Updated,
+            PubStatus::Usable => Action::Published,
+            // Recorded even when never visible, so an older usable version cannot resurface.
+            PubStatus::Canceled => Action::Retracted,
+            PubStatus::Withheld => Action::Withheld,
+        })
+    }
+
+    /// The version and decision of `uri`, if known.
+    pub fn current(&self, uri: &str) -> Option<(StoryVersion, Action)> {
+        self.entries.get(uri).map(|e| (e.version, e.action))
+    }
+
+    /// The current entry of `uri`.
+    pub fn get(&self, uri: &str) -> Option<&Entry> {
+        self.entries.get(uri)
+    }
+
+    /// Number of stories known.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when no story is known.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Records a decided event (its `publication.action` must be set).
+    pub fn apply(&mut self, event: ArticleEvent) {
+        let Some(uri) = event.article.uri.clone() else { return };
+        let action = event
+            .publication
+            .as_ref()
+            .and_then(|p| p.action.as_deref())
+            .and_then(Action::parse)
+            .unwrap_or(Action::Published);
+        if let Some(old) = self.entries.remove(&uri) {
+            for t in &old.topics {
+                if let Some(list) = self.by_topic.get_mut(t) {
+                    list.remove(&Reverse(old.sort_key.clone()));
+                }
+            }
+        }
+        let version = StoryVersion::of(&event.article);
+        let published_at = event.publication.as_ref().and_then(|p| p.published_at).unwrap_or_else(Utc::now);
+        let sort_key = (version.created.unwrap_or(published_at), uri.clone());
+        let topics = topic_slugs(&event.article);
+        if action.is_visible() {
+            for t in &topics {
+                self.by_topic.entry(t.clone()).or_default().insert(Reverse(sort_key.clone()));
+            }
+        }
+        self.entries.insert(uri, Entry { event, version, action, topics, sort_key });
+    }
+
+    /// Up to `limit` visible stories tagged `slug`, newest first.
+    pub fn topic(&self, slug: &str, limit: usize) -> Vec<&Entry> {
+        self.by_topic
+            .get(slug)
+            .into_iter()
+            .flatten()
+            .filter_map(|Reverse((_, uri))| self.entries.get(uri))
+            .take(limit)
+            .collect()
+    }
+}
+
+/// The topic slugs of a story: every tag's name, slugified
+/// ("Protests in Kazakhstan" → `protests-in-kazakhstan`).
+pub fn topic_slugs(a: &Article) -> Vec<String> {
+    let names = a
+        .subjects
+        .iter()
+        .filter_map(|s| s.name.as_deref())
+        .chain(a.places.iter().chain(&a.people).chain(&a.organisations).filter_map(|e| e.name.as_deref()));
+    let mut slugs: Vec<String> = names.map(slugify).filter(|s| !s.is_empty()).collect();
+    slugs.sort();
+    slugs.dedup();
+    slugs
+}
+
+/// Lower-case ASCII letters and digits joined by single hyphens.
+pub fn slugify(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use newsfeed_model::{Entity, Publication, Subject};
+
+    fn event(uri: &str, version: &str, status: &str, action: Action) -> ArticleEvent {
+        ArticleEvent {
+            article: Article {
+                uri: Some(uri.into()),
+                version: Some(version.into()),
+                pub_status: Some(status.into()),
+                subjects: vec![Subject { name: Some("Protests in Kazakhstan".into()), ..Subject::default() }],
+                places: vec![Entity { name: Some("Kazakhstan".into()), ..Entity::default() }],
+                ..Article::default()
+            },
+            publication: Some(Publication { action: Some(action.as_str().into()), published_at: Some(Utc::now()) }),
+            ..ArticleEvent::default()
+        }
+    }
+
+    #[test]
+    fn slugs_come_from_every_tag() {
+        assert_eq!(slugify("Protests in Kazakhstan"), "protests-in-kazakhstan");
+        assert_eq!(slugify("  Côte d'Ivoire "), "côte-d-ivoire");
+        assert_eq!(topic_slugs(&event("urn:a:1", "1", "usable", Action::Published).article), ["kazakhstan", "protests-in-kazakhstan"]);
+    }
+
+    #[test]
+    fn lower_versions_never_replace_higher_ones() {
+        let mut s = Store::default();
+        let v2 = event("urn:a:1", "2", "usable", Action::Published);
+        assert_eq!(Store::decide(None, &v2.article), Ok(Action::Published));
+        s.apply(v2);
+        let v1 = event("urn:a:1", "1", "usable", Action::Published);
+        assert_eq!(Store::decide(s.current("urn:a:1"), &v1.article), Err(Skip::Stale));
+        let v3 = event("urn:a:1", "3", "usable", Action::Published);
+        assert_eq!(Store::decide(s.current("urn:a:1"), &v3.article), Ok(Action::Updated));
+    }
+
+    #[test]
+    fn retraction_removes_from_topics() {
+        let mut s = Store::default();
+        s.apply(event("urn:a:1", "1", "usable", Action::Published));
+        assert_eq!(s.topic("kazakhstan", 10).len(), 1);
+        let v2 = event("urn:a:1", "2", "canceled", Action::Retracted);
+        assert_eq!(Store::decide(s.current("urn:a:1"), &v2.article), Ok(Action::Retracted));
+        s.apply(v2);
+        assert!(s.topic("kazakhstan", 10).is_empty());
+        assert_eq!(s.get("urn:a:1").map(|e| e.action), Some(Action::Retracted));
+    }
+}
