@@ -1,1 +1,10 @@
-//! e2e
+//! End-to-end tests: the three real binaries against a real Apache Kafka
+//! broker (started once per run by the harness), each test under its own
+//! topic prefix. One test binary, so the broker is looked up once.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
+mod contract;
+mod errors;
+mod exactly_once;
+mod flow;

@@ -1,1 +1,30 @@
-//! Test harness.
+//! The end-to-end test harness: one real Kafka broker per test run, and per
+//! test a [`Pipeline`] of the three real service binaries under a topic
+//! prefix of its own, with one method per endpoint.
+//! - [`broker`] — finds or starts the broker (`deploy/local/kafka up`).
+//! - [`services`] — spawning, killing and restarting service processes.
+//! - [`topics`] — reading topics back as records, as a downstream consumer would.
+
+pub mod broker;
+pub mod contract;
+pub mod services;
+pub mod stories;
+pub mod topics;
+
+pub use broker::brokers;
+pub use services::{Pipeline, Service, Svc};
+pub use topics::{Record, read_topic};
+
+/// The repository root (the workspace directory).
+pub fn repo_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// A fresh topic prefix, so tests never see each other's records.
+pub fn unique_prefix(test: &str) -> String {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    format!("t-{test}-{}.", &id[..8])
+}

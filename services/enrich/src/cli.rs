@@ -26,7 +26,15 @@ pub fn tag(args: &TagArgs) -> ExitCode {
     let mut failures = 0usize;
     for input in &args.inputs {
         let lines: Box<dyn Iterator<Item = (String, std::io::Result<String>)>> = if input == "-" {
-            Box::new(std::io::stdin().lock().lines().enumerate().map(|(i, l)| (format!("stdin:{}", i + 1), l)).collect::<Vec<_>>().into_iter())
+            Box::new(
+                std::io::stdin()
+                    .lock()
+                    .lines()
+                    .enumerate()
+                    .map(|(i, l)| (format!("stdin:{}", i + 1), l))
+                    .collect::<Vec<_>>()
+                    .into_iter(),
+            )
         } else {
             match read_documents(input) {
                 Ok(docs) => Box::new(docs.into_iter()),
@@ -38,7 +46,10 @@ pub fn tag(args: &TagArgs) -> ExitCode {
             }
         };
         for (place, line) in lines {
-            match line.map_err(|e| e.to_string()).and_then(|l| tag_line(&tagger, &l, args.explain)) {
+            match line
+                .map_err(|e| e.to_string())
+                .and_then(|l| tag_line(&tagger, &l, args.explain))
+            {
                 Ok(None) => {}
                 Ok(Some(json)) => {
                     if writeln!(out, "{json}").is_err() {
@@ -55,7 +66,11 @@ pub fn tag(args: &TagArgs) -> ExitCode {
     if out.flush().is_err() {
         return ExitCode::from(2);
     }
-    if failures > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    if failures > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// A file holds one JSON document, or JSON lines.
@@ -64,7 +79,11 @@ fn read_documents(path: &str) -> std::io::Result<Vec<(String, std::io::Result<St
     if serde_json::from_str::<serde_json::Value>(&text).is_ok() {
         return Ok(vec![(path.to_owned(), Ok(text))]);
     }
-    Ok(text.lines().enumerate().map(|(i, l)| (format!("{path}:{}", i + 1), Ok(l.to_owned()))).collect())
+    Ok(text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (format!("{path}:{}", i + 1), Ok(l.to_owned())))
+        .collect())
 }
 
 /// Tags one document; `None` for a blank line.
@@ -72,9 +91,15 @@ fn tag_line(tagger: &Tagger, line: &str, explain: bool) -> Result<Option<String>
     if line.trim().is_empty() {
         return Ok(None);
     }
-    let value: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("malformed JSON: {e}"))?;
+    let value: serde_json::Value =
+        serde_json::from_str(line).map_err(|e| format!("malformed JSON: {e}"))?;
     let mut article = parse_article(value)
-        .map_err(|v| v.iter().map(|v| format!("{}: {}", v.pointer, v.message)).collect::<Vec<_>>().join("; "))?
+        .map_err(|v| {
+            v.iter()
+                .map(|v| format!("{}: {}", v.pointer, v.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })?
         .article;
     let enrichment = tagger.enrich(&mut article);
     let json = if explain {

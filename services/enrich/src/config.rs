@@ -8,7 +8,11 @@ use newsfeed_runtime::KafkaArgs;
 
 /// `newsfeed-enrich` command line; every flag also reads an environment variable.
 #[derive(Debug, Clone, clap::Parser)]
-#[command(name = "newsfeed-enrich", version, about = "Tags ingested stories with topics, places, people and organisations.")]
+#[command(
+    name = "newsfeed-enrich",
+    version,
+    about = "Tags ingested stories with topics, places, people and organisations."
+)]
 pub struct Config {
     /// `tag` runs the tagger over JSON lines instead of serving.
     #[command(subcommand)]
@@ -19,7 +23,7 @@ pub struct Config {
     pub kafka: KafkaArgs,
 
     /// Address to serve /metrics, /healthz and /readyz on.
-    #[arg(long, env = "NEWSFEED_HTTP_ADDR", default_value = "127.0.0.1:8082")]
+    #[arg(long, env = "NEWSFEED_HTTP_ADDR", value_parser = newsfeed_runtime::config::http_addr, default_value = "127.0.0.1:8082")]
     pub http_addr: SocketAddr,
 
     /// Taxonomy file (YAML); the shipped default taxonomy when unset. Reloaded when it changes.
@@ -70,10 +74,13 @@ impl Config {
         if self.batch_size == 0 {
             anyhow::bail!("NEWSFEED_ENRICH_BATCH: must be at least 1");
         }
-        if let Some(p) = &self.taxonomy {
-            if !p.is_file() {
-                anyhow::bail!("NEWSFEED_TAXONOMY: `{}` is not a readable file", p.display());
-            }
+        if let Some(p) = &self.taxonomy
+            && !p.is_file()
+        {
+            anyhow::bail!(
+                "NEWSFEED_TAXONOMY: `{}` is not a readable file",
+                p.display()
+            );
         }
         Ok(())
     }

@@ -1,10 +1,10 @@
 //! The enrich service: consumes `<prefix>articles.ingested`, tags each story
 //! with the taxonomy engine (`newsfeed-tagging`), and writes it to
 //! `<prefix>articles.enriched` — exactly once, in Kafka transactions.
-//! - [`config`]: settings and the `tag` subcommand's flags.
-//! - [`stage`]: the per-record work inside the exactly-once loop.
-//! - [`taxonomy`]: loading the taxonomy and hot-reloading it when its file changes.
-//! - [`cli`]: `newsfeed-enrich tag`, the same tagging over JSON lines.
+//! - [`config`] — settings and the `tag` subcommand's flags.
+//! - [`stage`] — the per-record work inside the exactly-once loop.
+//! - [`taxonomy`] — loading the taxonomy and hot-reloading it when its file changes.
+//! - [`cli`] — `newsfeed-enrich tag`, the same tagging over JSON lines.
 
 pub mod cli;
 pub mod config;
@@ -25,10 +25,14 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     config.validate()?;
     let metrics = StageMetrics::new("enrich")?;
     let tagger = taxonomy::SharedTagger::load(config.taxonomy.as_deref(), &metrics)?;
-    let watcher = config
-        .taxonomy
-        .clone()
-        .map(|path| tokio::spawn(taxonomy::watch(path, tagger.clone(), config.taxonomy_poll(), shutdown.clone())));
+    let watcher = config.taxonomy.clone().map(|path| {
+        tokio::spawn(taxonomy::watch(
+            path,
+            tagger.clone(),
+            config.taxonomy_poll(),
+            shutdown.clone(),
+        ))
+    });
     let listener = bind("NEWSFEED_HTTP_ADDR", config.http_addr).await?;
 
     let topics = config.kafka.topics();
@@ -39,14 +43,29 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         max_batch: config.batch_size,
         linger: config.linger(),
         timeout: config.kafka.timeout(),
-        create: vec![topics.ingested.clone(), topics.enriched.clone(), topics.enrich_dlq.clone()],
+        create: vec![
+            topics.ingested.clone(),
+            topics.enriched.clone(),
+            topics.enrich_dlq.clone(),
+        ],
         compacted: vec![],
     };
     let processor = stage::Enrich::new(tagger, topics.enriched.clone(), metrics.clone());
     let clients = KafkaClients::new(&config.kafka, "enrich");
-    let stage = exactly_once::spawn(clients, settings, processor, metrics.clone(), shutdown.clone());
+    let stage = exactly_once::spawn(
+        clients,
+        settings,
+        processor,
+        metrics.clone(),
+        shutdown.clone(),
+    );
 
-    serve(listener, admin_router(metrics, stage.readiness()), shutdown.clone()).await?;
+    serve(
+        listener,
+        admin_router(metrics, stage.readiness()),
+        shutdown.clone(),
+    )
+    .await?;
     stage.join().await?;
     if let Some(w) = watcher {
         w.abort();

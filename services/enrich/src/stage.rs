@@ -24,7 +24,11 @@ pub struct Enrich {
 impl Enrich {
     /// Tags with `tagger` and writes to `output`.
     pub fn new(tagger: SharedTagger, output: String, metrics: Arc<StageMetrics>) -> Self {
-        Self { tagger, output, metrics }
+        Self {
+            tagger,
+            output,
+            metrics,
+        }
     }
 }
 
@@ -38,9 +42,12 @@ impl Processor for Enrich {
         let now = Utc::now();
         enrichment.enriched_at = Some(now);
         event.enrichment = Some(enrichment);
-        let trace = TraceParent::continue_from(record.headers().and_then(|h| header_str(h, "traceparent")));
-        let payload = serde_json::to_vec(&event)
-            .map_err(|e| Rejection { reason: "unencodable", detail: e.to_string() })?;
+        let trace =
+            TraceParent::continue_from(record.headers().and_then(|h| header_str(h, "traceparent")));
+        let payload = serde_json::to_vec(&event).map_err(|e| Rejection {
+            reason: "unencodable",
+            detail: e.to_string(),
+        })?;
         Ok(vec![Output {
             topic: self.output.clone(),
             key: event.article.uri.clone().unwrap_or_default().into_bytes(),

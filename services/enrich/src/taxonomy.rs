@@ -26,11 +26,17 @@ impl SharedTagger {
         let tagger = Tagger::new(load_taxonomy(path)?);
         tracing::info!(version = tagger.taxonomy_version(), "taxonomy loaded");
         let reloads = IntCounterVec::new(
-            prometheus::Opts::new(metrics.name("taxonomy_reloads_total"), "Taxonomy file reloads, by outcome (ok, invalid)."),
+            prometheus::Opts::new(
+                metrics.name("taxonomy_reloads_total"),
+                "Taxonomy file reloads, by outcome (ok, invalid).",
+            ),
             &["outcome"],
         )?;
         metrics.registry.register(Box::new(reloads.clone()))?;
-        Ok(Self { current: Arc::new(RwLock::new(Arc::new(tagger))), reloads })
+        Ok(Self {
+            current: Arc::new(RwLock::new(Arc::new(tagger))),
+            reloads,
+        })
     }
 
     /// The tagger to use for the next story.
@@ -53,13 +59,19 @@ impl SharedTagger {
 /// Reads a taxonomy file, or the shipped one.
 pub fn load_taxonomy(path: Option<&Path>) -> anyhow::Result<Taxonomy> {
     match path {
-        Some(p) => Taxonomy::load(p).with_context(|| format!("NEWSFEED_TAXONOMY: cannot use `{}`", p.display())),
+        Some(p) => Taxonomy::load(p)
+            .with_context(|| format!("NEWSFEED_TAXONOMY: cannot use `{}`", p.display())),
         None => Taxonomy::default_taxonomy().context("the shipped taxonomy is invalid"),
     }
 }
 
 /// Polls `path` every `every` and swaps in a changed, valid taxonomy.
-pub async fn watch(path: PathBuf, shared: SharedTagger, every: Duration, shutdown: CancellationToken) {
+pub async fn watch(
+    path: PathBuf,
+    shared: SharedTagger,
+    every: Duration,
+    shutdown: CancellationToken,
+) {
     let mut seen = stamp(&path);
     loop {
         tokio::select! {

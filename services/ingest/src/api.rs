@@ -40,7 +40,9 @@ pub struct AppState {
 
 /// The API routes.
 pub fn router(state: AppState) -> Router {
-    Router::new().route("/v1/articles", post(post_articles)).with_state(state)
+    Router::new()
+        .route("/v1/articles", post(post_articles))
+        .with_state(state)
 }
 
 /// One accepted story.
@@ -53,7 +55,11 @@ pub struct Accepted {
 }
 
 /// A rejected request: which metric reason and which problem to answer.
-struct Rejected(&'static str, Problem);
+struct Rejected(&'static str, Box<Problem>);
+
+fn reject(reason: &'static str, problem: Problem) -> Rejected {
+    Rejected(reason, Box::new(problem))
+}
 
 async fn post_articles(State(s): State<AppState>, headers_in: HeaderMap, body: Body) -> Response {
     let started = Instant::now();
@@ -63,7 +69,7 @@ async fn post_articles(State(s): State<AppState>, headers_in: HeaderMap, body: B
         Ok(r) => r,
         Err(Rejected(reason, problem)) => {
             s.metrics.rejected(reason, &problem.detail);
-            problem.into_response()
+            (*problem).into_response()
         }
     }
 }
@@ -74,35 +80,70 @@ async fn accept(s: &AppState, headers_in: &HeaderMap, body: Body) -> Result<Resp
         Some("application/x-ndjson") | Some("application/jsonl") => true,
         other => return Err(unsupported(other)),
     };
-    let bytes = to_bytes(body, s.limits.max_body_bytes).await.map_err(|_| too_large(s.limits.max_body_bytes))?;
-    let stories = if batch { parse_batch(&bytes, s.limits.max_batch)? } else { vec![parse_one(&bytes, None)?] };
-    let writer = s.writer.get().ok_or_else(|| unavailable("ingest is not connected to Kafka yet"))?;
+    let bytes = to_bytes(body, s.limits.max_body_bytes)
+        .await
+        .map_err(|_| too_large(s.limits.max_body_bytes))?;
+    let stories = if batch {
+        parse_batch(&bytes, s.limits.max_batch)?
+    } else {
+        vec![parse_one(&bytes, None)?]
+    };
+    let writer = s
+        .writer
+        .get()
+        .ok_or_else(|| unavailable("ingest is not connected to Kafka yet"))?;
 
-    let trace = TraceParent::continue_from(headers_in.get("traceparent").and_then(|v| v.to_str().ok()));
+    let trace =
+        TraceParent::continue_from(headers_in.get("traceparent").and_then(|v| v.to_str().ok()));
     let now = Utc::now();
     let mut accepted = Vec::with_capacity(stories.len());
     let mut records = Vec::with_capacity(stories.len());
     for ValidArticle { uri, article } in stories {
-        accepted.push(Accepted { uri: uri.to_string(), version: article.version.clone() });
-        let event = ArticleEvent { article, ingested_at: Some(now), ..ArticleEvent::default() };
+        accepted.push(Accepted {
+            uri: uri.to_string(),
+            version: article.version.clone(),
+        });
+        let event = ArticleEvent {
+            article,
+            ingested_at: Some(now),
+            ..ArticleEvent::default()
+        };
         let payload = serde_json::to_vec(&event).map_err(|e| internal(&e.to_string()))?;
         let headers = headers(&event, EventType::Ingested, "ingest", now, &trace);
-        records.push(Prepared { key: uri.to_string(), payload, headers });
+        records.push(Prepared {
+            key: uri.to_string(),
+            payload,
+            headers,
+        });
     }
     s.metrics.received(records.len() as u64);
-    let written = if batch { writer.write_batch(records).await } else { writer.write_one(records.remove(0)).await };
+    let written = if batch {
+        writer.write_batch(records).await
+    } else {
+        writer.write_one(records.remove(0)).await
+    };
     written.map_err(|e| unavailable(&e.to_string()))?;
     for _ in &accepted {
         s.metrics.emitted(Some(now));
     }
     tracing::debug!(stories = accepted.len(), trace_id = %trace.trace_id(), "accepted");
-    let body = if batch { serde_json::json!({ "accepted": accepted }) } else { serde_json::json!(accepted[0]) };
+    let body = if batch {
+        serde_json::json!({ "accepted": accepted })
+    } else {
+        serde_json::json!(accepted[0])
+    };
     Ok((StatusCode::ACCEPTED, Json(body)).into_response())
 }
 
 fn media_type(h: &HeaderMap) -> Option<String> {
     let v = h.get(header::CONTENT_TYPE)?.to_str().ok()?;
-    Some(v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+    Some(
+        v.split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase(),
+    )
 }
 
 fn parse_batch(bytes: &[u8], max: usize) -> Result<Vec<ValidArticle>, Rejected> {
@@ -112,15 +153,28 @@ fn parse_batch(bytes: &[u8], max: usize) -> Result<Vec<ValidArticle>, Rejected> 
             continue;
         }
         if out.len() == max {
-            return Err(Rejected(
+            return Err(reject(
                 "too_large",
-                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "batch-too-large", "Batch too large", format!("a batch holds at most {max} stories")),
+                Problem::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "batch-too-large",
+                    "Batch too large",
+                    format!("a batch holds at most {max} stories"),
+                ),
             ));
         }
         out.push(parse_one(line, Some(i + 1))?);
     }
     if out.is_empty() {
-        return Err(Rejected("malformed", Problem::new(StatusCode::BAD_REQUEST, "empty-batch", "Empty batch", "the batch has no stories")));
+        return Err(reject(
+            "malformed",
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "empty-batch",
+                "Empty batch",
+                "the batch has no stories",
+            ),
+        ));
     }
     Ok(out)
 }
@@ -128,16 +182,35 @@ fn parse_batch(bytes: &[u8], max: usize) -> Result<Vec<ValidArticle>, Rejected> 
 fn parse_one(bytes: &[u8], line: Option<usize>) -> Result<ValidArticle, Rejected> {
     let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        let mut p = Problem::new(StatusCode::BAD_REQUEST, "malformed-json", "Malformed JSON", format!("{at}{e}"));
+        let mut p = Problem::new(
+            StatusCode::BAD_REQUEST,
+            "malformed-json",
+            "Malformed JSON",
+            format!("{at}{e}"),
+        );
         p.line = line;
-        Rejected("malformed", p)
+        reject("malformed", p)
     })?;
     parse_article(value).map_err(|violations| {
-        let first = violations.first().map(|v| format!("{}: {}", display_pointer(&v.pointer), v.message)).unwrap_or_default();
-        let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-article", "Invalid ninjs article", format!("{at}{first}"));
-        p.errors = violations.into_iter().map(|v| FieldProblem { pointer: v.pointer, detail: v.message }).collect();
+        let first = violations
+            .first()
+            .map(|v| format!("{}: {}", display_pointer(&v.pointer), v.message))
+            .unwrap_or_default();
+        let mut p = Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-article",
+            "Invalid ninjs article",
+            format!("{at}{first}"),
+        );
+        p.errors = violations
+            .into_iter()
+            .map(|v| FieldProblem {
+                pointer: v.pointer,
+                detail: v.message,
+            })
+            .collect();
         p.line = line;
-        Rejected("invalid", p)
+        reject("invalid", p)
     })
 }
 
@@ -150,23 +223,49 @@ fn unsupported(got: Option<&str>) -> Rejected {
         "send application/json (one story) or application/x-ndjson (a batch), not {}",
         got.unwrap_or("a request without Content-Type")
     );
-    Rejected("unsupported_media_type", Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type", detail))
+    reject(
+        "unsupported_media_type",
+        Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported media type",
+            detail,
+        ),
+    )
 }
 
 fn too_large(max: usize) -> Rejected {
-    Rejected(
+    reject(
         "too_large",
-        Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", "Request too large", format!("the body exceeds {max} bytes (NEWSFEED_INGEST_MAX_BODY_BYTES)")),
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+            "Request too large",
+            format!("the body exceeds {max} bytes (NEWSFEED_INGEST_MAX_BODY_BYTES)"),
+        ),
     )
 }
 
 fn unavailable(why: &str) -> Rejected {
-    Rejected(
+    reject(
         "kafka_unavailable",
-        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "kafka-unavailable", "Kafka unavailable", format!("{why}; nothing was written, retry later")),
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "kafka-unavailable",
+            "Kafka unavailable",
+            format!("{why}; nothing was written, retry later"),
+        ),
     )
 }
 
 fn internal(why: &str) -> Rejected {
-    Rejected("internal", Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", why.to_owned()))
+    reject(
+        "internal",
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            why.to_owned(),
+        ),
+    )
 }

@@ -6,14 +6,18 @@ use newsfeed_runtime::KafkaArgs;
 
 /// `newsfeed-ingest` command line; every flag also reads an environment variable.
 #[derive(Debug, Clone, clap::Parser)]
-#[command(name = "newsfeed-ingest", version, about = "Accepts ninjs stories over HTTP and writes them to Kafka.")]
+#[command(
+    name = "newsfeed-ingest",
+    version,
+    about = "Accepts ninjs stories over HTTP and writes them to Kafka."
+)]
 pub struct Config {
     /// Kafka settings.
     #[command(flatten)]
     pub kafka: KafkaArgs,
 
     /// Address to serve the API, /metrics, /healthz and /readyz on.
-    #[arg(long, env = "NEWSFEED_HTTP_ADDR", default_value = "127.0.0.1:8081")]
+    #[arg(long, env = "NEWSFEED_HTTP_ADDR", value_parser = newsfeed_runtime::config::http_addr, default_value = "127.0.0.1:8081")]
     pub http_addr: SocketAddr,
 
     /// Largest request body accepted, in bytes.
@@ -39,7 +43,10 @@ impl Config {
     pub fn validate(&self) -> anyhow::Result<()> {
         self.kafka.validate()?;
         if self.max_body_bytes < 1024 {
-            anyhow::bail!("NEWSFEED_INGEST_MAX_BODY_BYTES: must be at least 1024, got {}", self.max_body_bytes);
+            anyhow::bail!(
+                "NEWSFEED_INGEST_MAX_BODY_BYTES: must be at least 1024, got {}",
+                self.max_body_bytes
+            );
         }
         if self.max_batch == 0 {
             anyhow::bail!("NEWSFEED_INGEST_MAX_BATCH: must be at least 1");
@@ -49,6 +56,9 @@ impl Config {
 
     /// The request limits.
     pub fn limits(&self) -> Limits {
-        Limits { max_body_bytes: self.max_body_bytes, max_batch: self.max_batch }
+        Limits {
+            max_body_bytes: self.max_body_bytes,
+            max_batch: self.max_batch,
+        }
     }
 }

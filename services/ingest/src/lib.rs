@@ -1,10 +1,10 @@
 //! The ingest service: newsroom systems `POST` ninjs stories; each is
 //! validated, written to `<prefix>articles.ingested`, and acknowledged only
 //! once Kafka has it durably.
-//! - [`config`]: the service's settings.
-//! - [`api`]: `POST /v1/articles` (one document or an NDJSON batch) and its
+//! - [`config`] — the service's settings.
+//! - [`api`] — `POST /v1/articles` (one document or an NDJSON batch) and its
 //!   error answers.
-//! - [`writer`]: writing events to Kafka — single stories through the
+//! - [`writer`] — writing events to Kafka — single stories through the
 //!   idempotent producer, batches in one transaction (all or nothing).
 
 pub mod api;
@@ -52,8 +52,12 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         Some(w) if probe(w.client(), w.topic(), std::time::Duration::from_secs(2)) => Ok(()),
         Some(_) => Err("Kafka does not answer".to_owned()),
     });
-    let app = api::router(api::AppState { writer: writer.clone(), metrics: metrics.clone(), limits: config.limits() })
-        .merge(admin_router(metrics, readiness));
+    let app = api::router(api::AppState {
+        writer: writer.clone(),
+        metrics: metrics.clone(),
+        limits: config.limits(),
+    })
+    .merge(admin_router(metrics, readiness));
     let listener = bind("NEWSFEED_HTTP_ADDR", config.http_addr).await?;
     serve(listener, app, shutdown.clone()).await?;
 

@@ -6,8 +6,8 @@ use newsfeed_ingest::Config;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    newsfeed_runtime::telemetry::init("ingest");
     let config = Config::parse();
+    newsfeed_runtime::telemetry::init("ingest");
     let shutdown = newsfeed_runtime::shutdown::on_signal();
     match newsfeed_ingest::run(config, shutdown).await {
         Ok(()) => std::process::ExitCode::SUCCESS,

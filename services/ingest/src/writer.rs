@@ -39,7 +39,9 @@ pub struct Writer {
 
 impl std::fmt::Debug for Writer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Writer").field("topic", &self.topic).finish_non_exhaustive()
+        f.debug_struct("Writer")
+            .field("topic", &self.topic)
+            .finish_non_exhaustive()
     }
 }
 
@@ -48,9 +50,11 @@ impl Writer {
     pub async fn connect(clients: &KafkaClients, topic: &str) -> anyhow::Result<Self> {
         let single = clients.producer()?;
         let clients2 = clients.clone();
-        let batch = tokio::task::spawn_blocking(move || clients2.transactional_producer("batch", ObservedContext::default()))
-            .await
-            .context("starting batch producer")??;
+        let batch = tokio::task::spawn_blocking(move || {
+            clients2.transactional_producer("batch", ObservedContext::default())
+        })
+        .await
+        .context("starting batch producer")??;
         Ok(Self {
             single,
             batch: Arc::new(Mutex::new(batch)),
@@ -71,7 +75,10 @@ impl Writer {
 
     /// Writes one story and waits for the broker's acknowledgement.
     pub async fn write_one(&self, r: Prepared) -> Result<(), Unavailable> {
-        let record = FutureRecord::to(&self.topic).key(&r.key).payload(&r.payload).headers(r.headers);
+        let record = FutureRecord::to(&self.topic)
+            .key(&r.key)
+            .payload(&r.payload)
+            .headers(r.headers);
         self.single
             .send(record, Timeout::After(self.timeout))
             .await
@@ -83,12 +90,14 @@ impl Writer {
     pub async fn write_batch(&self, records: Vec<Prepared>) -> Result<(), Unavailable> {
         let (producer, topic, timeout) = (self.batch.clone(), self.topic.clone(), self.timeout);
         tokio::task::spawn_blocking(move || {
-            let p = producer.lock().map_err(|_| Unavailable("batch producer poisoned".into()))?;
-            transact(&p, &topic, records, timeout).or_else(|e| {
+            let p = producer
+                .lock()
+                .map_err(|_| Unavailable("batch producer poisoned".into()))?;
+            transact(&p, &topic, records, timeout).map_err(|e| {
                 if let Err(abort) = p.abort_transaction(timeout) {
                     tracing::error!(error = %abort, "aborting batch transaction");
                 }
-                Err(Unavailable(e.to_string()))
+                Unavailable(e.to_string())
             })
         })
         .await
@@ -110,7 +119,13 @@ fn transact(
 ) -> Result<(), rdkafka::error::KafkaError> {
     p.begin_transaction()?;
     for r in records {
-        send_waiting(p, BaseRecord::to(topic).key(r.key.as_bytes()).payload(r.payload.as_slice()).headers(r.headers))?;
+        send_waiting(
+            p,
+            BaseRecord::to(topic)
+                .key(r.key.as_bytes())
+                .payload(r.payload.as_slice())
+                .headers(r.headers),
+        )?;
     }
     p.commit_transaction(timeout)
 }

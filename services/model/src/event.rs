@@ -15,7 +15,11 @@ pub struct ArticleEvent {
     /// The story, a ninjs 3.1 document.
     pub article: Article,
     /// When ingest had the story acknowledged by Kafka.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "proto_timestamp")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "proto_timestamp"
+    )]
     pub ingested_at: Option<DateTime<Utc>>,
     /// Set from enrich on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36,7 +40,11 @@ pub struct Enrichment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub taxonomy_version: Option<String>,
     /// When enrich tagged the story.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "proto_timestamp")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "proto_timestamp"
+    )]
     pub enriched_at: Option<DateTime<Utc>>,
     /// The spans that made the tags.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -72,7 +80,11 @@ pub struct Publication {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
     /// When publish released it.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "proto_timestamp")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "proto_timestamp"
+    )]
     pub published_at: Option<DateTime<Utc>>,
 }
 
@@ -210,8 +222,17 @@ mod tests {
 
     #[test]
     fn event_id_is_stable_per_version_and_stage() {
-        let e = ArticleEvent { article: story(Some("3"), None), ..ArticleEvent::default() };
-        assert_eq!(e.event_id(EventType::Ingested), e.event_id(EventType::Ingested));
-        assert_ne!(e.event_id(EventType::Ingested), e.event_id(EventType::Enriched));
+        let e = ArticleEvent {
+            article: story(Some("3"), None),
+            ..ArticleEvent::default()
+        };
+        assert_eq!(
+            e.event_id(EventType::Ingested),
+            e.event_id(EventType::Ingested)
+        );
+        assert_ne!(
+            e.event_id(EventType::Ingested),
+            e.event_id(EventType::Enriched)
+        );
     }
 }

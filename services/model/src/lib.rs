@@ -1,11 +1,11 @@
 //! The Newsfeed event contract, mirrored from `proto/newsfeed/v1/*.proto`.
 //!
 //! Pure data and rules, no Kafka and no HTTP:
-//! - [`article`]: the ninjs 3.x text item ([`Article`]) and its parts.
-//! - [`uri`]: [`ArticleUri`], a story identifier that cannot be built invalid.
-//! - [`validate`]: parses untrusted JSON into an [`Article`], reporting every
+//! - [`article`] — the ninjs 3.x text item ([`Article`]) and its parts.
+//! - [`uri`] — [`ArticleUri`], a story identifier that cannot be built invalid.
+//! - [`validate`] — parses untrusted JSON into an [`Article`], reporting every
 //!   problem as a JSON pointer plus a message.
-//! - [`event`]: the [`ArticleEvent`] envelope carried on every topic, its
+//! - [`event`] — the [`ArticleEvent`] envelope carried on every topic, its
 //!   CloudEvents type names and the ordering of story versions.
 
 pub mod article;

@@ -19,7 +19,9 @@ pub enum UriError {
     #[error("must be at most {MAX_URI_LEN} bytes")]
     TooLong,
     /// Not an absolute URI.
-    #[error("must be a complete URI with a scheme, such as https://example.com/story/1 or urn:newsroom:1 ({0})")]
+    #[error(
+        "must be a complete URI with a scheme, such as https://example.com/story/1 or urn:newsroom:1 ({0})"
+    )]
     NotAbsolute(String),
 }
 
@@ -83,8 +85,17 @@ mod tests {
     #[test]
     fn rejects_relative_empty_and_spaced() {
         assert_eq!(ArticleUri::parse(""), Err(UriError::Empty));
-        assert!(matches!(ArticleUri::parse("story-1"), Err(UriError::NotAbsolute(_))));
-        assert!(matches!(ArticleUri::parse("https://x.example/a b"), Err(UriError::NotAbsolute(_))));
-        assert_eq!(ArticleUri::parse(&format!("urn:x:{}", "a".repeat(3000))), Err(UriError::TooLong));
+        assert!(matches!(
+            ArticleUri::parse("story-1"),
+            Err(UriError::NotAbsolute(_))
+        ));
+        assert!(matches!(
+            ArticleUri::parse("https://x.example/a b"),
+            Err(UriError::NotAbsolute(_))
+        ));
+        assert_eq!(
+            ArticleUri::parse(&format!("urn:x:{}", "a".repeat(3000))),
+            Err(UriError::TooLong)
+        );
     }
 }

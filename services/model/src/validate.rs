@@ -19,7 +19,10 @@ pub struct Violation {
 
 impl Violation {
     fn new(pointer: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { pointer: pointer.into(), message: message.into() }
+        Self {
+            pointer: pointer.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -36,12 +39,19 @@ pub struct ValidArticle {
 /// relies on. Returns every violation found, or the article.
 pub fn parse_article(value: Value) -> Result<ValidArticle, Vec<Violation>> {
     if !value.is_object() {
-        return Err(vec![Violation::new("", "a ninjs document must be a JSON object")]);
+        return Err(vec![Violation::new(
+            "",
+            "a ninjs document must be a JSON object",
+        )]);
     }
-    let article: Article = serde_path_to_error::deserialize(value).map_err(|e| vec![shape_violation(&e)])?;
+    let article: Article =
+        serde_path_to_error::deserialize(value).map_err(|e| vec![shape_violation(&e)])?;
     let mut found = Vec::new();
     check_article(&article, &mut found);
-    match (found.is_empty(), article.uri.as_deref().map(ArticleUri::parse)) {
+    match (
+        found.is_empty(),
+        article.uri.as_deref().map(ArticleUri::parse),
+    ) {
         (true, Some(Ok(uri))) => Ok(ValidArticle { uri, article }),
         _ => Err(found),
     }
@@ -63,12 +73,17 @@ fn shape_violation(e: &serde_path_to_error::Error<serde_json::Error>) -> Violati
     }
     let msg = e.inner().to_string();
     // serde reports an unknown property at its parent; name the property itself.
-    if let Some(name) = msg.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) {
+    if let Some(name) = msg
+        .strip_prefix("unknown field `")
+        .and_then(|r| r.split('`').next())
+    {
         pointer.push('/');
         pointer.push_str(&escape_pointer(name));
         return Violation::new(
             pointer,
-            format!("property `{name}` is not part of a Newsfeed text article (ninjs 3.x names, camelCase)"),
+            format!(
+                "property `{name}` is not part of a Newsfeed text article (ninjs 3.x names, camelCase)"
+            ),
         );
     }
     let msg = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
@@ -81,7 +96,10 @@ fn escape_pointer(key: &str) -> String {
 
 fn check_article(a: &Article, out: &mut Vec<Violation>) {
     match a.uri.as_deref() {
-        None => out.push(Violation::new("/uri", "is required: the story's identifier, a complete URI")),
+        None => out.push(Violation::new(
+            "/uri",
+            "is required: the story's identifier, a complete URI",
+        )),
         Some(u) => {
             if let Err(e) = ArticleUri::parse(u) {
                 out.push(Violation::new("/uri", e.to_string()));
@@ -89,12 +107,18 @@ fn check_article(a: &Article, out: &mut Vec<Violation>) {
         }
     }
     if let Some(t) = a.kind.as_deref().filter(|t| *t != "text") {
-        out.push(Violation::new("/type", format!("must be \"text\": Newsfeed carries text articles, not `{t}`")));
+        out.push(Violation::new(
+            "/type",
+            format!("must be \"text\": Newsfeed carries text articles, not `{t}`"),
+        ));
     }
-    if let Some(v) = a.version.as_deref() {
-        if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) || v.parse::<u64>().is_err() {
-            out.push(Violation::new("/version", "must be a decimal integer such as \"2\", so versions can be ordered"));
-        }
+    let bad_version =
+        |v: &&str| !v.bytes().all(|b| b.is_ascii_digit()) || v.parse::<u64>().is_err();
+    if a.version.as_deref().filter(bad_version).is_some() {
+        out.push(Violation::new(
+            "/version",
+            "must be a decimal integer such as \"2\", so versions can be ordered",
+        ));
     }
     for (name, value) in [
         ("firstCreated", &a.first_created),
@@ -103,31 +127,57 @@ fn check_article(a: &Article, out: &mut Vec<Violation>) {
         ("embargoedUntil", &a.embargoed_until),
         ("expires", &a.expires),
     ] {
-        if let Some(v) = value.as_deref().filter(|v| DateTime::parse_from_rfc3339(v).is_err()) {
+        if let Some(v) = value
+            .as_deref()
+            .filter(|v| DateTime::parse_from_rfc3339(v).is_err())
+        {
             out.push(Violation::new(
                 format!("/{name}"),
                 format!("`{v}` is not an RFC 3339 date-time such as 2026-11-28T09:30:00Z"),
             ));
         }
     }
-    if let Some(s) = a.pub_status.as_deref().filter(|s| PubStatus::parse(s).is_none()) {
-        out.push(Violation::new("/pubStatus", format!("`{s}` is not one of usable, withheld, canceled")));
+    if let Some(s) = a
+        .pub_status
+        .as_deref()
+        .filter(|s| PubStatus::parse(s).is_none())
+    {
+        out.push(Violation::new(
+            "/pubStatus",
+            format!("`{s}` is not one of usable, withheld, canceled"),
+        ));
     }
-    if let Some(r) = a.representation_type.as_deref().filter(|r| !matches!(*r, "full" | "partial")) {
-        out.push(Violation::new("/representationType", format!("`{r}` is not one of full, partial")));
+    if let Some(r) = a
+        .representation_type
+        .as_deref()
+        .filter(|r| !matches!(*r, "full" | "partial"))
+    {
+        out.push(Violation::new(
+            "/representationType",
+            format!("`{r}` is not one of full, partial"),
+        ));
     }
     if let Some(u) = a.urgency.filter(|u| !(1..=9).contains(u)) {
-        out.push(Violation::new("/urgency", format!("{u} is outside 1 (most urgent) to 9")));
+        out.push(Violation::new(
+            "/urgency",
+            format!("{u} is outside 1 (most urgent) to 9"),
+        ));
     }
     if let Some(l) = a.language.as_deref().filter(|l| !is_language_tag(l)) {
-        out.push(Violation::new("/language", format!("`{l}` is not a BCP 47 language tag such as en or en-GB")));
+        out.push(Violation::new(
+            "/language",
+            format!("`{l}` is not a BCP 47 language tag such as en or en-GB"),
+        ));
     }
     check_texts(a, out);
     check_concepts(a, out);
 }
 
 fn check_texts(a: &Article, out: &mut Vec<Violation>) {
-    for (field, blocks) in [("headlines", &a.headlines), ("descriptions", &a.descriptions)] {
+    for (field, blocks) in [
+        ("headlines", &a.headlines),
+        ("descriptions", &a.descriptions),
+    ] {
         for (i, b) in blocks.iter().enumerate() {
             if b.value.is_none() {
                 out.push(Violation::new(format!("/{field}/{i}/value"), "is required"));
@@ -139,18 +189,39 @@ fn check_texts(a: &Article, out: &mut Vec<Violation>) {
             out.push(Violation::new(format!("/bodies/{i}/value"), "is required"));
         }
     }
-    let has_text = a.headlines.iter().chain(&a.descriptions).any(|h| h.value.as_deref().is_some_and(|v| !v.trim().is_empty()))
-        || a.bodies.iter().any(|b| b.value.as_deref().is_some_and(|v| !v.trim().is_empty()));
+    let has_text = a
+        .headlines
+        .iter()
+        .chain(&a.descriptions)
+        .any(|h| h.value.as_deref().is_some_and(|v| !v.trim().is_empty()))
+        || a.bodies
+            .iter()
+            .any(|b| b.value.as_deref().is_some_and(|v| !v.trim().is_empty()));
     if !has_text {
-        out.push(Violation::new("/headlines", "a story needs at least one non-empty headline, description or body"));
+        out.push(Violation::new(
+            "/headlines",
+            "a story needs at least one non-empty headline, description or body",
+        ));
     }
 }
 
 fn check_concepts(a: &Article, out: &mut Vec<Violation>) {
-    let entity_uris = [("people", &a.people), ("organisations", &a.organisations), ("places", &a.places)]
-        .into_iter()
-        .flat_map(|(f, list)| list.iter().enumerate().map(move |(i, e)| (f, i, e.uri.as_deref())));
-    let subject_uris = a.subjects.iter().enumerate().map(|(i, s)| ("subjects", i, s.uri.as_deref()));
+    let entity_uris = [
+        ("people", &a.people),
+        ("organisations", &a.organisations),
+        ("places", &a.places),
+    ]
+    .into_iter()
+    .flat_map(|(f, list)| {
+        list.iter()
+            .enumerate()
+            .map(move |(i, e)| (f, i, e.uri.as_deref()))
+    });
+    let subject_uris = a
+        .subjects
+        .iter()
+        .enumerate()
+        .map(|(i, s)| ("subjects", i, s.uri.as_deref()));
     for (field, i, uri) in entity_uris.chain(subject_uris) {
         if let Some(Err(e)) = uri.map(check_uri) {
             out.push(Violation::new(format!("/{field}/{i}/uri"), e.to_string()));
@@ -159,7 +230,10 @@ fn check_concepts(a: &Article, out: &mut Vec<Violation>) {
     for (i, s) in a.subjects.iter().enumerate() {
         for (name, v) in [("relevance", s.relevance), ("confidence", s.confidence)] {
             if let Some(v) = v.filter(|v| !(0..=100).contains(v)) {
-                out.push(Violation::new(format!("/subjects/{i}/{name}"), format!("{v} is outside 0 to 100")));
+                out.push(Violation::new(
+                    format!("/subjects/{i}/{name}"),
+                    format!("{v} is outside 0 to 100"),
+                ));
             }
         }
     }
@@ -170,7 +244,8 @@ fn is_language_tag(s: &str) -> bool {
     let primary_ok = parts
         .next()
         .is_some_and(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
-    primary_ok && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+    primary_ok
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 #[cfg(test)]
@@ -179,7 +254,11 @@ mod tests {
     use serde_json::json;
 
     fn pointers(v: Value) -> Vec<String> {
-        parse_article(v).unwrap_err().into_iter().map(|v| v.pointer).collect()
+        parse_article(v)
+            .unwrap_err()
+            .into_iter()
+            .map(|v| v.pointer)
+            .collect()
     }
 
     #[test]
@@ -197,7 +276,10 @@ mod tests {
     #[test]
     fn each_rule_names_its_field() {
         assert_eq!(pointers(json!({"headlines": [{"value": "x"}]})), ["/uri"]);
-        assert_eq!(pointers(json!({"uri": "nope", "headlines": [{"value": "x"}]})), ["/uri"]);
+        assert_eq!(
+            pointers(json!({"uri": "nope", "headlines": [{"value": "x"}]})),
+            ["/uri"]
+        );
         assert_eq!(
             pointers(json!({
                 "uri": "urn:a:1", "type": "picture", "version": "v2", "versionCreated": "yesterday",
@@ -206,22 +288,40 @@ mod tests {
                 "subjects": [{"name": "n", "relevance": 101, "uri": "not a uri"}]
             })),
             [
-                "/type", "/version", "/versionCreated", "/pubStatus", "/urgency", "/language",
-                "/subjects/0/uri", "/subjects/0/relevance"
+                "/type",
+                "/version",
+                "/versionCreated",
+                "/pubStatus",
+                "/urgency",
+                "/language",
+                "/subjects/0/uri",
+                "/subjects/0/relevance"
             ]
         );
     }
 
     #[test]
     fn unknown_and_mistyped_properties_are_named() {
-        assert_eq!(pointers(json!({"uri": "urn:a:1", "renditions": []})), ["/renditions"]);
-        assert_eq!(pointers(json!({"uri": "urn:a:1", "headlines": [{"value": 3}]})), ["/headlines/0/value"]);
-        assert_eq!(pointers(json!({"uri": "urn:a:1", "bodies": [{"value": "x", "wordcount": 1}]})), ["/bodies/0/wordcount"]);
+        assert_eq!(
+            pointers(json!({"uri": "urn:a:1", "renditions": []})),
+            ["/renditions"]
+        );
+        assert_eq!(
+            pointers(json!({"uri": "urn:a:1", "headlines": [{"value": 3}]})),
+            ["/headlines/0/value"]
+        );
+        assert_eq!(
+            pointers(json!({"uri": "urn:a:1", "bodies": [{"value": "x", "wordcount": 1}]})),
+            ["/bodies/0/wordcount"]
+        );
     }
 
     #[test]
     fn a_story_needs_text() {
-        assert_eq!(pointers(json!({"uri": "urn:a:1", "headlines": [{"value": "  "}]})), ["/headlines"]);
+        assert_eq!(
+            pointers(json!({"uri": "urn:a:1", "headlines": [{"value": "  "}]})),
+            ["/headlines"]
+        );
         assert_eq!(pointers(json!([1])), [""]);
     }
 }

@@ -25,7 +25,9 @@ pub fn router(store: Arc<RwLock<Store>>) -> Router {
 }
 
 async fn get_article(State(store): State<Arc<RwLock<Store>>>, Path(uri): Path<String>) -> Response {
-    let Ok(store) = store.read() else { return unavailable() };
+    let Ok(store) = store.read() else {
+        return unavailable();
+    };
     match store.get(&uri) {
         Some(e) if e.action.is_visible() => Json(&e.event.article).into_response(),
         Some(e) if e.action == Action::Retracted => Problem::new(
@@ -48,15 +50,32 @@ async fn topic_articles(
         None => 20,
         Some(Ok(n)) if (1..=100).contains(&n) => n,
         Some(_) => {
-            return Problem::new(StatusCode::BAD_REQUEST, "invalid-parameter", "Invalid query parameter", "limit: must be a whole number from 1 to 100")
-                .into_response();
+            return Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid-parameter",
+                "Invalid query parameter",
+                "limit: must be a whole number from 1 to 100",
+            )
+            .into_response();
         }
     };
-    let Ok(store) = store.read() else { return unavailable() };
-    let articles: Vec<_> = store.topic(&slug, limit).into_iter().map(|e| &e.event.article).collect();
+    let Ok(store) = store.read() else {
+        return unavailable();
+    };
+    let articles: Vec<_> = store
+        .topic(&slug, limit)
+        .into_iter()
+        .map(|e| &e.event.article)
+        .collect();
     Json(serde_json::json!({ "topic": slug, "articles": articles })).into_response()
 }
 
 fn unavailable() -> Response {
-    Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Unavailable", "store unavailable; retry").into_response()
+    Problem::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+        "Unavailable",
+        "store unavailable; retry",
+    )
+    .into_response()
 }

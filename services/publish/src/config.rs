@@ -7,14 +7,18 @@ use newsfeed_runtime::KafkaArgs;
 
 /// `newsfeed-publish` command line; every flag also reads an environment variable.
 #[derive(Debug, Clone, clap::Parser)]
-#[command(name = "newsfeed-publish", version, about = "Releases enriched stories and serves them to downstream readers.")]
+#[command(
+    name = "newsfeed-publish",
+    version,
+    about = "Releases enriched stories and serves them to downstream readers."
+)]
 pub struct Config {
     /// Kafka settings.
     #[command(flatten)]
     pub kafka: KafkaArgs,
 
     /// Address to serve the read API, /metrics, /healthz and /readyz on.
-    #[arg(long, env = "NEWSFEED_HTTP_ADDR", default_value = "127.0.0.1:8083")]
+    #[arg(long, env = "NEWSFEED_HTTP_ADDR", value_parser = newsfeed_runtime::config::http_addr, default_value = "127.0.0.1:8083")]
     pub http_addr: SocketAddr,
 
     /// Most stories per Kafka transaction.

@@ -1,10 +1,10 @@
 //! The publish service: consumes `<prefix>articles.enriched`, releases each
 //! story version that is newer than what readers have, and serves reads.
-//! - [`config`]: settings.
-//! - [`store`]: the current version of every story and per-topic lists.
-//! - [`stage`]: the per-record decision inside the exactly-once loop, and
+//! - [`config`] — settings.
+//! - [`store`] — the current version of every story and per-topic lists.
+//! - [`stage`] — the per-record decision inside the exactly-once loop, and
 //!   rebuilding the store from the compacted `<prefix>publish.state` topic.
-//! - [`api`]: `GET /v1/articles/{uri}` and `GET /v1/topics/{slug}/articles`.
+//! - [`api`] — `GET /v1/articles/{uri}` and `GET /v1/topics/{slug}/articles`.
 
 pub mod api;
 pub mod config;
@@ -45,7 +45,13 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let clients = KafkaClients::new(&config.kafka, "publish");
     let store = Arc::new(RwLock::new(store::Store::default()));
     let processor = stage::Publish::new(store.clone(), topics, clients.clone(), metrics.clone())?;
-    let stage = exactly_once::spawn(clients, settings, processor, metrics.clone(), shutdown.clone());
+    let stage = exactly_once::spawn(
+        clients,
+        settings,
+        processor,
+        metrics.clone(),
+        shutdown.clone(),
+    );
 
     let app = api::router(store).merge(admin_router(metrics, stage.readiness()));
     serve(listener, app, shutdown.clone()).await?;

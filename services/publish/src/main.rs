@@ -6,8 +6,8 @@ use newsfeed_publish::Config;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    newsfeed_runtime::telemetry::init("publish");
     let config = Config::parse();
+    newsfeed_runtime::telemetry::init("publish");
     let shutdown = newsfeed_runtime::shutdown::on_signal();
     match newsfeed_publish::run(config, shutdown).await {
         Ok(()) => std::process::ExitCode::SUCCESS,

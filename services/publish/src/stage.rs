@@ -37,25 +37,52 @@ pub struct Publish {
 
 impl Publish {
     /// A stage keeping `store` up to date; registers its metrics.
-    pub fn new(store: Arc<RwLock<Store>>, topics: Topics, clients: KafkaClients, metrics: Arc<StageMetrics>) -> anyhow::Result<Self> {
+    pub fn new(
+        store: Arc<RwLock<Store>>,
+        topics: Topics,
+        clients: KafkaClients,
+        metrics: Arc<StageMetrics>,
+    ) -> anyhow::Result<Self> {
         let skipped = IntCounterVec::new(
-            prometheus::Opts::new(metrics.name("articles_skipped_total"), "Story versions not applied, by reason."),
+            prometheus::Opts::new(
+                metrics.name("articles_skipped_total"),
+                "Story versions not applied, by reason.",
+            ),
             &["reason"],
         )?;
         let stories = IntGauge::new(metrics.name("stories"), "Stories known, visible or not.")?;
         metrics.registry.register(Box::new(skipped.clone()))?;
         metrics.registry.register(Box::new(stories.clone()))?;
-        Ok(Self { store, pending: HashMap::new(), pending_events: Vec::new(), topics, clients, skipped, stories })
+        Ok(Self {
+            store,
+            pending: HashMap::new(),
+            pending_events: Vec::new(),
+            topics,
+            clients,
+            skipped,
+            stories,
+        })
     }
 }
 
 impl Processor for Publish {
     fn prepare(&mut self) -> anyhow::Result<()> {
         let started = Instant::now();
-        let rebuilt = rebuild(&self.clients, &self.topics.publish_state, Duration::from_secs(120))?;
-        tracing::info!(stories = rebuilt.len(), took_ms = started.elapsed().as_millis() as u64, "state rebuilt from Kafka");
+        let rebuilt = rebuild(
+            &self.clients,
+            &self.topics.publish_state,
+            Duration::from_secs(120),
+        )?;
+        tracing::info!(
+            stories = rebuilt.len(),
+            took_ms = started.elapsed().as_millis() as u64,
+            "state rebuilt from Kafka"
+        );
         self.stories.set(rebuilt.len() as i64);
-        *self.store.write().map_err(|_| anyhow::anyhow!("store lock poisoned"))? = rebuilt;
+        *self
+            .store
+            .write()
+            .map_err(|_| anyhow::anyhow!("store lock poisoned"))? = rebuilt;
         Ok(())
     }
 
@@ -64,7 +91,11 @@ impl Processor for Publish {
         let uri = event.article.uri.clone().unwrap_or_default();
         let current = match self.pending.get(&uri) {
             Some(p) => Some(*p),
-            None => self.store.read().map_err(|_| internal("store lock poisoned"))?.current(&uri),
+            None => self
+                .store
+                .read()
+                .map_err(|_| internal("store lock poisoned"))?
+                .current(&uri),
         };
         let action = match Store::decide(current, &event.article) {
             Ok(a) => a,
@@ -76,8 +107,12 @@ impl Processor for Publish {
         };
         let was_visible = current.is_some_and(|(_, a)| a.is_visible());
         let now = Utc::now();
-        event.publication = Some(Publication { action: Some(action.as_str().into()), published_at: Some(now) });
-        let trace = TraceParent::continue_from(record.headers().and_then(|h| header_str(h, "traceparent")));
+        event.publication = Some(Publication {
+            action: Some(action.as_str().into()),
+            published_at: Some(now),
+        });
+        let trace =
+            TraceParent::continue_from(record.headers().and_then(|h| header_str(h, "traceparent")));
         let payload = serde_json::to_vec(&event).map_err(|e| internal(&e.to_string()))?;
         let mut outputs = vec![Output {
             topic: self.topics.publish_state.clone(),
@@ -95,7 +130,8 @@ impl Processor for Publish {
                 article: Some(event.ingested_at),
             });
         }
-        self.pending.insert(uri, (StoryVersion::of(&event.article), action));
+        self.pending
+            .insert(uri, (StoryVersion::of(&event.article), action));
         self.pending_events.push(event);
         Ok(outputs)
     }
@@ -117,19 +153,30 @@ impl Processor for Publish {
 }
 
 fn internal(detail: &str) -> Rejection {
-    Rejection { reason: "internal", detail: detail.to_owned() }
+    Rejection {
+        reason: "internal",
+        detail: detail.to_owned(),
+    }
 }
 
 /// Reads the compacted state topic from the beginning to its end.
 pub fn rebuild(clients: &KafkaClients, topic: &str, deadline: Duration) -> anyhow::Result<Store> {
     let reader = clients.reader()?;
     let timeout = clients.args().timeout();
-    let meta = reader.fetch_metadata(Some(topic), timeout).context("reading state topic metadata")?;
-    let partitions: Vec<i32> = meta.topics().iter().flat_map(|t| t.partitions().iter().map(|p| p.id())).collect();
+    let meta = reader
+        .fetch_metadata(Some(topic), timeout)
+        .context("reading state topic metadata")?;
+    let partitions: Vec<i32> = meta
+        .topics()
+        .iter()
+        .flat_map(|t| t.partitions().iter().map(|p| p.id()))
+        .collect();
     let mut ends = HashMap::new();
     let mut tpl = TopicPartitionList::new();
     for p in partitions {
-        let (low, high) = reader.fetch_watermarks(topic, p, timeout).context("reading state topic offsets")?;
+        let (low, high) = reader
+            .fetch_watermarks(topic, p, timeout)
+            .context("reading state topic offsets")?;
         if high > low {
             ends.insert(p, high);
             tpl.add_partition_offset(topic, p, Offset::Beginning)?;
@@ -148,7 +195,9 @@ pub fn rebuild(clients: &KafkaClients, topic: &str, deadline: Duration) -> anyho
         match reader.poll(Duration::from_millis(200)) {
             Some(Ok(m)) => match m.payload().map(serde_json::from_slice::<ArticleEvent>) {
                 Some(Ok(event)) => store.apply(event),
-                Some(Err(e)) => tracing::warn!(offset = m.offset(), error = %e, "skipping unreadable state record"),
+                Some(Err(e)) => {
+                    tracing::warn!(offset = m.offset(), error = %e, "skipping unreadable state record")
+                }
                 None => {}
             },
             Some(Err(e)) => tracing::warn!(error = %e, "state read error"),

@@ -35,9 +35,14 @@ impl Action {
 
     /// Parses the wire spelling.
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Published, Self::Updated, Self::Retracted, Self::Withheld]
-            .into_iter()
-            .find(|a| a.as_str() == s)
+        [
+            Self::Published,
+            Self::Updated,
+            Self::Retracted,
+            Self::Withheld,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == s)
     }
 
     /// Whether readers see the story after this action.
@@ -64,24 +69,30 @@ pub struct Entry {
     pub action: Action,
     /// Topic slugs, from its tags.
     pub topics: Vec<String>,
-    sort_key: (DateTime<Utc>, String),
+    sort_key: SortKey,
 }
+
+/// Newest first within a topic: version time, then uri to break ties.
+type SortKey = (DateTime<Utc>, String);
 
 /// All stories, by uri and by topic.
 #[derive(Debug, Default)]
 pub struct Store {
     entries: HashMap<String, Entry>,
-    by_topic: HashMap<String, BTreeSet<Reverse<(DateTime<Utc>, String)>>>,
+    by_topic: HashMap<String, BTreeSet<Reverse<SortKey>>>,
 }
 
 impl Store {
     /// Decides what a new story version does, given what is known.
-    pub fn decide(current: Option<(StoryVersion, Action)>, article: &Article) -> Result<Action, Skip> {
+    pub fn decide(
+        current: Option<(StoryVersion, Action)>,
+        article: &Article,
+    ) -> Result<Action, Skip> {
         let visible = current.is_some_and(|(_, a)| a.is_visible());
-        if let Some((version, _)) = current {
-            if !StoryVersion::of(article).supersedes(&version) {
-                return Err(Skip::Stale);
-            }
+        if let Some((version, _)) = current
+            && !StoryVersion::of(article).supersedes(&version)
+        {
+            return Err(Skip::Stale);
         }
         Ok(match article.status() {
             PubStatus::Usable if visible => Action::Updated,
@@ -114,7 +125,9 @@ impl Store {
 
     /// Records a decided event (its `publication.action` must be set).
     pub fn apply(&mut self, event: ArticleEvent) {
-        let Some(uri) = event.article.uri.clone() else { return };
+        let Some(uri) = event.article.uri.clone() else {
+            return;
+        };
         let action = event
             .publication
             .as_ref()
@@ -129,15 +142,31 @@ impl Store {
             }
         }
         let version = StoryVersion::of(&event.article);
-        let published_at = event.publication.as_ref().and_then(|p| p.published_at).unwrap_or_else(Utc::now);
+        let published_at = event
+            .publication
+            .as_ref()
+            .and_then(|p| p.published_at)
+            .unwrap_or_else(Utc::now);
         let sort_key = (version.created.unwrap_or(published_at), uri.clone());
         let topics = topic_slugs(&event.article);
         if action.is_visible() {
             for t in &topics {
-                self.by_topic.entry(t.clone()).or_default().insert(Reverse(sort_key.clone()));
+                self.by_topic
+                    .entry(t.clone())
+                    .or_default()
+                    .insert(Reverse(sort_key.clone()));
             }
         }
-        self.entries.insert(uri, Entry { event, version, action, topics, sort_key });
+        self.entries.insert(
+            uri,
+            Entry {
+                event,
+                version,
+                action,
+                topics,
+                sort_key,
+            },
+        );
     }
 
     /// Up to `limit` visible stories tagged `slug`, newest first.
@@ -155,11 +184,13 @@ impl Store {
 /// The topic slugs of a story: every tag's name, slugified
 /// ("Protests in Kazakhstan" → `protests-in-kazakhstan`).
 pub fn topic_slugs(a: &Article) -> Vec<String> {
-    let names = a
-        .subjects
-        .iter()
-        .filter_map(|s| s.name.as_deref())
-        .chain(a.places.iter().chain(&a.people).chain(&a.organisations).filter_map(|e| e.name.as_deref()));
+    let names = a.subjects.iter().filter_map(|s| s.name.as_deref()).chain(
+        a.places
+            .iter()
+            .chain(&a.people)
+            .chain(&a.organisations)
+            .filter_map(|e| e.name.as_deref()),
+    );
     let mut slugs: Vec<String> = names.map(slugify).filter(|s| !s.is_empty()).collect();
     slugs.sort();
     slugs.dedup();
@@ -193,11 +224,20 @@ mod tests {
                 uri: Some(uri.into()),
                 version: Some(version.into()),
                 pub_status: Some(status.into()),
-                subjects: vec![Subject { name: Some("Protests in Kazakhstan".into()), ..Subject::default() }],
-                places: vec![Entity { name: Some("Kazakhstan".into()), ..Entity::default() }],
+                subjects: vec![Subject {
+                    name: Some("Protests in Kazakhstan".into()),
+                    ..Subject::default()
+                }],
+                places: vec![Entity {
+                    name: Some("Kazakhstan".into()),
+                    ..Entity::default()
+                }],
                 ..Article::default()
             },
-            publication: Some(Publication { action: Some(action.as_str().into()), published_at: Some(Utc::now()) }),
+            publication: Some(Publication {
+                action: Some(action.as_str().into()),
+                published_at: Some(Utc::now()),
+            }),
             ..ArticleEvent::default()
         }
     }
@@ -206,7 +246,10 @@ mod tests {
     fn slugs_come_from_every_tag() {
         assert_eq!(slugify("Protests in Kazakhstan"), "protests-in-kazakhstan");
         assert_eq!(slugify("  Côte d'Ivoire "), "côte-d-ivoire");
-        assert_eq!(topic_slugs(&event("urn:a:1", "1", "usable", Action::Published).article), ["kazakhstan", "protests-in-kazakhstan"]);
+        assert_eq!(
+            topic_slugs(&event("urn:a:1", "1", "usable", Action::Published).article),
+            ["kazakhstan", "protests-in-kazakhstan"]
+        );
     }
 
     #[test]
@@ -216,9 +259,15 @@ mod tests {
         assert_eq!(Store::decide(None, &v2.article), Ok(Action::Published));
         s.apply(v2);
         let v1 = event("urn:a:1", "1", "usable", Action::Published);
-        assert_eq!(Store::decide(s.current("urn:a:1"), &v1.article), Err(Skip::Stale));
+        assert_eq!(
+            Store::decide(s.current("urn:a:1"), &v1.article),
+            Err(Skip::Stale)
+        );
         let v3 = event("urn:a:1", "3", "usable", Action::Published);
-        assert_eq!(Store::decide(s.current("urn:a:1"), &v3.article), Ok(Action::Updated));
+        assert_eq!(
+            Store::decide(s.current("urn:a:1"), &v3.article),
+            Ok(Action::Updated)
+        );
     }
 
     #[test]
@@ -227,7 +276,10 @@ mod tests {
         s.apply(event("urn:a:1", "1", "usable", Action::Published));
         assert_eq!(s.topic("kazakhstan", 10).len(), 1);
         let v2 = event("urn:a:1", "2", "canceled", Action::Retracted);
-        assert_eq!(Store::decide(s.current("urn:a:1"), &v2.article), Ok(Action::Retracted));
+        assert_eq!(
+            Store::decide(s.current("urn:a:1"), &v2.article),
+            Ok(Action::Retracted)
+        );
         s.apply(v2);
         assert!(s.topic("kazakhstan", 10).is_empty());
         assert_eq!(s.get("urn:a:1").map(|e| e.action), Some(Action::Retracted));

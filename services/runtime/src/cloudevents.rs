@@ -11,7 +11,13 @@ pub fn source(service: &str) -> String {
 }
 
 /// Headers for `event` of `kind` written by `service`, continuing `trace`.
-pub fn headers(event: &ArticleEvent, kind: EventType, service: &str, time: DateTime<Utc>, trace: &TraceParent) -> OwnedHeaders {
+pub fn headers(
+    event: &ArticleEvent,
+    kind: EventType,
+    service: &str,
+    time: DateTime<Utc>,
+    trace: &TraceParent,
+) -> OwnedHeaders {
     let id = event.event_id(kind);
     let time = newsfeed_model::event::proto_timestamp::format(&time);
     let mut h = OwnedHeaders::new_with_capacity(8)
@@ -28,7 +34,10 @@ pub fn headers(event: &ArticleEvent, kind: EventType, service: &str, time: DateT
 }
 
 fn header<'a>(key: &'a str, value: &'a str) -> Header<'a, &'a str> {
-    Header { key, value: Some(value) }
+    Header {
+        key,
+        value: Some(value),
+    }
 }
 
 /// The value of header `key`, if present and UTF-8.
@@ -52,14 +61,24 @@ impl TraceParent {
     /// Starts a new trace.
     pub fn new_root() -> Self {
         let trace_id = *uuid::Uuid::new_v4().as_bytes();
-        Self { trace_id, span_id: new_span_id(), sampled: true }
+        Self {
+            trace_id,
+            span_id: new_span_id(),
+            sampled: true,
+        }
     }
 
     /// Parses a `traceparent` header value.
     pub fn parse(s: &str) -> Option<Self> {
         let mut parts = s.trim().split('-');
-        let (version, trace, span, flags) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-        if version.len() != 2 || version == "ff" || trace.len() != 32 || span.len() != 16 || flags.len() != 2 {
+        let (version, trace, span, flags) =
+            (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        if version.len() != 2
+            || version == "ff"
+            || trace.len() != 32
+            || span.len() != 16
+            || flags.len() != 2
+        {
             return None;
         }
         let mut trace_id = [0u8; 16];
@@ -70,17 +89,28 @@ impl TraceParent {
         if trace_id == [0; 16] || span_id == [0; 8] {
             return None;
         }
-        Some(Self { trace_id, span_id, sampled: flags & 1 == 1 })
+        Some(Self {
+            trace_id,
+            span_id,
+            sampled: flags & 1 == 1,
+        })
     }
 
     /// The same trace, with a new span for the next hop.
     pub fn child(&self) -> Self {
-        Self { trace_id: self.trace_id, span_id: new_span_id(), sampled: self.sampled }
+        Self {
+            trace_id: self.trace_id,
+            span_id: new_span_id(),
+            sampled: self.sampled,
+        }
     }
 
     /// Continues the trace in `value`, or starts one when it is absent or invalid.
     pub fn continue_from(value: Option<&str>) -> Self {
-        value.and_then(Self::parse).map(|t| t.child()).unwrap_or_else(Self::new_root)
+        value
+            .and_then(Self::parse)
+            .map(|t| t.child())
+            .unwrap_or_else(Self::new_root)
     }
 
     /// The trace id as 32 hex digits.
@@ -91,7 +121,13 @@ impl TraceParent {
 
 impl std::fmt::Display for TraceParent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "00-{}-{}-{:02x}", hex(&self.trace_id), hex(&self.span_id), u8::from(self.sampled))
+        write!(
+            f,
+            "00-{}-{}-{:02x}",
+            hex(&self.trace_id),
+            hex(&self.span_id),
+            u8::from(self.sampled)
+        )
     }
 }
 
@@ -124,7 +160,9 @@ mod tests {
         let child = root.child();
         assert_eq!(child.trace_id(), root.trace_id());
         assert_ne!(child.to_string(), root.to_string());
-        assert!(TraceParent::parse("00-00000000000000000000000000000000-0000000000000001-01").is_none());
+        assert!(
+            TraceParent::parse("00-00000000000000000000000000000000-0000000000000001-01").is_none()
+        );
         assert!(TraceParent::parse("garbage").is_none());
     }
 }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 
 /// Kafka settings every service takes.
 #[derive(Debug, Clone, clap::Args)]
@@ -56,7 +56,10 @@ impl KafkaArgs {
                 );
             }
         }
-        let prefix_ok = self.topic_prefix.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+        let prefix_ok = self
+            .topic_prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
         if !prefix_ok || self.topic_prefix.len() > 200 {
             bail!(
                 "NEWSFEED_TOPIC_PREFIX: `{}` may only use letters, digits, '.', '_' and '-' (Kafka topic rules)",
@@ -64,13 +67,22 @@ impl KafkaArgs {
             );
         }
         if self.topic_partitions < 1 {
-            bail!("NEWSFEED_TOPIC_PARTITIONS: must be at least 1, got {}", self.topic_partitions);
+            bail!(
+                "NEWSFEED_TOPIC_PARTITIONS: must be at least 1, got {}",
+                self.topic_partitions
+            );
         }
         if self.topic_replication < 1 {
-            bail!("NEWSFEED_TOPIC_REPLICATION: must be at least 1, got {}", self.topic_replication);
+            bail!(
+                "NEWSFEED_TOPIC_REPLICATION: must be at least 1, got {}",
+                self.topic_replication
+            );
         }
         if self.kafka_timeout_ms < 100 {
-            bail!("NEWSFEED_KAFKA_TIMEOUT_MS: must be at least 100, got {}", self.kafka_timeout_ms);
+            bail!(
+                "NEWSFEED_KAFKA_TIMEOUT_MS: must be at least 100, got {}",
+                self.kafka_timeout_ms
+            );
         }
         Ok(())
     }
@@ -86,11 +98,11 @@ impl KafkaArgs {
     }
 }
 
-/// Parses a socket address flag, naming the variable on failure.
-pub fn parse_addr(var: &str, value: &str) -> anyhow::Result<std::net::SocketAddr> {
+/// Parses `NEWSFEED_HTTP_ADDR` / `--http-addr`, saying what a good value looks like.
+pub fn http_addr(value: &str) -> Result<std::net::SocketAddr, String> {
     value
         .parse()
-        .with_context(|| format!("{var}: `{value}` is not an address such as 127.0.0.1:8081"))
+        .map_err(|_| format!("NEWSFEED_HTTP_ADDR: `{value}` is not an IP:port address such as 127.0.0.1:8081 or 0.0.0.0:8081"))
 }
 
 /// Every topic Newsfeed uses, under one prefix.
@@ -148,6 +160,12 @@ mod tests {
         let err = cli.kafka.validate().unwrap_err().to_string();
         assert!(err.starts_with("NEWSFEED_KAFKA_BROKERS"), "{err}");
         let cli = Cli::parse_from(["x", "--topic-prefix", "news feed"]);
-        assert!(cli.kafka.validate().unwrap_err().to_string().starts_with("NEWSFEED_TOPIC_PREFIX"));
+        assert!(
+            cli.kafka
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .starts_with("NEWSFEED_TOPIC_PREFIX")
+        );
     }
 }

@@ -68,14 +68,20 @@ pub trait Processor: Send {
 
 /// Decodes a record's value as an [`ArticleEvent`] whose story has a valid uri.
 pub fn decode_event(record: &BorrowedMessage<'_>) -> Result<ArticleEvent, Rejection> {
-    let payload = record
-        .payload()
-        .ok_or_else(|| Rejection { reason: "empty", detail: "record has no value".into() })?;
-    let event: ArticleEvent = serde_json::from_slice(payload)
-        .map_err(|e| Rejection { reason: "undecodable", detail: format!("not an ArticleEvent: {e}") })?;
+    let payload = record.payload().ok_or_else(|| Rejection {
+        reason: "empty",
+        detail: "record has no value".into(),
+    })?;
+    let event: ArticleEvent = serde_json::from_slice(payload).map_err(|e| Rejection {
+        reason: "undecodable",
+        detail: format!("not an ArticleEvent: {e}"),
+    })?;
     match event.article.uri.as_deref().map(ArticleUri::parse) {
         Some(Ok(_)) => Ok(event),
-        _ => Err(Rejection { reason: "invalid_article", detail: "article has no valid uri".into() }),
+        _ => Err(Rejection {
+            reason: "invalid_article",
+            detail: "article has no valid uri".into(),
+        }),
     }
 }
 
@@ -187,7 +193,13 @@ fn transact<P: Processor>(
         match processor.process(record) {
             Ok(outputs) => {
                 for out in outputs {
-                    send_waiting(producer, BaseRecord::to(&out.topic).key(out.key.as_slice()).payload(out.payload.as_slice()).headers(out.headers))?;
+                    send_waiting(
+                        producer,
+                        BaseRecord::to(&out.topic)
+                            .key(out.key.as_slice())
+                            .payload(out.payload.as_slice())
+                            .headers(out.headers),
+                    )?;
                     emitted.extend(out.article);
                 }
             }
@@ -206,31 +218,55 @@ fn transact<P: Processor>(
     let group = consumer
         .group_metadata()
         .ok_or(KafkaError::MessageConsumption(RDKafkaErrorCode::State))?;
-    producer.send_offsets_to_transaction(&next_offsets(batch)?, &group, settings.timeout)?;
+    producer.send_offsets_to_transaction(
+        &next_offsets(consumer, batch)?,
+        &group,
+        settings.timeout,
+    )?;
     producer.commit_transaction(settings.timeout)?;
     Ok(emitted)
 }
 
-/// The offsets to commit: one past the last record of each partition.
-fn next_offsets(batch: &[BorrowedMessage<'_>]) -> Result<TopicPartitionList, KafkaError> {
+/// The offsets to commit: one past the last record of each partition, or
+/// the consumer's position when that is further on (it has stepped over a
+/// transaction marker, which would otherwise show as a lag of one forever).
+fn next_offsets<C: rdkafka::consumer::ConsumerContext>(
+    consumer: &BaseConsumer<C>,
+    batch: &[BorrowedMessage<'_>],
+) -> Result<TopicPartitionList, KafkaError> {
     let mut next: HashMap<(&str, i32), i64> = HashMap::new();
     for m in batch {
         let e = next.entry((m.topic(), m.partition())).or_insert(0);
         *e = (*e).max(m.offset() + 1);
     }
+    let position = consumer.position()?;
     let mut tpl = TopicPartitionList::new();
     for ((topic, partition), offset) in next {
-        tpl.add_partition_offset(topic, partition, Offset::Offset(offset))?;
+        let at = match position
+            .find_partition(topic, partition)
+            .map(|p| p.offset())
+        {
+            Some(Offset::Offset(p)) => p.max(offset),
+            _ => offset,
+        };
+        tpl.add_partition_offset(topic, partition, Offset::Offset(at))?;
     }
     Ok(tpl)
 }
 
 /// The original headers plus why and where the record failed.
-fn dead_letter_headers(record: &BorrowedMessage<'_>, stage: &str, rejection: &Rejection) -> OwnedHeaders {
+fn dead_letter_headers(
+    record: &BorrowedMessage<'_>,
+    stage: &str,
+    rejection: &Rejection,
+) -> OwnedHeaders {
     let mut h = OwnedHeaders::new();
     if let Some(orig) = record.headers() {
         for header in orig.iter() {
-            h = h.insert(Header { key: header.key, value: header.value });
+            h = h.insert(Header {
+                key: header.key,
+                value: header.value,
+            });
         }
     }
     let (partition, offset) = (record.partition().to_string(), record.offset().to_string());
@@ -242,7 +278,10 @@ fn dead_letter_headers(record: &BorrowedMessage<'_>, stage: &str, rejection: &Re
         ("newsfeed-dlq-partition", partition.as_str()),
         ("newsfeed-dlq-offset", offset.as_str()),
     ] {
-        h = h.insert(Header { key, value: Some(value) });
+        h = h.insert(Header {
+            key,
+            value: Some(value),
+        });
     }
     h
 }
@@ -257,10 +296,12 @@ fn recover(
     settings: &LoopSettings,
     error: &KafkaError,
 ) -> anyhow::Result<()> {
-    if let KafkaError::Transaction(e) = error {
-        if e.is_fatal() {
-            return Err(anyhow!("fatal Kafka transaction error: {e} (another instance may have the same NEWSFEED_INSTANCE_ID)"));
-        }
+    if let KafkaError::Transaction(e) = error
+        && e.is_fatal()
+    {
+        return Err(anyhow!(
+            "fatal Kafka transaction error: {e} (another instance may have the same NEWSFEED_INSTANCE_ID)"
+        ));
     }
     tracing::warn!(error = %error, records = batch.len(), "transaction failed; aborting and replaying the batch");
     producer
@@ -304,12 +345,21 @@ pub fn spawn<P: Processor + 'static>(
     let runtime = tokio::runtime::Handle::current();
     let thread = std::thread::spawn(move || {
         let result = (|| {
-            let Some((consumer, producer)) = connect(&clients, &settings, &runtime, &metrics, &shutdown) else {
+            let Some((consumer, producer)) =
+                connect(&clients, &settings, &runtime, &metrics, &shutdown)
+            else {
                 return Ok(());
             };
             processor.prepare()?;
             let _ = published.set(consumer.clone());
-            run(&consumer, &producer, &mut processor, &settings, &metrics, &shutdown)
+            run(
+                &consumer,
+                &producer,
+                &mut processor,
+                &settings,
+                &metrics,
+                &shutdown,
+            )
         })();
         if let Err(e) = &result {
             tracing::error!(error = format!("{e:#}"), "stage stopped");
@@ -317,7 +367,11 @@ pub fn spawn<P: Processor + 'static>(
         }
         result
     });
-    StageHandle { consumer: ready, input, thread }
+    StageHandle {
+        consumer: ready,
+        input,
+        thread,
+    }
 }
 
 /// Creates the stage's topics and clients, retrying until Kafka answers.
@@ -327,7 +381,10 @@ fn connect(
     runtime: &tokio::runtime::Handle,
     metrics: &Arc<StageMetrics>,
     shutdown: &CancellationToken,
-) -> Option<(Arc<BaseConsumer<ObservedContext>>, ThreadedProducer<ObservedContext>)> {
+) -> Option<(
+    Arc<BaseConsumer<ObservedContext>>,
+    ThreadedProducer<ObservedContext>,
+)> {
     let create: Vec<&str> = settings.create.iter().map(String::as_str).collect();
     let compacted: Vec<&str> = settings.compacted.iter().map(String::as_str).collect();
     let mut backoff = Duration::from_millis(250);
@@ -339,7 +396,10 @@ fn connect(
             .and_then(|c| Ok((c, clients.transactional_producer("stage", ctx)?)));
         match attempt {
             Ok((c, p)) => return Some((Arc::new(c), p)),
-            Err(e) => tracing::warn!(error = format!("{e:#}"), "connecting to Kafka failed; retrying"),
+            Err(e) => tracing::warn!(
+                error = format!("{e:#}"),
+                "connecting to Kafka failed; retrying"
+            ),
         }
         std::thread::sleep(backoff);
         backoff = (backoff * 2).min(Duration::from_secs(5));
@@ -349,7 +409,9 @@ fn connect(
 
 impl std::fmt::Debug for StageHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StageHandle").field("input", &self.input).finish_non_exhaustive()
+        f.debug_struct("StageHandle")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
     }
 }
 

@@ -41,14 +41,22 @@ async fn readyz(State(s): State<AdminState>) -> Response {
     let check = s.ready.clone();
     match tokio::task::spawn_blocking(move || check()).await {
         Ok(Ok(())) => (StatusCode::OK, "ready\n").into_response(),
-        Ok(Err(why)) => (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {why}\n")).into_response(),
+        Ok(Err(why)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("not ready: {why}\n"),
+        )
+            .into_response(),
         Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {e}\n")).into_response(),
     }
 }
 
 /// Serves `router` on `listener` until `shutdown` fires, then lets
 /// in-flight requests finish.
-pub async fn serve(listener: TcpListener, router: Router, shutdown: CancellationToken) -> anyhow::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "http listening");
     axum::serve(listener, router)
@@ -59,9 +67,9 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: Cancellation
 
 /// Binds the service's address, saying which variable to change on failure.
 pub async fn bind(var: &str, addr: std::net::SocketAddr) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(addr)
-        .await
-        .map_err(|e| anyhow::anyhow!("{var}: cannot listen on {addr}: {e} (choose another address)"))
+    TcpListener::bind(addr).await.map_err(|e| {
+        anyhow::anyhow!("{var}: cannot listen on {addr}: {e} (choose another address)")
+    })
 }
 
 /// One field-level problem inside a [`Problem`].
@@ -116,8 +124,10 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut res = (status, axum::Json(&self)).into_response();
-        res.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         res
     }
 }

@@ -28,7 +28,9 @@ pub struct ObservedContext {
 impl ObservedContext {
     /// A context reporting into `metrics`.
     pub fn new(metrics: Arc<StageMetrics>) -> Self {
-        Self { metrics: Some(metrics) }
+        Self {
+            metrics: Some(metrics),
+        }
     }
 }
 
@@ -39,7 +41,9 @@ impl ClientContext for ObservedContext {
             for (partition, p) in &t.partitions {
                 // librdkafka reports -1 for partitions this client does not consume.
                 if p.consumer_lag >= 0 && *partition >= 0 {
-                    m.consumer_lag.with_label_values(&[topic, &partition.to_string()]).set(p.consumer_lag);
+                    m.consumer_lag
+                        .with_label_values(&[topic, &partition.to_string()])
+                        .set(p.consumer_lag);
                 }
             }
         }
@@ -63,7 +67,10 @@ pub struct KafkaClients {
 impl KafkaClients {
     /// Clients for `service` (used in client ids and consumer group names).
     pub fn new(args: &KafkaArgs, service: &'static str) -> Self {
-        Self { args: args.clone(), service }
+        Self {
+            args: args.clone(),
+            service,
+        }
     }
 
     /// The settings these clients were built from.
@@ -74,9 +81,17 @@ impl KafkaClients {
     fn base(&self) -> ClientConfig {
         let mut c = ClientConfig::new();
         c.set("bootstrap.servers", &self.args.kafka_brokers)
-            .set("client.id", format!("newsfeed-{}-{}", self.service, self.args.instance_id))
-            .set("socket.connection.setup.timeout.ms", "5000")
-            .set("statistics.interval.ms", "5000");
+            .set(
+                "client.id",
+                format!("newsfeed-{}-{}", self.service, self.args.instance_id),
+            )
+            .set("socket.connection.setup.timeout.ms", "5000");
+        c
+    }
+
+    /// Settings for clients whose statistics feed [`ObservedContext`].
+    fn observed(mut c: ClientConfig) -> ClientConfig {
+        c.set("statistics.interval.ms", "5000");
         c
     }
 
@@ -92,7 +107,9 @@ impl KafkaClients {
 
     /// An idempotent, `acks=all` producer for async code.
     pub fn producer(&self) -> anyhow::Result<FutureProducer> {
-        self.producer_config().create().context("creating Kafka producer")
+        self.producer_config()
+            .create()
+            .context("creating Kafka producer")
     }
 
     /// A transactional producer, fenced by `<prefix><service>-<role>-<instance>`.
@@ -101,58 +118,90 @@ impl KafkaClients {
         role: &str,
         context: ObservedContext,
     ) -> anyhow::Result<ThreadedProducer<ObservedContext>> {
-        let id = format!("{}{}-{role}-{}", self.args.topic_prefix, self.service, self.args.instance_id);
+        let id = format!(
+            "{}{}-{role}-{}",
+            self.args.topic_prefix, self.service, self.args.instance_id
+        );
         let mut c = self.producer_config();
-        c.set("transactional.id", &id).set("transaction.timeout.ms", "30000");
+        c.set("transactional.id", &id)
+            .set("transaction.timeout.ms", "30000");
         let p: ThreadedProducer<ObservedContext> =
-            c.create_with_context(context).context("creating transactional Kafka producer")?;
+            Self::observed(c)
+                .create_with_context(context)
+                .context("creating transactional Kafka producer")?;
         use rdkafka::producer::Producer;
-        p.init_transactions(self.args.timeout())
-            .with_context(|| format!("initialising Kafka transactions for `{id}` (is the broker up?)"))?;
+        p.init_transactions(self.args.timeout()).with_context(|| {
+            format!("initialising Kafka transactions for `{id}` (is the broker up?)")
+        })?;
         Ok(p)
     }
 
     /// A consumer in this service's group reading only committed records,
     /// committing offsets itself.
-    pub fn consumer(&self, group_suffix: &str, context: ObservedContext) -> anyhow::Result<BaseConsumer<ObservedContext>> {
+    pub fn consumer(
+        &self,
+        group_suffix: &str,
+        context: ObservedContext,
+    ) -> anyhow::Result<BaseConsumer<ObservedContext>> {
         let mut c = self.base();
-        c.set("group.id", format!("{}{}{group_suffix}", self.args.topic_prefix, self.service))
-            .set("isolation.level", "read_committed")
-            .set("enable.auto.commit", "false")
-            .set("enable.auto.offset.store", "false")
-            .set("auto.offset.reset", "earliest")
-            .set("session.timeout.ms", "10000")
-            .set("heartbeat.interval.ms", "1000");
-        c.create_with_context(context).context("creating Kafka consumer")
+        c.set(
+            "group.id",
+            format!("{}{}{group_suffix}", self.args.topic_prefix, self.service),
+        )
+        .set("isolation.level", "read_committed")
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .set("auto.offset.reset", "earliest")
+        .set("session.timeout.ms", "10000")
+        .set("heartbeat.interval.ms", "1000");
+        Self::observed(c)
+            .create_with_context(context)
+            .context("creating Kafka consumer")
     }
 
     /// A consumer outside any group, for reading a topic from the start
     /// (state rebuilds).
     pub fn reader(&self) -> anyhow::Result<BaseConsumer> {
         let mut c = self.base();
-        c.set("group.id", format!("{}{}-reader", self.args.topic_prefix, self.service))
-            .set("isolation.level", "read_committed")
-            .set("enable.auto.commit", "false")
-            .set("auto.offset.reset", "earliest");
+        c.set(
+            "group.id",
+            format!("{}{}-reader", self.args.topic_prefix, self.service),
+        )
+        .set("isolation.level", "read_committed")
+        .set("enable.auto.commit", "false")
+        .set("auto.offset.reset", "earliest");
         c.create().context("creating Kafka reader")
     }
 
     /// Creates missing topics; `compacted` lists those that keep only the
     /// latest record per key. Existing topics are left as they are.
     pub async fn ensure_topics(&self, topics: &[&str], compacted: &[&str]) -> anyhow::Result<()> {
-        let admin: AdminClient<DefaultClientContext> = self.base().create().context("creating Kafka admin client")?;
+        let admin: AdminClient<DefaultClientContext> = self
+            .base()
+            .create()
+            .context("creating Kafka admin client")?;
         let specs: Vec<NewTopic<'_>> = topics
             .iter()
             .map(|name| {
-                let t = NewTopic::new(name, self.args.topic_partitions, TopicReplication::Fixed(self.args.topic_replication));
-                if compacted.contains(name) { t.set("cleanup.policy", "compact") } else { t }
+                let t = NewTopic::new(
+                    name,
+                    self.args.topic_partitions,
+                    TopicReplication::Fixed(self.args.topic_replication),
+                );
+                if compacted.contains(name) {
+                    t.set("cleanup.policy", "compact")
+                } else {
+                    t
+                }
             })
             .collect();
         let opts = AdminOptions::new().operation_timeout(Some(self.args.timeout()));
-        let results = admin
-            .create_topics(&specs, &opts)
-            .await
-            .with_context(|| format!("creating topics at {} (is the broker up?)", self.args.kafka_brokers))?;
+        let results = admin.create_topics(&specs, &opts).await.with_context(|| {
+            format!(
+                "creating topics at {} (is the broker up?)",
+                self.args.kafka_brokers
+            )
+        })?;
         for r in results {
             match r {
                 Ok(name) => tracing::info!(topic = %name, "created topic"),
@@ -165,9 +214,15 @@ impl KafkaClients {
 }
 
 /// Asks the cluster for metadata: true when a client can talk to Kafka now.
-pub fn probe<C: ClientContext>(client: &rdkafka::client::Client<C>, topic: &str, timeout: Duration) -> bool {
+pub fn probe<C: ClientContext>(
+    client: &rdkafka::client::Client<C>,
+    topic: &str,
+    timeout: Duration,
+) -> bool {
     client.fetch_metadata(Some(topic), timeout).is_ok_and(|m| {
-        m.topics().iter().all(|t| t.error().is_none() && !t.partitions().is_empty())
+        m.topics()
+            .iter()
+            .all(|t| t.error().is_none() && !t.partitions().is_empty())
     })
 }
 
@@ -176,7 +231,11 @@ pub type NextOffsets = HashMap<(String, i32), i64>;
 
 /// Retries `attempt` with backoff until it succeeds or `shutdown` fires, so a
 /// service can start before its broker and become ready when Kafka is.
-pub async fn until_connected<T, F, Fut>(what: &str, shutdown: &tokio_util::sync::CancellationToken, mut attempt: F) -> Option<T>
+pub async fn until_connected<T, F, Fut>(
+    what: &str,
+    shutdown: &tokio_util::sync::CancellationToken,
+    mut attempt: F,
+) -> Option<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<T>>,
@@ -185,7 +244,11 @@ where
     loop {
         match attempt().await {
             Ok(v) => return Some(v),
-            Err(e) => tracing::warn!(error = format!("{e:#}"), retry_in_ms = backoff.as_millis() as u64, "{what} failed"),
+            Err(e) => tracing::warn!(
+                error = format!("{e:#}"),
+                retry_in_ms = backoff.as_millis() as u64,
+                "{what} failed"
+            ),
         }
         tokio::select! {
             _ = shutdown.cancelled() => return None,
@@ -204,7 +267,10 @@ pub fn send_waiting<C: ProducerContext>(
     loop {
         match producer.send(record) {
             Ok(()) => return Ok(()),
-            Err((rdkafka::error::KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+            Err((
+                rdkafka::error::KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull),
+                back,
+            )) => {
                 record = back;
                 std::thread::sleep(Duration::from_millis(5));
             }

@@ -1,18 +1,18 @@
 //! What every Newsfeed service runs on, written once:
-//! - [`config`]: the settings all services share (brokers, topic prefix, ...)
+//! - [`config`] — the settings all services share (brokers, topic prefix, ...)
 //!   and the topic names derived from them.
-//! - [`kafka`]: client setup (producers, consumers, admin), topic creation and
+//! - [`kafka`] — client setup (producers, consumers, admin), topic creation and
 //!   the readiness probe.
-//! - [`cloudevents`]: CloudEvents Kafka-binding headers and W3C trace context.
-//! - [`exactly_once`]: the transactional consume → process → produce loop
+//! - [`cloudevents`] — CloudEvents Kafka-binding headers and W3C trace context.
+//! - [`exactly_once`] — the transactional consume → process → produce loop
 //!   (enrich and publish), with dead-lettering of poison records.
-//! - [`metrics`]: the service's Prometheus registry and the standard stage
+//! - [`metrics`] — the service's Prometheus registry and the standard stage
 //!   metrics, each event logging and counting in one call.
-//! - [`telemetry`]: tracing set-up (`RUST_LOG`, `NEWSFEED_LOG_FORMAT=json`).
-//! - [`http`]: the admin endpoints (`/metrics`, `/healthz`, `/readyz`), the
+//! - [`telemetry`] — tracing set-up (`RUST_LOG`, `NEWSFEED_LOG_FORMAT=json`).
+//! - [`http`] — the admin endpoints (`/metrics`, `/healthz`, `/readyz`), the
 //!   one mapping of errors to RFC 9457 problems, and serving with graceful
 //!   shutdown.
-//! - [`shutdown`]: SIGINT/SIGTERM as a cancellation token.
+//! - [`shutdown`] — SIGINT/SIGTERM as a cancellation token.
 
 pub mod cloudevents;
 pub mod config;

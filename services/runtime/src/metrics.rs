@@ -8,12 +8,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use prometheus::{Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry};
+use prometheus::{
+    Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
+};
 
 /// Buckets for per-record work: 100 µs to 10 s.
-const STAGE_BUCKETS: &[f64] = &[0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+const STAGE_BUCKETS: &[f64] = &[
+    0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 /// Buckets for time since ingest: 5 ms to 5 min.
-const E2E_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0];
+const E2E_BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0,
+];
 
 /// Metrics every stage exports.
 #[derive(Debug)]
@@ -46,27 +52,51 @@ impl StageMetrics {
         let name = |n: &str| format!("newsfeed_{service}_{n}");
         let m = Self {
             articles_in: IntCounter::new(name("articles_in_total"), "Articles taken in.")?,
-            articles_out: IntCounter::new(name("articles_out_total"), "Articles written to the next topic.")?,
-            rejected: IntCounterVec::new(Opts::new(name("articles_rejected_total"), "Articles refused, by reason."), &["reason"])?,
+            articles_out: IntCounter::new(
+                name("articles_out_total"),
+                "Articles written to the next topic.",
+            )?,
+            rejected: IntCounterVec::new(
+                Opts::new(
+                    name("articles_rejected_total"),
+                    "Articles refused, by reason.",
+                ),
+                &["reason"],
+            )?,
             dead_lettered: IntCounterVec::new(
-                Opts::new(name("articles_dead_lettered_total"), "Records sent to the dead-letter topic, by reason."),
+                Opts::new(
+                    name("articles_dead_lettered_total"),
+                    "Records sent to the dead-letter topic, by reason.",
+                ),
                 &["reason"],
             )?,
             stage_duration: HistogramVec::new(
-                HistogramOpts::new(name("stage_duration_seconds"), "Time spent on one record or request, by step.")
-                    .buckets(STAGE_BUCKETS.to_vec()),
+                HistogramOpts::new(
+                    name("stage_duration_seconds"),
+                    "Time spent on one record or request, by step.",
+                )
+                .buckets(STAGE_BUCKETS.to_vec()),
                 &["step"],
             )?,
             end_to_end: Histogram::with_opts(
-                HistogramOpts::new(name("end_to_end_seconds"), "Time from ingest's acknowledgement to this stage's output.")
-                    .buckets(E2E_BUCKETS.to_vec()),
+                HistogramOpts::new(
+                    name("end_to_end_seconds"),
+                    "Time from ingest's acknowledgement to this stage's output.",
+                )
+                .buckets(E2E_BUCKETS.to_vec()),
             )?,
             consumer_lag: IntGaugeVec::new(
-                Opts::new(name("consumer_lag"), "Records behind the end of each input partition."),
+                Opts::new(
+                    name("consumer_lag"),
+                    "Records behind the end of each input partition.",
+                ),
                 &["topic", "partition"],
             )?,
             transactions: IntCounterVec::new(
-                Opts::new(name("kafka_transactions_total"), "Kafka transactions, by outcome."),
+                Opts::new(
+                    name("kafka_transactions_total"),
+                    "Kafka transactions, by outcome.",
+                ),
                 &["outcome"],
             )?,
             registry,
@@ -121,7 +151,9 @@ impl StageMetrics {
 
     /// Time one step of the stage took.
     pub fn observe(&self, step: &str, took: Duration) {
-        self.stage_duration.with_label_values(&[step]).observe(took.as_secs_f64());
+        self.stage_duration
+            .with_label_values(&[step])
+            .observe(took.as_secs_f64());
     }
 
     /// A Kafka transaction ended.

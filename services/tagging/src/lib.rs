@@ -1,0 +1,31 @@
+//! The Newsfeed tagging engine: finds the topics, ongoing stories, places,
+//! people and organisations a ninjs article is about, with evidence spans,
+//! from an editor-maintained taxonomy. Pure: no I/O beyond reading a
+//! taxonomy file.
+//!
+//! - [`taxonomy`] — the editors' YAML file ([`Taxonomy`]), validated on load
+//!   with errors naming file, line and concept ([`TaxonomyError`]); the
+//!   default taxonomy is compiled in. Format: `TAXONOMY.md`.
+//! - `text`: the article's headlines, descriptions and bodies with markup
+//!   stripped, and the map back to offsets in the original values.
+//! - `matcher`: one aho-corasick pass for every name, term and exclusion,
+//!   then word-boundary, case and namesake checks.
+//! - `rules`: surnames after full names, `all_of`/`any_of`/`none_of`
+//!   conditions, broader concepts.
+//! - `scoring`: relevance, confidence and the evidence kept per concept.
+//! - [`tagger`] — [`Tagger`], [`Tagging`] and [`Tag`], the public face.
+//! - `merge`: [`Tagger::enrich`], writing tags into the article idempotently.
+//! - [`evaluation`] — precision and recall over a labelled story set
+//!   (`eval/stories.yaml`), shared by the `evaluate` example and CI.
+
+pub mod evaluation;
+mod matcher;
+mod merge;
+mod rules;
+mod scoring;
+pub mod tagger;
+pub mod taxonomy;
+mod text;
+
+pub use tagger::{ENGINE, Tag, Tagger, Tagging};
+pub use taxonomy::{CaseRule, Concept, ConceptKind, Namesake, Problem, Taxonomy, TaxonomyError};

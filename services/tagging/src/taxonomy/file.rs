@@ -1,0 +1,59 @@
+//! The editors' YAML file as written: field for field what `TAXONOMY.md`
+//! documents, before any cross-checking.
+
+use serde::Deserialize;
+
+use super::{CaseRule, ConceptKind, Namesake};
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTaxonomy {
+    pub(crate) version: String,
+    pub(crate) base_uri: String,
+    #[serde(default)]
+    pub(crate) concepts: Vec<RawConcept>,
+}
+
+/// One concept as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConcept {
+    pub(crate) id: String,
+    pub(crate) kind: ConceptKind,
+    pub(crate) name: String,
+    #[serde(default)]
+    pub(crate) uri: Option<String>,
+    #[serde(default)]
+    pub(crate) broader: Vec<String>,
+    #[serde(default)]
+    pub(crate) aliases: Vec<String>,
+    #[serde(default)]
+    pub(crate) inflections: Vec<String>,
+    #[serde(default)]
+    pub(crate) acronyms: Vec<String>,
+    #[serde(default)]
+    pub(crate) case: CaseRule,
+    #[serde(default)]
+    pub(crate) exclude: Vec<String>,
+    #[serde(default)]
+    pub(crate) namesake: Option<Namesake>,
+    #[serde(default)]
+    pub(crate) surnames: Vec<String>,
+    #[serde(default)]
+    pub(crate) when: Option<RawWhen>,
+}
+
+/// A co-occurrence condition as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawWhen {
+    #[serde(default)]
+    pub(crate) all_of: Vec<Vec<String>>,
+    #[serde(default)]
+    pub(crate) any_of: Vec<String>,
+    #[serde(default)]
+    pub(crate) min_distinct: Option<usize>,
+    #[serde(default)]
+    pub(crate) none_of: Vec<String>,
+}

@@ -1,0 +1,540 @@
+//! From the raw file to a [`Taxonomy`]: resolves ids to indices and checks
+//! every rule an editor can break, reporting them all at once with
+//! file, line and concept.
+
+use std::collections::HashMap;
+
+use super::file::{RawConcept, RawTaxonomy, RawWhen};
+use super::locate::Locator;
+use super::{
+    CaseRule, Concept, ConceptKind, Condition, Form, NamePattern, Problem, Taxonomy, TaxonomyError,
+    Term,
+};
+
+/// Parses and validates `source`.
+pub(super) fn parse(source: &str, origin: &str) -> Result<Taxonomy, TaxonomyError> {
+    let raw: RawTaxonomy =
+        serde_norway::from_str(source).map_err(|e| syntax_error(source, origin, &e))?;
+    let locator = Locator::new(source, raw.concepts.iter().map(|c| c.id.as_str()));
+    let mut v = Validator {
+        origin,
+        locator: &locator,
+        problems: Vec::new(),
+    };
+    let taxonomy = v.build(raw);
+    if v.problems.is_empty() {
+        Ok(taxonomy)
+    } else {
+        Err(TaxonomyError::Invalid(v.problems))
+    }
+}
+
+fn syntax_error(source: &str, origin: &str, e: &serde_norway::Error) -> TaxonomyError {
+    let line = e.location().map_or(0, |l| l.line());
+    // Name the concept the bad line belongs to: find the nearest `id:` above it.
+    let context = source
+        .lines()
+        .take(line)
+        .collect::<Vec<_>>()
+        .iter()
+        .rev()
+        .find_map(|l| {
+            l.trim_start()
+                .trim_start_matches('-')
+                .trim_start()
+                .strip_prefix("id:")
+        })
+        .map(|id| {
+            format!(
+                "concept `{}`: ",
+                id.trim().trim_matches(|c| c == '"' || c == '\'')
+            )
+        })
+        .unwrap_or_default();
+    let message = e.to_string();
+    let message = message.split(" at line ").next().unwrap_or(&message);
+    // serde_norway prefixes the path ("concepts[3]: "); the line says it better.
+    let message = match message.split_once(": ") {
+        Some((path, rest)) if !path.contains(' ') => rest,
+        _ => message,
+    };
+    let message = message.to_owned();
+    TaxonomyError::Syntax {
+        origin: origin.to_owned(),
+        line,
+        context,
+        message,
+    }
+}
+
+struct Validator<'a> {
+    origin: &'a str,
+    locator: &'a Locator<'a>,
+    problems: Vec<Problem>,
+}
+
+impl Validator<'_> {
+    fn file_problem(&mut self, key: &str, message: String) {
+        let line = self.locator.key_line(key);
+        self.problems.push(Problem {
+            origin: self.origin.to_owned(),
+            line,
+            concept: None,
+            message,
+        });
+    }
+
+    fn problem(&mut self, index: usize, id: &str, needle: Option<&str>, message: String) {
+        let line = match needle {
+            Some(n) => self.locator.value_line(index, n),
+            None => self.locator.concept_line(index),
+        };
+        self.problems.push(Problem {
+            origin: self.origin.to_owned(),
+            line,
+            concept: Some(id.to_owned()),
+            message,
+        });
+    }
+
+    fn build(&mut self, raw: RawTaxonomy) -> Taxonomy {
+        if raw.version.trim().is_empty() {
+            self.file_problem(
+                "version",
+                "`version` must not be empty: it is stamped on every tag".into(),
+            );
+        }
+        if !is_absolute_uri(&raw.base_uri) || !raw.base_uri.ends_with('/') {
+            self.file_problem(
+                "base_uri",
+                format!(
+                    "`base_uri` `{}` must be a complete URI ending in `/`",
+                    raw.base_uri
+                ),
+            );
+        }
+        let mut index: HashMap<&str, u32> = HashMap::new();
+        for (i, c) in raw.concepts.iter().enumerate() {
+            if !is_valid_id(&c.id) {
+                let msg = "an id is lowercase `kind/slug` (letters, digits, `-`, `.`, `/`), e.g. `place/kazakhstan`";
+                self.problem(i, &c.id, None, msg.into());
+            }
+            if let Some(first) = index.insert(&c.id, i as u32) {
+                let line = self.locator.concept_line(first as usize);
+                self.problem(
+                    i,
+                    &c.id,
+                    None,
+                    format!("id is already defined at line {line}"),
+                );
+                index.insert(&c.id, first);
+            }
+        }
+        let mut concepts: Vec<Concept> = raw
+            .concepts
+            .iter()
+            .enumerate()
+            .map(|(i, c)| self.concept(i, c, &raw.base_uri, &index))
+            .collect();
+        self.check_unique_uris(&concepts);
+        self.check_shared_names(&concepts);
+        self.check_broader_cycles(&concepts);
+        let rule_order = self.rule_order(&concepts);
+        for c in &mut concepts {
+            c.broader.dedup();
+        }
+        Taxonomy {
+            version: raw.version.trim().to_owned(),
+            concepts,
+            rule_order,
+        }
+    }
+
+    fn concept(
+        &mut self,
+        i: usize,
+        c: &RawConcept,
+        base: &str,
+        index: &HashMap<&str, u32>,
+    ) -> Concept {
+        if let Some(why) = bad_name(&c.name).filter(|_| !c.name.trim().is_empty()) {
+            self.problem(i, &c.id, Some(&c.name), format!("name `{}` {why}", c.name));
+        } else if c.name.trim().is_empty() {
+            self.problem(i, &c.id, None, "`name` must not be empty".into());
+        }
+        let uri = match &c.uri {
+            Some(u) if !is_absolute_uri(u) => {
+                self.problem(
+                    i,
+                    &c.id,
+                    Some(u),
+                    format!("uri `{u}` is not a complete URI (scheme, no spaces)"),
+                );
+                u.clone()
+            }
+            Some(u) => u.clone(),
+            None => format!("{base}{}", c.id),
+        };
+        let mut broader = Vec::new();
+        for b in &c.broader {
+            match index.get(b.as_str()) {
+                Some(&j) if j as usize == i => self.problem(
+                    i,
+                    &c.id,
+                    Some(b),
+                    "a concept cannot be broader than itself".into(),
+                ),
+                Some(&j) => broader.push(j),
+                None => self.problem(i, &c.id, Some(b), format!("broader `{b}` is not defined")),
+            }
+        }
+        let names = self.names(i, c);
+        for phrase in &c.exclude {
+            let lower = phrase.to_lowercase();
+            if !names.iter().any(|n| lower.contains(&n.text.to_lowercase())) {
+                let msg = format!(
+                    "exclusion `{phrase}` contains none of the concept's names, so it can never apply"
+                );
+                self.problem(i, &c.id, Some(phrase), msg);
+            }
+        }
+        let when = c.when.as_ref().map(|w| self.condition(i, c, w, index));
+        let has_positive = when
+            .as_ref()
+            .is_some_and(|w| !w.all_of.is_empty() || !w.any_of.is_empty());
+        if names.iter().all(|n| n.form == Form::Surname) && !has_positive {
+            let msg = "needs names (place, person, organisation) or a `when` with `all_of`/`any_of` (topic, story)";
+            self.problem(i, &c.id, None, msg.into());
+        }
+        let ambiguous = c.case != CaseRule::Insensitive || c.namesake.is_some();
+        Concept {
+            id: c.id.clone(),
+            kind: c.kind,
+            name: c.name.trim().to_owned(),
+            uri,
+            broader,
+            names,
+            exclude: c.exclude.clone(),
+            namesake: c.namesake,
+            when,
+            ambiguous,
+        }
+    }
+
+    fn names(&mut self, i: usize, c: &RawConcept) -> Vec<NamePattern> {
+        let own_name = matches!(
+            c.kind,
+            ConceptKind::Place | ConceptKind::Person | ConceptKind::Organisation
+        );
+        let mut out = Vec::new();
+        let lists: [(&[String], Form, CaseRule); 4] = [
+            (&c.aliases, Form::Name, c.case),
+            (&c.inflections, Form::Inflection, c.case),
+            (&c.acronyms, Form::Acronym, CaseRule::Exact),
+            (&c.surnames, Form::Surname, c.case),
+        ];
+        if own_name {
+            out.push(NamePattern {
+                text: c.name.trim().to_owned(),
+                case: c.case,
+                form: Form::Name,
+            });
+        }
+        if !c.surnames.is_empty() && c.kind != ConceptKind::Person {
+            self.problem(
+                i,
+                &c.id,
+                Some("surnames"),
+                "`surnames` are only for people".into(),
+            );
+        }
+        for (list, form, case) in lists {
+            for text in list {
+                if let Some(why) = bad_name(text) {
+                    self.problem(i, &c.id, Some(text), format!("name `{text}` {why}"));
+                    continue;
+                }
+                if !out.iter().any(|n: &NamePattern| n.text == *text) {
+                    out.push(NamePattern {
+                        text: text.clone(),
+                        case,
+                        form,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    fn condition(
+        &mut self,
+        i: usize,
+        c: &RawConcept,
+        w: &RawWhen,
+        index: &HashMap<&str, u32>,
+    ) -> Condition {
+        let term = |v: &mut Self, t: &String| -> Option<Term> {
+            if t.contains('/') {
+                return match index.get(t.as_str()) {
+                    Some(&j) if j as usize == i => {
+                        v.problem(
+                            i,
+                            &c.id,
+                            Some(t),
+                            "a condition cannot refer to its own concept".into(),
+                        );
+                        None
+                    }
+                    Some(&j) => Some(Term::Concept(j)),
+                    None => {
+                        v.problem(
+                            i,
+                            &c.id,
+                            Some(t),
+                            format!(
+                                "term `{t}` looks like a concept id, but no such concept is defined"
+                            ),
+                        );
+                        None
+                    }
+                };
+            }
+            let (text, prefix) = t
+                .strip_suffix('*')
+                .map_or((t.as_str(), false), |s| (s, true));
+            match bad_name(text) {
+                Some(why) => {
+                    v.problem(i, &c.id, Some(t), format!("term `{t}` {why}"));
+                    None
+                }
+                None => Some(Term::Word {
+                    text: text.to_owned(),
+                    prefix,
+                }),
+            }
+        };
+        let mut all_of = Vec::new();
+        for group in &w.all_of {
+            if group.is_empty() {
+                self.problem(
+                    i,
+                    &c.id,
+                    Some("all_of"),
+                    "an `all_of` group is empty, so it can never be met".into(),
+                );
+            }
+            all_of.push(group.iter().filter_map(|t| term(self, t)).collect());
+        }
+        let any_of: Vec<Term> = w.any_of.iter().filter_map(|t| term(self, t)).collect();
+        let none_of = w.none_of.iter().filter_map(|t| term(self, t)).collect();
+        let min_distinct = w.min_distinct.unwrap_or(1);
+        if w.min_distinct.is_some() && (min_distinct == 0 || min_distinct > w.any_of.len()) {
+            let msg = format!(
+                "`min_distinct: {min_distinct}` must be between 1 and the {} terms of `any_of`",
+                w.any_of.len()
+            );
+            self.problem(i, &c.id, Some("min_distinct"), msg);
+        }
+        Condition {
+            all_of,
+            any_of,
+            min_distinct,
+            none_of,
+        }
+    }
+
+    fn check_unique_uris(&mut self, concepts: &[Concept]) {
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for (i, c) in concepts.iter().enumerate() {
+            if let Some(first) = seen.insert(&c.uri, i).filter(|&f| concepts[f].id != c.id) {
+                let msg = format!(
+                    "uri `{}` is also the uri of `{}`",
+                    c.uri, concepts[first].id
+                );
+                self.problem(i, &c.id, Some(&c.uri), msg);
+            }
+        }
+    }
+
+    /// A name may belong to one concept only: two concepts sharing "Georgia"
+    /// would both fire on every mention. Exact-case names clash only when
+    /// written identically.
+    fn check_shared_names(&mut self, concepts: &[Concept]) {
+        let mut seen: HashMap<String, (usize, CaseRule, &str)> = HashMap::new();
+        for (i, c) in concepts.iter().enumerate() {
+            for n in &c.names {
+                let key = n.text.to_lowercase();
+                match seen.get(&key) {
+                    Some(&(j, case, text))
+                        if j != i
+                            && !(case == CaseRule::Exact
+                                && n.case == CaseRule::Exact
+                                && text != n.text) =>
+                    {
+                        let line = self.locator.value_line(j, text);
+                        let msg = format!(
+                            "name `{}` is also a name of `{}` (line {line}); give it to one of them",
+                            n.text, concepts[j].id
+                        );
+                        self.problem(i, &c.id, Some(&n.text), msg);
+                    }
+                    Some(_) => {}
+                    None => {
+                        seen.insert(key, (i, n.case, &n.text));
+                    }
+                }
+            }
+        }
+    }
+
+    fn check_broader_cycles(&mut self, concepts: &[Concept]) {
+        let next = |i: usize| {
+            concepts[i]
+                .broader
+                .iter()
+                .map(|&b| b as usize)
+                .collect::<Vec<_>>()
+        };
+        if let Some(cycle) = find_cycle(concepts.len(), next) {
+            let path: Vec<&str> = cycle.iter().map(|&i| concepts[i].id.as_str()).collect();
+            let msg = format!(
+                "broader concepts form a cycle: {} -> {}",
+                path.join(" -> "),
+                path[0]
+            );
+            self.problem(cycle[0], &concepts[cycle[0]].id, None, msg);
+        }
+    }
+
+    /// Concepts with conditions, ordered so that every concept a condition
+    /// refers to is decided first.
+    fn rule_order(&mut self, concepts: &[Concept]) -> Vec<u32> {
+        let refs = |i: usize| -> Vec<usize> {
+            let Some(w) = &concepts[i].when else {
+                return Vec::new();
+            };
+            w.terms()
+                .filter_map(|t| {
+                    if let Term::Concept(j) = t {
+                        Some(*j as usize)
+                    } else {
+                        None
+                    }
+                })
+                .collect()
+        };
+        if let Some(cycle) = find_cycle(concepts.len(), refs) {
+            let path: Vec<&str> = cycle.iter().map(|&i| concepts[i].id.as_str()).collect();
+            let msg = format!(
+                "conditions refer to each other in a cycle: {}",
+                path.join(" -> ")
+            );
+            self.problem(cycle[0], &concepts[cycle[0]].id, None, msg);
+            return Vec::new();
+        }
+        let mut order = Vec::new();
+        let mut done = vec![false; concepts.len()];
+        fn visit(i: usize, concepts: &[Concept], done: &mut [bool], order: &mut Vec<u32>) {
+            if done[i] {
+                return;
+            }
+            done[i] = true;
+            if let Some(w) = &concepts[i].when {
+                for t in w.terms() {
+                    if let Term::Concept(j) = t {
+                        visit(*j as usize, concepts, done, order);
+                    }
+                }
+                order.push(i as u32);
+            }
+        }
+        for i in 0..concepts.len() {
+            visit(i, concepts, &mut done, &mut order);
+        }
+        order
+    }
+}
+
+/// A cycle in the graph `next`, as the list of nodes on it.
+fn find_cycle(n: usize, next: impl Fn(usize) -> Vec<usize>) -> Option<Vec<usize>> {
+    // 0 = unvisited, 1 = on the current path, 2 = done.
+    let mut state = vec![0u8; n];
+    let mut path = Vec::new();
+    for start in 0..n {
+        if state[start] != 0 {
+            continue;
+        }
+        let mut stack = vec![(start, next(start), 0usize)];
+        state[start] = 1;
+        path.push(start);
+        while let Some((node, succ, pos)) = stack.last_mut() {
+            if let Some(&s) = succ.get(*pos) {
+                *pos += 1;
+                match state[s] {
+                    0 => {
+                        state[s] = 1;
+                        path.push(s);
+                        let nx = next(s);
+                        stack.push((s, nx, 0));
+                    }
+                    1 => {
+                        let from = path.iter().position(|&p| p == s).unwrap_or(0);
+                        return Some(path[from..].to_vec());
+                    }
+                    _ => {}
+                }
+            } else {
+                state[*node] = 2;
+                path.pop();
+                stack.pop();
+            }
+        }
+    }
+    None
+}
+
+/// Why a name or term cannot be matched, if it cannot.
+fn bad_name(text: &str) -> Option<&'static str> {
+    if text.trim() != text {
+        Some("has leading or trailing spaces")
+    } else if !text.chars().any(char::is_alphanumeric) {
+        Some("has no letters or digits")
+    } else if text.contains('*') {
+        Some("contains `*`: only condition terms may end in `*`")
+    } else if text.contains("  ") || text.contains(['\n', '\t']) {
+        Some("must separate words with single spaces")
+    } else {
+        None
+    }
+}
+
+fn is_valid_id(id: &str) -> bool {
+    id.contains('/')
+        && !id.starts_with('/')
+        && !id.ends_with('/')
+        && id.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.' | b'/' | b'_')
+        })
+}
+
+/// A scheme (`https:`, `urn:`), then something, and no spaces: what the
+/// ninjs schema's `format: uri` needs.
+pub(crate) fn is_absolute_uri(s: &str) -> bool {
+    let Some((scheme, rest)) = s.split_once(':') else {
+        return false;
+    };
+    let scheme_ok = scheme
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    scheme_ok
+        && !rest.is_empty()
+        && !s.chars().any(|c| {
+            c.is_whitespace()
+                || c.is_control()
+                || matches!(c, '<' | '>' | '"' | '{' | '}' | '|' | '\\' | '^' | '`')
+        })
+}

@@ -1,0 +1,390 @@
+//! The article's text as the matcher sees it: each headline, description and
+//! body value with markup stripped, entities decoded and whitespace collapsed
+//! to single spaces, plus the map back to the original value so evidence can
+//! point into the value as written.
+
+use newsfeed_model::Article;
+
+/// Where in the story a field sits; headline mentions weigh most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Zone {
+    Headline,
+    Description,
+    Body,
+}
+
+/// One article field, cleaned for matching.
+#[derive(Debug)]
+pub(crate) struct FieldText<'a> {
+    /// JSON pointer of the field, e.g. `/bodies/0/value`.
+    pub(crate) pointer: String,
+    pub(crate) zone: Zone,
+    /// The value as written.
+    pub(crate) original: &'a str,
+    /// What the matcher searches.
+    pub(crate) clean: String,
+    runs: Vec<Run>,
+}
+
+/// A stretch of `clean` and where it came from. Verbatim runs are byte for
+/// byte copies; the others (a collapsed space, a decoded entity) stand for
+/// the whole original stretch.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    clean_start: usize,
+    orig_start: usize,
+    orig_end: usize,
+    verbatim: bool,
+}
+
+/// The text fields of an article in reading order: headlines, descriptions, bodies.
+pub(crate) fn fields(article: &Article) -> Vec<FieldText<'_>> {
+    let mut out = Vec::with_capacity(
+        article.headlines.len() + article.descriptions.len() + article.bodies.len(),
+    );
+    let blocks = [
+        (Zone::Headline, "headlines", &article.headlines),
+        (Zone::Description, "descriptions", &article.descriptions),
+    ];
+    for (zone, name, list) in blocks {
+        for (i, b) in list.iter().enumerate() {
+            if let Some(v) = b.value.as_deref() {
+                out.push(FieldText::new(
+                    format!("/{name}/{i}/value"),
+                    zone,
+                    v,
+                    is_markup(b.content_type.as_deref()),
+                ));
+            }
+        }
+    }
+    for (i, b) in article.bodies.iter().enumerate() {
+        if let Some(v) = b.value.as_deref() {
+            out.push(FieldText::new(
+                format!("/bodies/{i}/value"),
+                Zone::Body,
+                v,
+                is_markup(b.content_type.as_deref()),
+            ));
+        }
+    }
+    out
+}
+
+fn is_markup(content_type: Option<&str>) -> bool {
+    content_type.is_some_and(|t| t.contains("html") || t.contains("xml"))
+}
+
+impl<'a> FieldText<'a> {
+    /// Cleans `original`; `markup` when it is HTML or XML.
+    pub(crate) fn new(pointer: String, zone: Zone, original: &'a str, markup: bool) -> Self {
+        let mut b = Builder {
+            src: original,
+            clean: String::with_capacity(original.len()),
+            runs: Vec::new(),
+        };
+        b.run(markup);
+        FieldText {
+            pointer,
+            zone,
+            original,
+            clean: b.clean,
+            runs: b.runs,
+        }
+    }
+
+    /// The original byte range behind the clean byte range `start..end`.
+    pub(crate) fn original_range(&self, start: usize, end: usize) -> (usize, usize) {
+        let run_at = |pos: usize| {
+            self.runs.get(
+                self.runs
+                    .partition_point(|r| r.clean_start <= pos)
+                    .saturating_sub(1),
+            )
+        };
+        let s = match run_at(start) {
+            Some(r) if r.verbatim => r.orig_start + (start - r.clean_start),
+            Some(r) => r.orig_start,
+            None => start,
+        };
+        if end <= start {
+            return (s, s);
+        }
+        // The run holding the last byte of the range decides where it ends.
+        let e = match run_at(end - 1) {
+            Some(r) if r.verbatim => r.orig_start + (end - r.clean_start),
+            Some(r) => r.orig_end,
+            None => end,
+        };
+        (s, e)
+    }
+
+    /// Evidence coordinates of the clean range: (offset, length) in chars
+    /// into the original value, and the original text.
+    pub(crate) fn evidence_span(&self, start: usize, end: usize) -> (usize, usize, &'a str) {
+        let (s, e) = self.original_range(start, end);
+        let text = &self.original[s..e];
+        let offset = if self.original.is_ascii() {
+            s
+        } else {
+            self.original[..s].chars().count()
+        };
+        (offset, text.chars().count(), text)
+    }
+}
+
+struct Builder<'a> {
+    src: &'a str,
+    clean: String,
+    runs: Vec<Run>,
+}
+
+impl Builder<'_> {
+    fn run(&mut self, markup: bool) {
+        let bytes = self.src.as_bytes();
+        let mut i = 0;
+        let mut copied_to = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            let special = match b {
+                b' ' => {
+                    bytes.get(i + 1).is_some_and(|n| n.is_ascii_whitespace())
+                        || self.ends_in_space(copied_to, i)
+                }
+                b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | 0xc2 | 0xe2 => true,
+                b'<' | b'&' => markup,
+                _ => false,
+            };
+            if !special {
+                i += 1;
+                continue;
+            }
+            self.copy(copied_to, i);
+            i = self.special(i);
+            copied_to = i;
+        }
+        self.copy(copied_to, bytes.len());
+    }
+
+    fn ends_in_space(&self, copied_to: usize, i: usize) -> bool {
+        if copied_to < i {
+            self.src.as_bytes()[i - 1] == b' '
+        } else {
+            self.clean.is_empty() || self.clean.ends_with(' ')
+        }
+    }
+
+    /// Copies `src[from..to]` verbatim.
+    fn copy(&mut self, from: usize, to: usize) {
+        if from >= to {
+            return;
+        }
+        self.runs.push(Run {
+            clean_start: self.clean.len(),
+            orig_start: from,
+            orig_end: to,
+            verbatim: true,
+        });
+        self.clean.push_str(&self.src[from..to]);
+    }
+
+    /// Emits `text` standing for `src[from..to]`.
+    fn replace(&mut self, from: usize, to: usize, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        if text == " " && (self.clean.is_empty() || self.clean.ends_with(' ')) {
+            // Collapse into the space already written: widen it.
+            if let Some(r) = self
+                .runs
+                .last_mut()
+                .filter(|r| !r.verbatim && r.clean_start + 1 == self.clean.len())
+            {
+                r.orig_end = to;
+            }
+            return;
+        }
+        self.runs.push(Run {
+            clean_start: self.clean.len(),
+            orig_start: from,
+            orig_end: to,
+            verbatim: false,
+        });
+        self.clean.push_str(text);
+    }
+
+    /// Handles the special byte at `i`; returns where to continue.
+    fn special(&mut self, i: usize) -> usize {
+        let rest = &self.src[i..];
+        let c = rest.chars().next().unwrap_or(' ');
+        match c {
+            '<' => self.tag(i),
+            '&' => self.entity(i),
+            '\u{2018}' | '\u{2019}' => {
+                self.replace(i, i + c.len_utf8(), "'");
+                i + c.len_utf8()
+            }
+            c if c.is_whitespace() => {
+                let len: usize = rest
+                    .chars()
+                    .take_while(|c| c.is_whitespace())
+                    .map(char::len_utf8)
+                    .sum();
+                self.replace(i, i + len, " ");
+                i + len
+            }
+            _ => {
+                // A lead byte we watch for (é, —, ...) that needs nothing.
+                self.copy(i, i + c.len_utf8());
+                i + c.len_utf8()
+            }
+        }
+    }
+
+    /// Skips a tag (and the content of script and style); block-level tags
+    /// separate words, inline ones do not.
+    fn tag(&mut self, i: usize) -> usize {
+        let rest = &self.src[i..];
+        if rest.starts_with("<!--") {
+            let end = rest.find("-->").map_or(self.src.len(), |e| i + e + 3);
+            return end;
+        }
+        let Some(close) = rest.find('>') else {
+            self.copy(i, i + 1);
+            return i + 1;
+        };
+        let inner = &rest[1..close];
+        let name: String = inner
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        let mut end = i + close + 1;
+        if matches!(name.as_str(), "script" | "style") && !inner.starts_with('/') {
+            let closing = format!("</{name}");
+            let lower_rest = self.src[end..].to_ascii_lowercase();
+            end = lower_rest.find(&closing).map_or(self.src.len(), |p| {
+                let after = end + p;
+                self.src[after..]
+                    .find('>')
+                    .map_or(self.src.len(), |g| after + g + 1)
+            });
+        }
+        if !INLINE_TAGS.contains(&name.as_str()) {
+            self.replace(i, end, " ");
+        }
+        end
+    }
+
+    fn entity(&mut self, i: usize) -> usize {
+        let rest = &self.src[i..];
+        let Some(semi) = rest[..rest.len().min(12)].find(';') else {
+            self.copy(i, i + 1);
+            return i + 1;
+        };
+        let body = &rest[1..semi];
+        let decoded = match body {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" | "rsquo" | "lsquo" | "#39" => Some('\''),
+            "nbsp" | "ensp" | "emsp" | "thinsp" => Some(' '),
+            "ndash" => Some('–'),
+            "mdash" => Some('—'),
+            "ldquo" | "rdquo" => Some('"'),
+            "aacute" => Some('á'),
+            "eacute" => Some('é'),
+            "iacute" => Some('í'),
+            "oacute" => Some('ó'),
+            "uacute" => Some('ú'),
+            "egrave" => Some('è'),
+            "atilde" => Some('ã'),
+            "otilde" => Some('õ'),
+            "ntilde" => Some('ñ'),
+            "ccedil" => Some('ç'),
+            "auml" => Some('ä'),
+            "ouml" => Some('ö'),
+            "uuml" => Some('ü'),
+            _ => numeric_entity(body),
+        };
+        let Some(ch) = decoded else {
+            self.copy(i, i + 1);
+            return i + 1;
+        };
+        let ch = match ch {
+            '\u{2018}' | '\u{2019}' => '\'',
+            c if c.is_whitespace() => ' ',
+            c => c,
+        };
+        let mut buf = [0u8; 4];
+        self.replace(i, i + semi + 1, ch.encode_utf8(&mut buf));
+        i + semi + 1
+    }
+}
+
+fn numeric_entity(body: &str) -> Option<char> {
+    let digits = body.strip_prefix('#')?;
+    let code = match digits.strip_prefix(['x', 'X']) {
+        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+        None => digits.parse().ok()?,
+    };
+    char::from_u32(code)
+}
+
+/// Tags that sit inside a word or sentence and so do not separate words.
+const INLINE_TAGS: &[&str] = &[
+    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "i", "kbd", "mark", "q",
+    "s", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clean(s: &str, markup: bool) -> FieldText<'_> {
+        FieldText::new("/bodies/0/value".into(), Zone::Body, s, markup)
+    }
+
+    /// The evidence for the first occurrence of `needle` in the clean text.
+    fn span_of<'a>(f: &FieldText<'a>, needle: &str) -> (usize, usize, &'a str) {
+        let at = f.clean.find(needle).unwrap();
+        f.evidence_span(at, at + needle.len())
+    }
+
+    #[test]
+    fn plain_text_whitespace_collapses_but_offsets_hold() {
+        let f = clean("Rally in\n\n  Almaty,  Kazakhstan’s city", false);
+        assert_eq!(f.clean, "Rally in Almaty, Kazakhstan's city");
+        let (off, len, text) = span_of(&f, "Kazakhstan's");
+        assert_eq!(text, "Kazakhstan’s");
+        let chars: String = f.original.chars().skip(off).take(len).collect();
+        assert_eq!(chars, text);
+    }
+
+    #[test]
+    fn html_is_stripped_and_evidence_points_into_markup() {
+        let src = "<p>Protests in <b>Kazakh</b>stan&#39;s south.</p><p>Caf&eacute; &amp; Almaty</p><script>var Russia=1</script>";
+        let f = clean(src, true);
+        assert_eq!(f.clean, "Protests in Kazakhstan's south. Café & Almaty ");
+        let (off, len, text) = span_of(&f, "Kazakhstan");
+        assert_eq!(text, "Kazakh</b>stan");
+        assert_eq!(
+            f.original.chars().skip(off).take(len).collect::<String>(),
+            text
+        );
+        let (_, _, text) = span_of(&f, "& Almaty");
+        assert_eq!(text, "&amp; Almaty");
+        assert!(!f.clean.contains("Russia"));
+    }
+
+    #[test]
+    fn offsets_count_characters_not_bytes() {
+        let f = clean("Ёлка — Türkiye and Kazakhstan", false);
+        let (off, len, text) = span_of(&f, "Kazakhstan");
+        assert_eq!((off, len, text), (19, 10, "Kazakhstan"));
+        let (off, _, text) = span_of(&f, "Türkiye");
+        assert_eq!((off, text), (7, "Türkiye"));
+    }
+}

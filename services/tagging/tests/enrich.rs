@@ -1,0 +1,157 @@
+//! `Tagger::enrich`: what it writes into the article, that the newsroom's
+//! own entries survive, that tagging twice changes nothing, and that the
+//! result is still valid ninjs 3.1.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
+use newsfeed_model::{Article, Block, Body, Entity, Subject};
+use newsfeed_tagging::{ENGINE, Tagger, Taxonomy};
+use serde_json::Value;
+
+fn tagger() -> Tagger {
+    Tagger::new(Taxonomy::default_taxonomy().unwrap())
+}
+
+fn story() -> Article {
+    Article {
+        uri: Some("urn:newsfeed:test:kz-1".into()),
+        kind: Some("text".into()),
+        headlines: vec![Block { role: Some("main".into()), value: Some("Protesters rally in Almaty as Lavrov visits".into()), ..Block::default() }],
+        bodies: vec![Body {
+            content_type: Some("text/html".into()),
+            value: Some("<p>Crowds gathered in <b>Kazakhstan</b>’s largest city. Sergei Lavrov met NATO critics; the UN urged calm.</p>".into()),
+            ..Body::default()
+        }],
+        places: vec![Entity { name: Some("kazakhstan".into()), ..Entity::default() }],
+        subjects: vec![Subject { name: Some("Editor's pick".into()), uri: Some("https://newsroom.example/picks".into()), ..Subject::default() }],
+        ..Article::default()
+    }
+}
+
+#[test]
+fn enrich_files_tags_by_kind_and_keeps_the_newsrooms_entries() {
+    let tagger = tagger();
+    let mut a = story();
+    let e = tagger.enrich(&mut a);
+    assert_eq!(e.engine.as_deref(), Some(ENGINE));
+    assert_eq!(e.taxonomy_version.as_deref(), Some("2026-11-28.1"));
+    assert!(e.enriched_at.is_none());
+    assert_eq!(a.subjects[0].name.as_deref(), Some("Editor's pick"));
+    let subject_uris: Vec<_> = a.subjects.iter().filter_map(|s| s.uri.as_deref()).collect();
+    assert!(subject_uris.contains(&"https://newsfeed.example/taxonomy/story/kazakhstan-protests"));
+    assert!(subject_uris.contains(&"http://cv.iptc.org/newscodes/mediatopic/20000065"));
+    let ours = a.subjects.iter().find(|s| s.creator.is_some()).unwrap();
+    assert_eq!(ours.creator.as_deref(), Some(tagger.creator().as_str()));
+    assert!(
+        tagger
+            .creator()
+            .starts_with("newsfeed-tagging/0.1.0 taxonomy/2026-11-28.1")
+    );
+    // The newsroom's place, without a uri, already names Kazakhstan: not added twice.
+    assert_eq!(
+        a.places
+            .iter()
+            .filter(|p| p
+                .name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case("kazakhstan")))
+            .count(),
+        1
+    );
+    assert!(
+        a.places
+            .iter()
+            .any(|p| p.uri.as_deref() == Some("https://newsfeed.example/taxonomy/place/almaty"))
+    );
+    assert!(
+        a.people
+            .iter()
+            .any(|p| p.name.as_deref() == Some("Sergey Lavrov"))
+    );
+    assert!(
+        a.organisations
+            .iter()
+            .any(|o| o.name.as_deref() == Some("NATO"))
+    );
+    assert!(
+        a.organisations
+            .iter()
+            .any(|o| o.name.as_deref() == Some("United Nations"))
+    );
+    for ev in &e.evidence {
+        let field = ev.field.as_deref().unwrap();
+        let value = if field == "/headlines/0/value" {
+            a.headlines[0].value.as_deref()
+        } else {
+            a.bodies[0].value.as_deref()
+        }
+        .unwrap();
+        let span: String = value
+            .chars()
+            .skip(ev.offset.unwrap() as usize)
+            .take(ev.length.unwrap() as usize)
+            .collect();
+        assert_eq!(Some(span.as_str()), ev.text.as_deref(), "{ev:?}");
+    }
+}
+
+#[test]
+fn tagging_twice_gives_the_same_document() {
+    let tagger = tagger();
+    let mut once = story();
+    let first = tagger.enrich(&mut once);
+    let mut twice = once.clone();
+    let second = tagger.enrich(&mut twice);
+    assert_eq!(once, twice);
+    assert_eq!(first, second);
+}
+
+#[test]
+fn tag_is_pure() {
+    let a = story();
+    let before = a.clone();
+    let t = tagger().tag(&a);
+    assert!(!t.tags.is_empty());
+    assert_eq!(a, before);
+}
+
+#[test]
+fn the_enriched_article_is_valid_ninjs_3_1() {
+    let mut a = story();
+    tagger().enrich(&mut a);
+    let doc = serde_json::to_value(&a).unwrap();
+    let errors: Vec<String> = ninjs_validator()
+        .iter_errors(&doc)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+/// The official schema, from the workplace's shared specs beside the repo.
+fn ninjs_validator() -> jsonschema::Validator {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/specs/ninjs/ninjs-schema_3.1.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    jsonschema::options()
+        .should_validate_formats(true)
+        .with_retriever(Offline)
+        .build(&schema)
+        .unwrap()
+}
+
+/// The schema's one remote reference (GeoJSON) is not needed for articles.
+struct Offline;
+
+impl jsonschema::Retrieve for Offline {
+    fn retrieve(
+        &self,
+        uri: &jsonschema::Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        if uri.as_str().starts_with("https://geojson.org/") {
+            Ok(serde_json::json!({}))
+        } else {
+            Err(format!("unexpected remote schema {uri}").into())
+        }
+    }
+}

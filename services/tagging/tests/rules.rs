@@ -1,0 +1,306 @@
+//! Each match rule of the taxonomy format, on a small taxonomy written here.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
+use newsfeed_model::{Article, Block, Body};
+use newsfeed_tagging::{ConceptKind, Tagger, Tagging, Taxonomy};
+
+const TAXONOMY: &str = r#"
+version: "test-1"
+base_uri: "https://newsfeed.example/taxonomy/"
+concepts:
+  - {id: region/central-asia, kind: place, name: Central Asia}
+  - id: place/kazakhstan
+    kind: place
+    name: Kazakhstan
+    inflections: [Kazakh, Kazakhs]
+    broader: [region/central-asia]
+  - {id: place/almaty, kind: place, name: Almaty, broader: [place/kazakhstan]}
+  - {id: place/russia, kind: place, name: Russia, inflections: [Russian]}
+  - {id: place/guinea, kind: place, name: Guinea, case: capitalised, exclude: [guinea pig]}
+  - {id: place/papua-new-guinea, kind: place, name: Papua New Guinea}
+  - {id: place/chad, kind: place, name: Chad, case: capitalised, namesake: given}
+  - {id: place/jordan, kind: place, name: Jordan, namesake: surname}
+  - {id: place/cuba, kind: place, name: Cuba, exclude: [Cuba Gooding Jr.]}
+  - id: place/georgia
+    kind: place
+    name: Georgia
+    when:
+      none_of: [Atlanta]
+  - {id: org/un, kind: organisation, name: United Nations, acronyms: [UN]}
+  - {id: person/sergey-lavrov, kind: person, name: Sergey Lavrov, aliases: [Sergei Lavrov], surnames: [Lavrov]}
+  - id: topic/unrest
+    kind: topic
+    name: civil unrest
+    uri: http://cv.iptc.org/newscodes/mediatopic/20000065
+    when:
+      any_of: [protest*, rally, unrest]
+      min_distinct: 2
+  - id: story/kz-protests
+    kind: story
+    name: Protests in Kazakhstan
+    broader: [place/kazakhstan]
+    when:
+      all_of:
+        - [place/kazakhstan]
+        - [protest*, rally, unrest]
+      none_of: [drill]
+"#;
+
+fn tagger() -> Tagger {
+    Tagger::new(Taxonomy::parse(TAXONOMY, "test.yaml").unwrap())
+}
+
+fn article(headline: &str, body: &str) -> Article {
+    Article {
+        headlines: vec![Block {
+            value: Some(headline.into()),
+            ..Block::default()
+        }],
+        bodies: vec![Body {
+            content_type: Some("text/plain".into()),
+            value: Some(body.into()),
+            ..Body::default()
+        }],
+        ..Article::default()
+    }
+}
+
+fn ids(t: &Tagging) -> Vec<&str> {
+    let mut v: Vec<&str> = t
+        .tags
+        .iter()
+        .map(|t| t.uri.rsplit('/').take(2).last().unwrap_or(""))
+        .collect();
+    v.sort_unstable();
+    v
+}
+
+fn has(t: &Tagging, slug: &str) -> bool {
+    t.tags.iter().any(|t| t.uri.ends_with(&format!("/{slug}")))
+}
+
+#[test]
+fn aliases_and_inflections_name_the_concept() {
+    let t = tagger().tag(&article(
+        "Kazakh officials meet",
+        "A Russian delegation arrived.",
+    ));
+    assert!(has(&t, "kazakhstan") && has(&t, "russia"), "{:?}", ids(&t));
+    let ev = t
+        .evidence
+        .iter()
+        .find(|e| e.text.as_deref() == Some("Kazakh"))
+        .unwrap();
+    assert_eq!(ev.field.as_deref(), Some("/headlines/0/value"));
+    assert_eq!((ev.offset, ev.length), (Some(0), Some(6)));
+}
+
+#[test]
+fn acronyms_match_only_as_written() {
+    let t = tagger().tag(&article(
+        "UN envoy visits",
+        "Let us talk, un-named sources said.",
+    ));
+    let un: Vec<_> = t
+        .evidence
+        .iter()
+        .filter(|e| {
+            e.concept_uri
+                .as_deref()
+                .is_some_and(|u| u.ends_with("org/un"))
+        })
+        .collect();
+    assert_eq!(un.len(), 1);
+    assert!(!has(&tagger().tag(&article("Tell us more", "un")), "un"));
+}
+
+#[test]
+fn capitalised_names_skip_common_words() {
+    let t = tagger().tag(&article(
+        "Pets",
+        "The guinea fowl and the guinea hen escaped.",
+    ));
+    assert!(!has(&t, "guinea"));
+    assert!(has(&tagger().tag(&article("Vote in Guinea", "")), "guinea"));
+}
+
+#[test]
+fn exclusions_swallow_longer_phrases() {
+    let t = tagger().tag(&article(
+        "Cuba Gooding Jr. stars in a film",
+        "A Guinea pig named Cuba? No: a guinea pig.",
+    ));
+    assert!(!has(&t, "guinea"), "{:?}", ids(&t));
+    // "Cuba" alone, later in the body, still counts.
+    assert!(has(&t, "cuba"));
+    assert!(!has(
+        &tagger().tag(&article("Cuba Gooding Jr. stars", "")),
+        "cuba"
+    ));
+}
+
+#[test]
+fn the_longest_name_wins() {
+    let t = tagger().tag(&article(
+        "Floods in Papua New Guinea",
+        "Papua New Guinea asked for help.",
+    ));
+    assert!(has(&t, "papua-new-guinea"));
+    assert!(!has(&t, "guinea"), "{:?}", ids(&t));
+}
+
+#[test]
+fn matches_respect_word_boundaries() {
+    let t = tagger().tag(&article(
+        "Russians and Kazakhstanis",
+        "Almatyans? Unrussian.",
+    ));
+    assert!(
+        !has(&t, "russia") && !has(&t, "kazakhstan") && !has(&t, "almaty"),
+        "{:?}",
+        ids(&t)
+    );
+}
+
+#[test]
+fn namesakes_are_not_places() {
+    let t = tagger().tag(&article(
+        "Chad Smith joins the band",
+        "Basketball legend Michael Jordan was there.",
+    ));
+    assert!(!has(&t, "chad") && !has(&t, "jordan"), "{:?}", ids(&t));
+    let t = tagger().tag(&article(
+        "Floods in Chad",
+        "In Jordan, officials said Chad needs help.",
+    ));
+    assert!(has(&t, "chad") && has(&t, "jordan"), "{:?}", ids(&t));
+}
+
+#[test]
+fn none_of_vetoes_a_namesake() {
+    assert!(has(
+        &tagger().tag(&article("Election in Georgia", "Tbilisi votes.")),
+        "georgia"
+    ));
+    assert!(!has(
+        &tagger().tag(&article("Election in Georgia", "Atlanta votes.")),
+        "georgia"
+    ));
+}
+
+#[test]
+fn surnames_count_only_after_the_full_name() {
+    let t = tagger().tag(&article("Lavrov warns the West", "No one else was named."));
+    assert!(!has(&t, "sergey-lavrov"));
+    let t = tagger().tag(&article(
+        "Lavrov warns the West",
+        "Sergei Lavrov spoke in Moscow. Lavrov left.",
+    ));
+    assert!(has(&t, "sergey-lavrov"));
+    let texts: Vec<_> = t
+        .evidence
+        .iter()
+        .filter_map(|e| e.text.as_deref())
+        .collect();
+    assert_eq!(texts, ["Lavrov", "Sergei Lavrov", "Lavrov"]);
+}
+
+#[test]
+fn any_of_needs_min_distinct_terms() {
+    assert!(!has(
+        &tagger().tag(&article("Protest", "protests")),
+        "20000065"
+    ));
+    let t = tagger().tag(&article("Protesters rally", ""));
+    let unrest = t.tags.iter().find(|t| t.uri.ends_with("20000065")).unwrap();
+    assert_eq!(unrest.kind, ConceptKind::Topic);
+}
+
+#[test]
+fn all_of_and_none_of_make_stories() {
+    let t = tagger().tag(&article("Protests in Almaty", "Crowds gathered."));
+    assert!(
+        has(&t, "kz-protests"),
+        "a narrower place counts for its country: {:?}",
+        ids(&t)
+    );
+    assert!(!has(
+        &tagger().tag(&article("Almaty", "A quiet day.")),
+        "kz-protests"
+    ));
+    assert!(!has(
+        &tagger().tag(&article("Protests in Russia", "")),
+        "kz-protests"
+    ));
+    assert!(!has(
+        &tagger().tag(&article("Protest drill in Almaty", "")),
+        "kz-protests"
+    ));
+}
+
+#[test]
+fn broader_concepts_follow_with_lower_relevance_and_the_same_evidence() {
+    let t = tagger().tag(&article("Almaty mayor resigns", ""));
+    let rel = |slug: &str| {
+        t.tags
+            .iter()
+            .find(|t| t.uri.ends_with(slug))
+            .map(|t| t.relevance)
+            .unwrap()
+    };
+    assert!(rel("almaty") > rel("kazakhstan") && rel("kazakhstan") > rel("central-asia"));
+    let central: Vec<_> = t
+        .evidence
+        .iter()
+        .filter(|e| {
+            e.concept_uri
+                .as_deref()
+                .is_some_and(|u| u.ends_with("central-asia"))
+        })
+        .collect();
+    assert_eq!(central.len(), 1);
+    assert_eq!(central[0].text.as_deref(), Some("Almaty"));
+}
+
+#[test]
+fn headline_mentions_raise_relevance() {
+    let a = tagger().tag(&article("Russia", "Nothing else."));
+    let b = tagger().tag(&article("Nothing", "x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x Russia."));
+    let rel = |t: &Tagging| {
+        t.tags
+            .iter()
+            .find(|t| t.uri.ends_with("russia"))
+            .map(|t| t.relevance)
+            .unwrap()
+    };
+    assert!(rel(&a) > rel(&b));
+}
+
+#[test]
+fn html_bodies_are_stripped_and_evidence_points_into_the_markup() {
+    let mut a = article("", "");
+    let html = "<p>Talks in <b>Alma</b>ty&nbsp;and <a href=\"/ru\">Russia</a>&#8217;s capital.</p>";
+    a.bodies[0] = Body {
+        content_type: Some("text/html".into()),
+        value: Some(html.into()),
+        ..Body::default()
+    };
+    let t = tagger().tag(&a);
+    assert!(has(&t, "almaty") && has(&t, "russia"), "{:?}", ids(&t));
+    for e in &t.evidence {
+        let (offset, length) = (e.offset.unwrap() as usize, e.length.unwrap() as usize);
+        let span: String = html.chars().skip(offset).take(length).collect();
+        assert_eq!(Some(span.as_str()), e.text.as_deref());
+    }
+    assert!(
+        t.evidence
+            .iter()
+            .any(|e| e.text.as_deref() == Some("Alma</b>ty"))
+    );
+    assert!(
+        !t.evidence
+            .iter()
+            .any(|e| e.text.as_deref().is_some_and(|s| s.contains("href")))
+    );
+}

@@ -1,0 +1,137 @@
+//! Loading taxonomies: the shipped one, and the errors editors see.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
+use newsfeed_tagging::{Taxonomy, TaxonomyError};
+
+fn errors(source: &str) -> Vec<String> {
+    match Taxonomy::parse(source, "taxonomy.yaml") {
+        Ok(_) => panic!("accepted an invalid taxonomy"),
+        Err(e) => e.problems(),
+    }
+}
+
+#[test]
+fn the_default_taxonomy_has_every_un_member_and_observer() {
+    let t = Taxonomy::default_taxonomy().unwrap();
+    assert_eq!(t.version(), "2026-11-28.1");
+    let countries = t
+        .concepts()
+        .filter(|c| {
+            t.broader_of(c).any(|b| b.starts_with("region/")) && c.id().starts_with("place/")
+        })
+        .count();
+    // 195 states plus a few non-member places filed under regions (Taiwan, Kosovo, Jersey, Jerusalem).
+    assert!((195..=200).contains(&countries), "{countries}");
+    for id in [
+        "place/holy-see",
+        "place/palestine",
+        "place/kazakhstan",
+        "place/tuvalu",
+        "org/csto",
+        "topic/weather",
+        "story/kazakhstan-protests",
+    ] {
+        assert!(t.concept(id).is_some(), "{id}");
+    }
+    assert_eq!(
+        t.concept("topic/sport").unwrap().uri(),
+        "http://cv.iptc.org/newscodes/mediatopic/15000000"
+    );
+    assert_eq!(
+        t.concept("place/kazakhstan").unwrap().uri(),
+        "https://newsfeed.example/taxonomy/place/kazakhstan"
+    );
+}
+
+#[test]
+fn an_undefined_broader_concept_names_file_line_and_concept() {
+    let src = "version: '1'\nbase_uri: https://x.example/t/\nconcepts:\n  - id: region/central-asia\n    kind: place\n    name: Central Asia\n  - id: place/kazakhstan\n    kind: place\n    name: Kazakhstan\n    broader: [region/central-asiaa]\n";
+    assert_eq!(
+        errors(src),
+        [
+            "taxonomy.yaml:10: concept `place/kazakhstan`: broader `region/central-asiaa` is not defined"
+        ]
+    );
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let src = r#"
+version: ""
+base_uri: "not a uri"
+concepts:
+  - {id: place/a, kind: place, name: Alpha}
+  - {id: place/a, kind: place, name: Beta}
+  - {id: place/b, kind: place, name: Alpha, surnames: [Al]}
+  - {id: topic/t, kind: topic, name: T}
+  - id: story/s
+    kind: story
+    name: S
+    when:
+      all_of: [[place/zz], []]
+      any_of: [x]
+      min_distinct: 2
+  - {id: place/c, kind: place, name: Gamma, exclude: [Delta Force]}
+  - {id: Bad Id, kind: place, name: Bad, uri: "relative/path"}
+  - {id: place/d, kind: place, name: "  Padded "}
+  - {id: place/e, kind: place, name: E, broader: [place/f]}
+  - {id: place/f, kind: place, name: F, broader: [place/e]}
+"#;
+    let got = errors(src);
+    let expect = [
+        "taxonomy.yaml:2: `version` must not be empty",
+        "taxonomy.yaml:3: `base_uri` `not a uri` must be a complete URI",
+        "taxonomy.yaml:6: concept `place/a`: id is already defined at line 5",
+        "taxonomy.yaml:7: concept `place/b`: `surnames` are only for people",
+        "taxonomy.yaml:8: concept `topic/t`: needs names",
+        "concept `story/s`: term `place/zz` looks like a concept id, but no such concept is defined",
+        "concept `story/s`: an `all_of` group is empty",
+        "concept `story/s`: `min_distinct: 2` must be between 1 and the 1 terms",
+        "taxonomy.yaml:16: concept `place/c`: exclusion `Delta Force` contains none of the concept's names",
+        "taxonomy.yaml:17: concept `Bad Id`: an id is lowercase",
+        "concept `Bad Id`: uri `relative/path` is not a complete URI",
+        "taxonomy.yaml:18: concept `place/d`: name `  Padded ` has leading or trailing spaces",
+        "concept `place/b`: name `Alpha` is also a name of `place/a` (line 5)",
+        "broader concepts form a cycle: place/e -> place/f -> place/e",
+    ];
+    for e in expect {
+        assert!(
+            got.iter().any(|g| g.contains(e)),
+            "missing {e:?} in\n{}",
+            got.join("\n")
+        );
+    }
+}
+
+#[test]
+fn yaml_mistakes_name_the_line_and_concept() {
+    let src = "version: '1'\nbase_uri: https://x.example/t/\nconcepts:\n  - id: place/a\n    kind: place\n    name: A\n    alias: [Aa]\n";
+    let e = Taxonomy::parse(src, "taxonomy.yaml").unwrap_err();
+    assert!(matches!(e, TaxonomyError::Syntax { line: 7, .. }), "{e:?}");
+    let msg = e.to_string();
+    assert!(
+        msg.starts_with("taxonomy.yaml:7: concept `place/a`: unknown field `alias`"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn load_names_the_file() {
+    let dir = std::env::temp_dir().join(format!("newsfeed-tagging-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("editors.yaml");
+    std::fs::write(&path, "version: '1'\nbase_uri: https://x.example/t/\nconcepts:\n  - {id: place/a, kind: place, name: A, broader: [place/q]}\n").unwrap();
+    let msg = Taxonomy::load(&path).unwrap_err().to_string();
+    assert!(
+        msg.starts_with("editors.yaml:4: concept `place/a`"),
+        "{msg}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        Taxonomy::load(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("cannot read the taxonomy")
+    );
+}

@@ -1,0 +1,184 @@
+//! A story's way through the pipeline: tagged, versioned, and still there
+//! after publish restarts.
+
+use std::time::Duration;
+
+use newsfeed_tests::stories::{kazakhstan_unrest, russia_grain, tag_names, uri};
+use newsfeed_tests::{Pipeline, Svc};
+use reqwest::StatusCode;
+
+const WITHIN: Duration = Duration::from_secs(60);
+
+#[tokio::test]
+async fn a_story_about_unrest_in_kazakhstan_comes_out_tagged() {
+    let p = Pipeline::start("flow").await;
+    let id = uri("kazakhstan");
+    let (status, _, body) = p.post_article(&kazakhstan_unrest(&id, 1)).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(body, serde_json::json!({"uri": id, "version": "1"}));
+
+    let doc = p.wait_for_article(&id, WITHIN, |_| true).await;
+    assert!(
+        tag_names(&doc, "places").contains(&"Kazakhstan".to_owned()),
+        "{doc}"
+    );
+    assert!(
+        tag_names(&doc, "subjects").contains(&"Protests in Kazakhstan".to_owned()),
+        "{doc}"
+    );
+
+    let (status, _, list) = p.topic_articles("protests-in-kazakhstan", 10).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list["articles"][0]["uri"], id.as_str(), "{list}");
+
+    let russia = uri("russia");
+    assert_eq!(
+        p.post_article(&russia_grain(&russia)).await.0,
+        StatusCode::ACCEPTED
+    );
+    let doc = p.wait_for_article(&russia, WITHIN, |_| true).await;
+    assert!(
+        tag_names(&doc, "places").contains(&"Russia".to_owned()),
+        "{doc}"
+    );
+    assert!(
+        !tag_names(&doc, "subjects").contains(&"Protests in Kazakhstan".to_owned()),
+        "{doc}"
+    );
+
+    // Every stage counted the stories and publish timed them end to end.
+    assert_eq!(
+        p.metric(Svc::Ingest, "newsfeed_ingest_articles_out_total")
+            .await,
+        2.0
+    );
+    assert!(
+        p.metric(Svc::Enrich, "newsfeed_enrich_articles_out_total")
+            .await
+            >= 2.0
+    );
+    assert!(
+        p.metric(Svc::Publish, "newsfeed_publish_end_to_end_seconds_count")
+            .await
+            >= 2.0
+    );
+}
+
+#[tokio::test]
+async fn a_lower_version_never_replaces_a_higher_one() {
+    let p = Pipeline::start("versions").await;
+    let id = uri("versions");
+    assert_eq!(
+        p.post_article(&kazakhstan_unrest(&id, 2)).await.0,
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(
+        p.post_article(&kazakhstan_unrest(&id, 1)).await.0,
+        StatusCode::ACCEPTED
+    );
+    // Re-posting the same version is harmless too.
+    assert_eq!(
+        p.post_article(&kazakhstan_unrest(&id, 2)).await.0,
+        StatusCode::ACCEPTED
+    );
+
+    let deadline = std::time::Instant::now() + WITHIN;
+    while p
+        .metric(
+            Svc::Publish,
+            "newsfeed_publish_articles_skipped_total{reason=\"stale\"}",
+        )
+        .await
+        < 2.0
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "publish never skipped the stale versions"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let doc = p.wait_for_article(&id, WITHIN, |_| true).await;
+    assert_eq!(doc["version"], "2", "{doc}");
+    let published = newsfeed_tests::read_topic(&p.topic("articles.published"), WITHIN);
+    let versions: Vec<_> = published
+        .iter()
+        .filter(|r| r.key == id)
+        .map(|r| r.value["article"]["version"].clone())
+        .collect();
+    assert_eq!(versions, ["2"], "only version 2 is published");
+}
+
+#[tokio::test]
+async fn publish_answers_after_a_restart_from_kafka_state() {
+    let mut p = Pipeline::start("restart").await;
+    let id = uri("restart");
+    assert_eq!(
+        p.post_article(&kazakhstan_unrest(&id, 3)).await.0,
+        StatusCode::ACCEPTED
+    );
+    let before = p.wait_for_article(&id, WITHIN, |_| true).await;
+
+    let status = p.svc(Svc::Publish).terminate();
+    assert!(status.success(), "publish exits 0 on SIGTERM, got {status}");
+    p.svc(Svc::Publish).start();
+    p.svc(Svc::Publish).wait_ready(WITHIN).await;
+
+    // Ready means rebuilt: the story must be there at once, not eventually.
+    let (status, _, after) = p.get_article(&id).await;
+    assert_eq!(status, StatusCode::OK, "{after}");
+    assert_eq!(after, before);
+    let (_, _, list) = p.topic_articles("kazakhstan", 5).await;
+    assert_eq!(list["articles"][0]["uri"], id.as_str());
+    // And a stale version is still recognised as stale after the restart.
+    assert_eq!(
+        p.post_article(&kazakhstan_unrest(&id, 2)).await.0,
+        StatusCode::ACCEPTED
+    );
+    let deadline = std::time::Instant::now() + WITHIN;
+    while p
+        .metric(
+            Svc::Publish,
+            "newsfeed_publish_articles_skipped_total{reason=\"stale\"}",
+        )
+        .await
+        < 1.0
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "stale version not skipped after restart"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(p.get_article(&id).await.2["version"], "3");
+}
+
+#[tokio::test]
+async fn iptc_text_examples_are_accepted_and_others_refused() {
+    let p = Pipeline::start("iptc").await;
+    let dir = newsfeed_tests::repo_root().join("../shared/specs/ninjs/examples");
+    let mut accepted = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.unwrap().path();
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let (status, _, body) = p.post_article(&doc).await;
+        if doc["type"] == "text" {
+            assert_eq!(status, StatusCode::ACCEPTED, "{}: {body}", path.display());
+            accepted.push(doc["uri"].as_str().unwrap().to_owned());
+        } else {
+            assert_eq!(
+                status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{}: {body}",
+                path.display()
+            );
+        }
+    }
+    assert!(
+        accepted.len() >= 3,
+        "IPTC ships at least three text examples, got {accepted:?}"
+    );
+    for id in accepted {
+        p.wait_for_article(&id, WITHIN, |_| true).await;
+    }
+}

@@ -1,0 +1,363 @@
+//! The service binaries as child processes, and a [`Pipeline`] of them with
+//! one method per endpoint. Each pipeline has its own topic prefix and
+//! ports; processes are killed when it is dropped.
+
+use std::fs::OpenOptions;
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+/// The three services.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Svc {
+    /// `newsfeed-ingest`.
+    Ingest,
+    /// `newsfeed-enrich`.
+    Enrich,
+    /// `newsfeed-publish`.
+    Publish,
+}
+
+impl Svc {
+    /// The binary's name.
+    pub fn binary(self) -> &'static str {
+        match self {
+            Self::Ingest => "newsfeed-ingest",
+            Self::Enrich => "newsfeed-enrich",
+            Self::Publish => "newsfeed-publish",
+        }
+    }
+}
+
+/// Where cargo put the service binaries (next to this test's `deps/`).
+pub fn binary_path(svc: Svc) -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
+    let path = dir.join(svc.binary());
+    assert!(
+        path.exists(),
+        "{} is missing: run the tests with `cargo test --workspace`, which builds it",
+        path.display()
+    );
+    path
+}
+
+/// A free loopback port.
+fn free_addr() -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr")
+}
+
+/// One running (or stopped) service process.
+#[derive(Debug)]
+pub struct Service {
+    /// Which service.
+    pub svc: Svc,
+    /// Its HTTP address.
+    pub addr: SocketAddr,
+    env: Vec<(String, String)>,
+    child: Option<Child>,
+    /// Its log file (stderr, across restarts).
+    pub log: PathBuf,
+}
+
+impl Service {
+    /// Starts `svc` with `env` on a free port.
+    pub fn spawn(svc: Svc, env: Vec<(String, String)>, log: PathBuf) -> Self {
+        let mut s = Self {
+            svc,
+            addr: free_addr(),
+            env,
+            child: None,
+            log,
+        };
+        s.start();
+        s
+    }
+
+    /// (Re)starts the process with the same port and settings.
+    pub fn start(&mut self) {
+        let log = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .expect("log file");
+        let child = Command::new(binary_path(self.svc))
+            .envs(self.env.iter().cloned())
+            .env("NEWSFEED_HTTP_ADDR", self.addr.to_string())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("spawning service");
+        self.child = Some(child);
+    }
+
+    /// `http://addr/path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// SIGKILL: no chance to drain or commit.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// SIGTERM and wait for exit (graceful shutdown).
+    pub fn terminate(&mut self) -> ExitStatus {
+        let mut c = self.child.take().expect("service not running");
+        let status = Command::new("kill")
+            .args(["-TERM", &c.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(s) = c.try_wait().expect("wait") {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} did not exit within 30 s of SIGTERM",
+                self.svc.binary()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits until `/readyz` answers 200.
+    pub async fn wait_ready(&mut self, within: Duration) {
+        let deadline = Instant::now() + within;
+        let client = reqwest::Client::new();
+        loop {
+            if let Ok(r) = client.get(self.url("/readyz")).send().await
+                && r.status() == StatusCode::OK
+            {
+                return;
+            }
+            if let Some(Some(status)) = self.child.as_mut().map(|c| c.try_wait().ok().flatten()) {
+                panic!(
+                    "{} exited with {status}; log: {}",
+                    self.svc.binary(),
+                    self.tail_log()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} not ready within {within:?}; log: {}",
+                self.svc.binary(),
+                self.tail_log()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The last lines of the log, for failure messages.
+    pub fn tail_log(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(30)..].join("\n")
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// A set of services under one topic prefix.
+#[derive(Debug)]
+pub struct Pipeline {
+    /// The topic prefix.
+    pub prefix: String,
+    /// The running services.
+    pub services: Vec<Service>,
+    /// HTTP client.
+    pub http: reqwest::Client,
+}
+
+/// The first JSON error answer's parts: status, content type, body.
+pub type Answer = (StatusCode, String, Value);
+
+impl Pipeline {
+    /// All three services, ready.
+    pub async fn start(test: &str) -> Self {
+        Self::start_some(test, &[Svc::Ingest, Svc::Enrich, Svc::Publish], &[]).await
+    }
+
+    /// Only `which`, with extra environment, ready.
+    pub async fn start_some(test: &str, which: &[Svc], env: &[(&str, &str)]) -> Self {
+        let prefix = crate::unique_prefix(test);
+        let mut p = Self::spawn(&prefix, which, env);
+        for s in &mut p.services {
+            s.wait_ready(Duration::from_secs(60)).await;
+        }
+        p
+    }
+
+    /// Spawns without waiting for readiness.
+    pub fn spawn(prefix: &str, which: &[Svc], env: &[(&str, &str)]) -> Self {
+        let logs = crate::repo_root().join("target/e2e-logs");
+        std::fs::create_dir_all(&logs).expect("log dir");
+        let mut base: Vec<(String, String)> = vec![
+            ("NEWSFEED_KAFKA_BROKERS".into(), crate::brokers().into()),
+            ("NEWSFEED_TOPIC_PREFIX".into(), prefix.into()),
+            ("NEWSFEED_INSTANCE_ID".into(), "test".into()),
+            (
+                "RUST_LOG".into(),
+                std::env::var("TEST_SERVICE_LOG").unwrap_or_else(|_| "info".into()),
+            ),
+        ];
+        base.extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        let services = which
+            .iter()
+            .map(|svc| {
+                Service::spawn(
+                    *svc,
+                    base.clone(),
+                    logs.join(format!("{prefix}{}.log", svc.binary())),
+                )
+            })
+            .collect();
+        Self {
+            prefix: prefix.to_owned(),
+            services,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// The service `svc`.
+    pub fn svc(&mut self, svc: Svc) -> &mut Service {
+        self.services
+            .iter_mut()
+            .find(|s| s.svc == svc)
+            .expect("service not in this pipeline")
+    }
+
+    fn url(&self, svc: Svc, path: &str) -> String {
+        self.services
+            .iter()
+            .find(|s| s.svc == svc)
+            .expect("service not in this pipeline")
+            .url(path)
+    }
+
+    /// Full topic name under this pipeline's prefix.
+    pub fn topic(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
+
+    /// `POST /v1/articles` with `body` as `content_type`.
+    pub async fn post_raw(&self, content_type: &str, body: impl Into<reqwest::Body>) -> Answer {
+        let r = self
+            .http
+            .post(self.url(Svc::Ingest, "/v1/articles"))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("POST /v1/articles");
+        answer(r).await
+    }
+
+    /// `POST /v1/articles` with one document.
+    pub async fn post_article(&self, doc: &Value) -> Answer {
+        self.post_raw("application/json", doc.to_string()).await
+    }
+
+    /// `GET /v1/articles/{uri}` from publish.
+    pub async fn get_article(&self, uri: &str) -> Answer {
+        let encoded =
+            percent_encoding::utf8_percent_encode(uri, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
+        let r = self
+            .http
+            .get(self.url(Svc::Publish, &format!("/v1/articles/{encoded}")))
+            .send()
+            .await
+            .expect("GET article");
+        answer(r).await
+    }
+
+    /// `GET /v1/topics/{slug}/articles?limit=N` from publish.
+    pub async fn topic_articles(&self, slug: &str, limit: usize) -> Answer {
+        let path = format!("/v1/topics/{slug}/articles?limit={limit}");
+        let r = self
+            .http
+            .get(self.url(Svc::Publish, &path))
+            .send()
+            .await
+            .expect("GET topic");
+        answer(r).await
+    }
+
+    /// Polls publish until `uri` is readable and `accept` likes it.
+    pub async fn wait_for_article(
+        &self,
+        uri: &str,
+        within: Duration,
+        accept: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = Instant::now() + within;
+        loop {
+            let (status, _, body) = self.get_article(uri).await;
+            if status == StatusCode::OK && accept(&body) {
+                return body;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{uri} not published as expected within {within:?}; last answer {status}: {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The value of metric `series` (name with labels, as exposed) on `svc`; 0 when absent.
+    pub async fn metric(&self, svc: Svc, series: &str) -> f64 {
+        let text = self.metrics_text(svc).await;
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .find_map(|l| {
+                l.rsplit_once(' ')
+                    .filter(|(name, _)| *name == series)
+                    .map(|(_, v)| v)
+            })
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0)
+    }
+
+    /// `GET /metrics` of `svc`.
+    pub async fn metrics_text(&self, svc: Svc) -> String {
+        let r = self
+            .http
+            .get(self.url(svc, "/metrics"))
+            .send()
+            .await
+            .expect("GET /metrics");
+        r.text().await.expect("metrics body")
+    }
+}
+
+async fn answer(r: reqwest::Response) -> Answer {
+    let status = r.status();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let text = r.text().await.unwrap_or_default();
+    (
+        status,
+        ct,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
