@@ -3,10 +3,12 @@
 //! prefix of its own, with one method per endpoint.
 //! - [`broker`] — finds or starts the broker (`deploy/local/kafka up`).
 //! - [`services`] — spawning, killing and restarting service processes.
+//! - [`python`] — a virtualenv with the Python clients tests use.
 //! - [`topics`] — reading topics back as records, as a downstream consumer would.
 
 pub mod broker;
 pub mod contract;
+pub mod python;
 pub mod services;
 pub mod stories;
 pub mod topics;

@@ -77,8 +77,10 @@ fn shape_violation(e: &serde_path_to_error::Error<serde_json::Error>) -> Violati
         .strip_prefix("unknown field `")
         .and_then(|r| r.split('`').next())
     {
-        pointer.push('/');
-        pointer.push_str(&escape_pointer(name));
+        let last = format!("/{}", escape_pointer(name));
+        if !pointer.ends_with(&last) {
+            pointer.push_str(&last);
+        }
         return Violation::new(
             pointer,
             format!(
