@@ -80,6 +80,8 @@ type SortKey = (DateTime<Utc>, String);
 pub struct Store {
     entries: HashMap<String, Entry>,
     by_topic: HashMap<String, BTreeSet<Reverse<SortKey>>>,
+    /// Display name of each topic slug, as last tagged.
+    names: HashMap<String, String>,
 }
 
 impl Store {
@@ -156,6 +158,9 @@ impl Store {
                     .or_default()
                     .insert(Reverse(sort_key.clone()));
             }
+            for name in tag_names(&event.article) {
+                self.names.insert(slugify(name), name.to_owned());
+            }
         }
         self.entries.insert(
             uri,
@@ -167,6 +172,28 @@ impl Store {
                 sort_key,
             },
         );
+    }
+
+    /// Every topic with at least one visible story: slug, display name and
+    /// number of stories, by slug.
+    pub fn topics(&self) -> Vec<TopicSummary<'_>> {
+        let mut out: Vec<TopicSummary<'_>> = self
+            .by_topic
+            .iter()
+            .filter(|(_, list)| !list.is_empty())
+            .map(|(slug, list)| TopicSummary {
+                slug,
+                name: self.names.get(slug).map_or(slug.as_str(), String::as_str),
+                count: list.len(),
+            })
+            .collect();
+        out.sort_by(|a, b| a.slug.cmp(b.slug));
+        out
+    }
+
+    /// The display name of topic `slug`, if any story was tagged with it.
+    pub fn topic_name(&self, slug: &str) -> Option<&str> {
+        self.names.get(slug).map(String::as_str)
     }
 
     /// Up to `limit` visible stories tagged `slug`, newest first.
@@ -181,17 +208,35 @@ impl Store {
     }
 }
 
-/// The topic slugs of a story: every tag's name, slugified
-/// ("Protests in Kazakhstan" → `protests-in-kazakhstan`).
-pub fn topic_slugs(a: &Article) -> Vec<String> {
-    let names = a.subjects.iter().filter_map(|s| s.name.as_deref()).chain(
+/// A topic and how many visible stories it has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicSummary<'a> {
+    /// URL slug.
+    pub slug: &'a str,
+    /// Display name (the tag's name).
+    pub name: &'a str,
+    /// Visible stories tagged with it.
+    pub count: usize,
+}
+
+/// Every tag name of a story.
+fn tag_names(a: &Article) -> impl Iterator<Item = &str> {
+    a.subjects.iter().filter_map(|s| s.name.as_deref()).chain(
         a.places
             .iter()
             .chain(&a.people)
             .chain(&a.organisations)
             .filter_map(|e| e.name.as_deref()),
-    );
-    let mut slugs: Vec<String> = names.map(slugify).filter(|s| !s.is_empty()).collect();
+    )
+}
+
+/// The topic slugs of a story: every tag's name, slugified
+/// ("Protests in Kazakhstan" → `protests-in-kazakhstan`).
+pub fn topic_slugs(a: &Article) -> Vec<String> {
+    let mut slugs: Vec<String> = tag_names(a)
+        .map(slugify)
+        .filter(|s| !s.is_empty())
+        .collect();
     slugs.sort();
     slugs.dedup();
     slugs
