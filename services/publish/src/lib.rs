@@ -5,11 +5,15 @@
 //! - [`stage`] — the per-record decision inside the exactly-once loop, and
 //!   rebuilding the store from the compacted `<prefix>publish.state` topic.
 //! - [`api`] — `GET /v1/articles/{uri}` and `GET /v1/topics/{slug}/articles`.
+//! - [`feeds`] — JSON Feed, RSS and Atom per topic, and the topic index.
+//! - [`webhooks`] — subscriptions and signed deliveries (Standard Webhooks).
 
 pub mod api;
 pub mod config;
+pub mod feeds;
 pub mod stage;
 pub mod store;
+pub mod webhooks;
 
 use std::sync::{Arc, RwLock};
 
@@ -44,18 +48,29 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     };
     let clients = KafkaClients::new(&config.kafka, "publish");
     let store = Arc::new(RwLock::new(store::Store::default()));
-    let processor = stage::Publish::new(store.clone(), topics, clients.clone(), metrics.clone())?;
+    let processor = stage::Publish::new(
+        store.clone(),
+        topics.clone(),
+        clients.clone(),
+        metrics.clone(),
+    )?;
     let stage = exactly_once::spawn(
-        clients,
+        clients.clone(),
         settings,
         processor,
         metrics.clone(),
         shutdown.clone(),
     );
 
-    let app = api::router(store).merge(admin_router(metrics, stage.readiness()));
+    let hooks = webhooks::start(clients.clone(), topics, metrics.clone(), shutdown.clone()).await?;
+
+    let app = api::router(store.clone())
+        .merge(feeds::router(store, metrics.clone()))
+        .merge(hooks.router())
+        .merge(admin_router(metrics, stage.readiness()));
     serve(listener, app, shutdown.clone()).await?;
     stage.join().await?;
+    hooks.join().await;
     tracing::info!("publish stopped");
     Ok(())
 }

@@ -120,6 +120,12 @@ pub struct Topics {
     pub publish_dlq: String,
     /// Publish's compacted state: the current version of every story.
     pub publish_state: String,
+    /// Publish's compacted embargo queue: story versions held until a time.
+    pub publish_embargoes: String,
+    /// Compacted webhook subscriptions, keyed by subscription id.
+    pub subscriptions: String,
+    /// Webhook deliveries that ran out of retries.
+    pub webhooks_dlq: String,
 }
 
 impl Topics {
@@ -132,6 +138,9 @@ impl Topics {
             enrich_dlq: format!("{prefix}articles.enrich.dlq"),
             publish_dlq: format!("{prefix}articles.publish.dlq"),
             publish_state: format!("{prefix}publish.state"),
+            publish_embargoes: format!("{prefix}publish.embargoes"),
+            subscriptions: format!("{prefix}publish.subscriptions"),
+            webhooks_dlq: format!("{prefix}webhooks.dlq"),
         }
     }
 }
