@@ -52,7 +52,7 @@ impl Processor for Enrich {
             topic: self.output.clone(),
             key: event.article.uri.clone().unwrap_or_default().into_bytes(),
             headers: headers(&event, EventType::Enriched, "enrich", now, &trace),
-            payload,
+            payload: Some(payload),
             article: Some(event.ingested_at),
         }])
     }

@@ -28,6 +28,20 @@ pub struct Config {
     /// How long a batch waits for more stories after its first, in milliseconds.
     #[arg(long, env = "NEWSFEED_PUBLISH_LINGER_MS", default_value_t = 20)]
     pub linger_ms: u64,
+
+    /// Copies of stories with a given tag on topics of their own:
+    /// comma-separated `slug=topic` pairs, e.g. `russia=feed.russia` (topic names get the prefix).
+    #[arg(long, env = "NEWSFEED_PUBLISH_ROUTES", default_value = "")]
+    pub routes: String,
+}
+
+/// Stories tagged `slug` are also written to `topic`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// Topic slug, as in `/v1/topics/{slug}`.
+    pub slug: String,
+    /// Full topic name, prefix included.
+    pub topic: String,
 }
 
 impl Config {
@@ -37,7 +51,31 @@ impl Config {
         if self.batch_size == 0 {
             anyhow::bail!("NEWSFEED_PUBLISH_BATCH: must be at least 1");
         }
+        self.parsed_routes()?;
         Ok(())
+    }
+
+    /// The routes, with topic names prefixed.
+    pub fn parsed_routes(&self) -> anyhow::Result<Vec<Route>> {
+        let valid = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        };
+        self.routes
+            .split(',')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(|r| match r.split_once('=') {
+                Some((slug, topic)) if valid(slug.trim()) && valid(topic.trim()) => Ok(Route {
+                    slug: slug.trim().to_owned(),
+                    topic: format!("{}{}", self.kafka.topic_prefix, topic.trim()),
+                }),
+                _ => Err(anyhow::anyhow!(
+                    "NEWSFEED_PUBLISH_ROUTES: `{r}` is not slug=topic (e.g. russia=feed.russia; letters, digits, '.', '_', '-')"
+                )),
+            })
+            .collect()
     }
 
     /// Batch linger.

@@ -2,6 +2,7 @@
 //! story version that is newer than what readers have, and serves reads.
 //! - [`config`] — settings.
 //! - [`store`] — the current version of every story and per-topic lists.
+//! - [`lifecycle`] — what a story version does: replace, retract, hold, embargo.
 //! - [`stage`] — the per-record decision inside the exactly-once loop, and
 //!   rebuilding the store from the compacted `<prefix>publish.state` topic.
 //! - [`api`] — `GET /v1/articles/{uri}` and `GET /v1/topics/{slug}/articles`.
@@ -11,6 +12,7 @@
 pub mod api;
 pub mod config;
 pub mod feeds;
+pub mod lifecycle;
 pub mod stage;
 pub mod store;
 pub mod webhooks;
@@ -31,6 +33,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let metrics = StageMetrics::new("publish")?;
     let listener = bind("NEWSFEED_HTTP_ADDR", config.http_addr).await?;
     let topics = config.kafka.topics();
+    let routes = config.parsed_routes()?;
     let settings = LoopSettings {
         input: topics.enriched.clone(),
         dead_letter: topics.publish_dlq.clone(),
@@ -43,16 +46,24 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
             topics.published.clone(),
             topics.publish_dlq.clone(),
             topics.publish_state.clone(),
+            topics.publish_embargoes.clone(),
+        ]
+        .into_iter()
+        .chain(routes.iter().map(|r| r.topic.clone()))
+        .collect(),
+        compacted: vec![
+            topics.publish_state.clone(),
+            topics.publish_embargoes.clone(),
         ],
-        compacted: vec![topics.publish_state.clone()],
     };
     let clients = KafkaClients::new(&config.kafka, "publish");
     let store = Arc::new(RwLock::new(store::Store::default()));
     let processor = stage::Publish::new(
         store.clone(),
         topics.clone(),
+        routes,
         clients.clone(),
-        metrics.clone(),
+        &metrics,
     )?;
     let stage = exactly_once::spawn(
         clients.clone(),

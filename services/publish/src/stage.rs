@@ -1,8 +1,9 @@
-//! Publish's work on one enriched record: decide against the story's current
-//! version (a lower version never replaces a higher one), then write the
-//! decision to the compacted state topic and, when readers are affected, to
-//! the published topic — both in the loop's transaction. The in-memory store
-//! changes only once that transaction commits.
+//! Publish's work on one enriched record: decide against what is known of
+//! the story (see [`crate::lifecycle`]), then write the decision — in the
+//! loop's transaction — to the compacted state topic, to the published topic
+//! and its routes when readers are affected, and to the embargo topic when
+//! the version must wait. Embargoes that come due are released the same
+//! way. The in-memory store changes only once the transaction commits.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -10,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use chrono::Utc;
-use newsfeed_model::{ArticleEvent, EventType, Publication, StoryVersion};
+use newsfeed_model::{ArticleEvent, EventType, Publication};
 use newsfeed_runtime::cloudevents::{TraceParent, header_str, headers};
 use newsfeed_runtime::exactly_once::{Output, Processor, Rejection, decode_event};
 use newsfeed_runtime::kafka::KafkaClients;
@@ -20,19 +21,31 @@ use rdkafka::consumer::Consumer;
 use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::{Offset, TopicPartitionList};
 
-use crate::store::{Action, Skip, Store};
+use crate::config::Route;
+use crate::lifecycle::{self, Decision, Known};
+use crate::store::{Action, Store, topic_slugs};
+
+/// A store change that waits for its transaction to commit.
+#[derive(Debug)]
+enum Change {
+    Applied(ArticleEvent),
+    Embargoed(ArticleEvent),
+    EmbargoCleared(String),
+}
 
 /// The publish stage.
 #[derive(Debug)]
 pub struct Publish {
     store: Arc<RwLock<Store>>,
-    /// Decisions of the open transaction, newest per story, applied on commit.
-    pending: HashMap<String, (StoryVersion, Action)>,
-    pending_events: Vec<ArticleEvent>,
+    /// What the open transaction decided, newest per story, for later records in it.
+    pending: HashMap<String, Known>,
+    changes: Vec<Change>,
     topics: Topics,
+    routes: Vec<Route>,
     clients: KafkaClients,
     skipped: IntCounterVec,
     stories: IntGauge,
+    embargoed: IntGauge,
 }
 
 impl Publish {
@@ -40,8 +53,9 @@ impl Publish {
     pub fn new(
         store: Arc<RwLock<Store>>,
         topics: Topics,
+        routes: Vec<Route>,
         clients: KafkaClients,
-        metrics: Arc<StageMetrics>,
+        metrics: &StageMetrics,
     ) -> anyhow::Result<Self> {
         let skipped = IntCounterVec::new(
             prometheus::Opts::new(
@@ -51,34 +65,137 @@ impl Publish {
             &["reason"],
         )?;
         let stories = IntGauge::new(metrics.name("stories"), "Stories known, visible or not.")?;
+        let embargoed = IntGauge::new(
+            metrics.name("embargoed_stories"),
+            "Story versions waiting for their embargo.",
+        )?;
         metrics.registry.register(Box::new(skipped.clone()))?;
         metrics.registry.register(Box::new(stories.clone()))?;
+        metrics.registry.register(Box::new(embargoed.clone()))?;
         Ok(Self {
             store,
             pending: HashMap::new(),
-            pending_events: Vec::new(),
+            changes: Vec::new(),
             topics,
+            routes,
             clients,
             skipped,
             stories,
+            embargoed,
         })
+    }
+
+    fn known(&self, uri: &str) -> Result<Known, Rejection> {
+        match self.pending.get(uri) {
+            Some(k) => Ok(*k),
+            None => Ok(self
+                .store
+                .read()
+                .map_err(|_| internal("store lock poisoned"))?
+                .known(uri)),
+        }
+    }
+
+    /// The records and store changes for `decision` about `event`.
+    fn carry_out(
+        &mut self,
+        mut event: ArticleEvent,
+        decision: Decision,
+        known: Known,
+        trace: &TraceParent,
+    ) -> Result<Vec<Output>, Rejection> {
+        let uri = event.article.uri.clone().unwrap_or_default();
+        let now = Utc::now();
+        let mut out = Vec::new();
+        let mut next = known;
+        next.newest = Some(newsfeed_model::StoryVersion::of(&event.article));
+        match decision {
+            Decision::Stale => {
+                self.skipped.with_label_values(&["stale"]).inc();
+                return Ok(out);
+            }
+            Decision::Embargo { until } => {
+                tracing::info!(%uri, %until, "embargoed");
+                event.publication = Some(Publication {
+                    action: Some(Action::Embargoed.as_str().into()),
+                    published_at: None,
+                });
+                out.push(self.record(&self.topics.publish_embargoes, &event, now, trace, None)?);
+                next.embargoed = true;
+                self.changes.push(Change::Embargoed(event));
+            }
+            Decision::Apply { action, notify } => {
+                event.publication = Some(Publication {
+                    action: Some(action.as_str().into()),
+                    published_at: Some(now),
+                });
+                out.push(self.record(&self.topics.publish_state, &event, now, trace, None)?);
+                if notify {
+                    out.push(self.record(
+                        &self.topics.published,
+                        &event,
+                        now,
+                        trace,
+                        Some(event.ingested_at),
+                    )?);
+                    let slugs = topic_slugs(&event.article);
+                    for route in self.routes.iter().filter(|r| slugs.contains(&r.slug)) {
+                        out.push(self.record(&route.topic, &event, now, trace, None)?);
+                    }
+                }
+                if known.embargoed {
+                    out.push(tombstone(&self.topics.publish_embargoes, &uri));
+                    self.changes.push(Change::EmbargoCleared(uri.clone()));
+                    next.embargoed = false;
+                }
+                next.visible = action.is_visible();
+                self.changes.push(Change::Applied(event));
+            }
+        }
+        self.pending.insert(uri, next);
+        Ok(out)
+    }
+
+    fn record(
+        &self,
+        topic: &str,
+        event: &ArticleEvent,
+        now: chrono::DateTime<Utc>,
+        trace: &TraceParent,
+        article: Option<Option<chrono::DateTime<Utc>>>,
+    ) -> Result<Output, Rejection> {
+        Ok(Output {
+            topic: topic.to_owned(),
+            key: event.article.uri.clone().unwrap_or_default().into_bytes(),
+            payload: Some(serde_json::to_vec(event).map_err(|e| internal(&e.to_string()))?),
+            headers: headers(event, EventType::Published, "publish", now, trace),
+            article,
+        })
+    }
+}
+
+fn tombstone(topic: &str, uri: &str) -> Output {
+    Output {
+        topic: topic.to_owned(),
+        key: uri.as_bytes().to_vec(),
+        payload: None,
+        headers: rdkafka::message::OwnedHeaders::new(),
+        article: None,
     }
 }
 
 impl Processor for Publish {
     fn prepare(&mut self) -> anyhow::Result<()> {
         let started = Instant::now();
-        let rebuilt = rebuild(
-            &self.clients,
-            &self.topics.publish_state,
-            Duration::from_secs(120),
-        )?;
+        let rebuilt = rebuild(&self.clients, &self.topics, Duration::from_secs(120))?;
         tracing::info!(
             stories = rebuilt.len(),
+            embargoed = rebuilt.embargoed(),
             took_ms = started.elapsed().as_millis() as u64,
             "state rebuilt from Kafka"
         );
         self.stories.set(rebuilt.len() as i64);
+        self.embargoed.set(rebuilt.embargoed() as i64);
         *self
             .store
             .write()
@@ -87,68 +204,61 @@ impl Processor for Publish {
     }
 
     fn process(&mut self, record: &BorrowedMessage<'_>) -> Result<Vec<Output>, Rejection> {
-        let mut event = decode_event(record)?;
+        let event = decode_event(record)?;
         let uri = event.article.uri.clone().unwrap_or_default();
-        let current = match self.pending.get(&uri) {
-            Some(p) => Some(*p),
-            None => self
-                .store
-                .read()
-                .map_err(|_| internal("store lock poisoned"))?
-                .current(&uri),
-        };
-        let action = match Store::decide(current, &event.article) {
-            Ok(a) => a,
-            Err(Skip::Stale) => {
-                self.skipped.with_label_values(&["stale"]).inc();
-                tracing::debug!(%uri, "stale version ignored");
-                return Ok(vec![]);
-            }
-        };
-        let was_visible = current.is_some_and(|(_, a)| a.is_visible());
-        let now = Utc::now();
-        event.publication = Some(Publication {
-            action: Some(action.as_str().into()),
-            published_at: Some(now),
-        });
+        let known = self.known(&uri)?;
+        let decision = lifecycle::decide(&known, &event.article, Utc::now());
         let trace =
             TraceParent::continue_from(record.headers().and_then(|h| header_str(h, "traceparent")));
-        let payload = serde_json::to_vec(&event).map_err(|e| internal(&e.to_string()))?;
-        let mut outputs = vec![Output {
-            topic: self.topics.publish_state.clone(),
-            key: uri.clone().into_bytes(),
-            payload: payload.clone(),
-            headers: headers(&event, EventType::Published, "publish", now, &trace),
-            article: None,
-        }];
-        if action.is_visible() || was_visible {
-            outputs.push(Output {
-                topic: self.topics.published.clone(),
-                key: uri.clone().into_bytes(),
-                payload,
-                headers: headers(&event, EventType::Published, "publish", now, &trace),
-                article: Some(event.ingested_at),
-            });
+        self.carry_out(event, decision, known, &trace)
+    }
+
+    fn due(&mut self) -> Vec<Output> {
+        let due: Vec<ArticleEvent> = match self.store.read() {
+            Ok(store) => store
+                .due(Utc::now())
+                .into_iter()
+                .map(|e| e.event.clone())
+                .collect(),
+            Err(_) => return Vec::new(),
+        };
+        let mut out = Vec::new();
+        for event in due {
+            let uri = event.article.uri.clone().unwrap_or_default();
+            let Ok(known) = self.known(&uri) else {
+                continue;
+            };
+            if !known.embargoed {
+                continue; // already released or superseded in this transaction
+            }
+            tracing::info!(%uri, "embargo lifted");
+            let trace = TraceParent::new_root();
+            match self.carry_out(event, lifecycle::release(&known), known, &trace) {
+                Ok(records) => out.extend(records),
+                Err(e) => tracing::error!(%uri, detail = %e.detail, "releasing embargoed story"),
+            }
         }
-        self.pending
-            .insert(uri, (StoryVersion::of(&event.article), action));
-        self.pending_events.push(event);
-        Ok(outputs)
+        out
     }
 
     fn committed(&mut self) {
         self.pending.clear();
         if let Ok(mut store) = self.store.write() {
-            for e in self.pending_events.drain(..) {
-                store.apply(e);
+            for change in self.changes.drain(..) {
+                match change {
+                    Change::Applied(e) => store.apply(e),
+                    Change::Embargoed(e) => store.embargo(e),
+                    Change::EmbargoCleared(uri) => store.clear_embargo(&uri),
+                }
             }
             self.stories.set(store.len() as i64);
+            self.embargoed.set(store.embargoed() as i64);
         }
     }
 
     fn aborted(&mut self) {
         self.pending.clear();
-        self.pending_events.clear();
+        self.changes.clear();
     }
 }
 
@@ -159,52 +269,86 @@ fn internal(detail: &str) -> Rejection {
     }
 }
 
-/// Reads the compacted state topic from the beginning to its end.
-pub fn rebuild(clients: &KafkaClients, topic: &str, deadline: Duration) -> anyhow::Result<Store> {
+/// Rebuilds the store from the compacted state and embargo topics.
+pub fn rebuild(
+    clients: &KafkaClients,
+    topics: &Topics,
+    deadline: Duration,
+) -> anyhow::Result<Store> {
+    let mut store = Store::default();
+    read_to_end(
+        clients,
+        &topics.publish_state,
+        deadline,
+        |_, value| match value {
+            Some(event) => store.apply(event),
+            None => {}
+        },
+    )?;
+    read_to_end(
+        clients,
+        &topics.publish_embargoes,
+        deadline,
+        |key, value| match value {
+            Some(event) => store.embargo(event),
+            None => store.clear_embargo(key),
+        },
+    )?;
+    Ok(store)
+}
+
+/// Reads `topic` from the beginning to its current end, committed records only.
+fn read_to_end(
+    clients: &KafkaClients,
+    topic: &str,
+    deadline: Duration,
+    mut apply: impl FnMut(&str, Option<ArticleEvent>),
+) -> anyhow::Result<()> {
     let reader = clients.reader()?;
     let timeout = clients.args().timeout();
     let meta = reader
         .fetch_metadata(Some(topic), timeout)
-        .context("reading state topic metadata")?;
-    let partitions: Vec<i32> = meta
+        .context("reading topic metadata")?;
+    let mut ends = HashMap::new();
+    let mut tpl = TopicPartitionList::new();
+    for p in meta
         .topics()
         .iter()
         .flat_map(|t| t.partitions().iter().map(|p| p.id()))
-        .collect();
-    let mut ends = HashMap::new();
-    let mut tpl = TopicPartitionList::new();
-    for p in partitions {
+    {
         let (low, high) = reader
             .fetch_watermarks(topic, p, timeout)
-            .context("reading state topic offsets")?;
+            .context("reading topic offsets")?;
         if high > low {
             ends.insert(p, high);
             tpl.add_partition_offset(topic, p, Offset::Beginning)?;
         }
     }
-    let mut store = Store::default();
     if ends.is_empty() {
-        return Ok(store);
+        return Ok(());
     }
     reader.assign(&tpl)?;
     let give_up = Instant::now() + deadline;
     while !caught_up(&reader, topic, &ends)? {
         if Instant::now() > give_up {
-            bail!("state topic {topic} not read to its end within {deadline:?}");
+            bail!("{topic} not read to its end within {deadline:?}");
         }
         match reader.poll(Duration::from_millis(200)) {
-            Some(Ok(m)) => match m.payload().map(serde_json::from_slice::<ArticleEvent>) {
-                Some(Ok(event)) => store.apply(event),
-                Some(Err(e)) => {
-                    tracing::warn!(offset = m.offset(), error = %e, "skipping unreadable state record")
+            Some(Ok(m)) => {
+                let key = String::from_utf8_lossy(m.key().unwrap_or_default()).into_owned();
+                match m.payload().map(serde_json::from_slice::<ArticleEvent>) {
+                    Some(Ok(event)) => apply(&key, Some(event)),
+                    Some(Err(e)) => {
+                        tracing::warn!(topic, offset = m.offset(), error = %e, "skipping unreadable record")
+                    }
+                    None => apply(&key, None),
                 }
-                None => {}
-            },
-            Some(Err(e)) => tracing::warn!(error = %e, "state read error"),
+            }
+            Some(Err(e)) => tracing::warn!(topic, error = %e, "read error"),
             None => {}
         }
     }
-    Ok(store)
+    Ok(())
 }
 
 fn caught_up<C: rdkafka::consumer::ConsumerContext>(

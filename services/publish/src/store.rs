@@ -1,13 +1,16 @@
 //! Publish's view of every story: the current version of each, what was
-//! decided about it, and per-topic lists newest first. Pure data: the stage
-//! feeds it committed decisions, the API reads it, a restart rebuilds it
-//! from the compacted state topic.
+//! decided about it, per-topic lists newest first, and versions waiting for
+//! their embargo. Pure data: the stage feeds it committed decisions, the API
+//! reads it, a restart rebuilds it from the compacted state and embargo
+//! topics.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
-use newsfeed_model::{Article, ArticleEvent, PubStatus, StoryVersion};
+use newsfeed_model::{Article, ArticleEvent, StoryVersion};
+
+use crate::lifecycle::{Known, embargo_of};
 
 /// What publish did with a story version; `publication.action` on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +23,8 @@ pub enum Action {
     Retracted,
     /// The newsroom holds the story back (`pubStatus: withheld`).
     Withheld,
+    /// Held until its `embargoedUntil` (embargo topic only).
+    Embargoed,
 }
 
 impl Action {
@@ -30,6 +35,7 @@ impl Action {
             Self::Updated => "updated",
             Self::Retracted => "retracted",
             Self::Withheld => "withheld",
+            Self::Embargoed => "embargoed",
         }
     }
 
@@ -40,6 +46,7 @@ impl Action {
             Self::Updated,
             Self::Retracted,
             Self::Withheld,
+            Self::Embargoed,
         ]
         .into_iter()
         .find(|a| a.as_str() == s)
@@ -49,13 +56,6 @@ impl Action {
     pub fn is_visible(self) -> bool {
         matches!(self, Self::Published | Self::Updated)
     }
-}
-
-/// Why a story version was not applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Skip {
-    /// An equal or newer version is already known.
-    Stale,
 }
 
 /// The current version of one story.
@@ -82,32 +82,63 @@ pub struct Store {
     by_topic: HashMap<String, BTreeSet<Reverse<SortKey>>>,
     /// Display name of each topic slug, as last tagged.
     names: HashMap<String, String>,
+    /// Versions waiting for their embargo, by uri.
+    embargoes: HashMap<String, Embargo>,
+}
+
+/// A story version held until a time.
+#[derive(Debug, Clone)]
+pub struct Embargo {
+    /// The held version, as it will be released.
+    pub event: ArticleEvent,
+    /// Its place among the story's versions.
+    pub version: StoryVersion,
+    /// When it may be released.
+    pub until: DateTime<Utc>,
 }
 
 impl Store {
-    /// Decides what a new story version does, given what is known.
-    pub fn decide(
-        current: Option<(StoryVersion, Action)>,
-        article: &Article,
-    ) -> Result<Action, Skip> {
-        let visible = current.is_some_and(|(_, a)| a.is_visible());
-        if let Some((version, _)) = current
-            && !StoryVersion::of(article).supersedes(&version)
-        {
-            return Err(Skip::Stale);
+    /// What is known of `uri`, for deciding about a new version.
+    pub fn known(&self, uri: &str) -> Known {
+        let entry = self.entries.get(uri);
+        let embargo = self.embargoes.get(uri);
+        Known {
+            newest: entry.map(|e| e.version).max(embargo.map(|e| e.version)),
+            visible: entry.is_some_and(|e| e.action.is_visible()),
+            embargoed: embargo.is_some(),
         }
-        Ok(match article.status() {
-            PubStatus::Usable if visible => Action::Updated,
-            PubStatus::Usable => Action::Published,
-            // Recorded even when never visible, so an older usable version cannot resurface.
-            PubStatus::Canceled => Action::Retracted,
-            PubStatus::Withheld => Action::Withheld,
-        })
     }
 
-    /// The version and decision of `uri`, if known.
-    pub fn current(&self, uri: &str) -> Option<(StoryVersion, Action)> {
-        self.entries.get(uri).map(|e| (e.version, e.action))
+    /// Holds a version until its embargo lifts.
+    pub fn embargo(&mut self, event: ArticleEvent) {
+        let (Some(uri), Some(until)) = (event.article.uri.clone(), embargo_of(&event.article))
+        else {
+            return;
+        };
+        let version = StoryVersion::of(&event.article);
+        self.embargoes.insert(
+            uri,
+            Embargo {
+                event,
+                version,
+                until,
+            },
+        );
+    }
+
+    /// Drops the embargoed version of `uri` (released or superseded).
+    pub fn clear_embargo(&mut self, uri: &str) {
+        self.embargoes.remove(uri);
+    }
+
+    /// Embargoed versions whose time has come at `now`.
+    pub fn due(&self, now: DateTime<Utc>) -> Vec<&Embargo> {
+        self.embargoes.values().filter(|e| e.until <= now).collect()
+    }
+
+    /// Versions waiting for their embargo.
+    pub fn embargoed(&self) -> usize {
+        self.embargoes.len()
     }
 
     /// The current entry of `uri`.
@@ -298,21 +329,24 @@ mod tests {
     }
 
     #[test]
-    fn lower_versions_never_replace_higher_ones() {
+    fn known_covers_applied_and_embargoed_versions() {
         let mut s = Store::default();
-        let v2 = event("urn:a:1", "2", "usable", Action::Published);
-        assert_eq!(Store::decide(None, &v2.article), Ok(Action::Published));
-        s.apply(v2);
-        let v1 = event("urn:a:1", "1", "usable", Action::Published);
-        assert_eq!(
-            Store::decide(s.current("urn:a:1"), &v1.article),
-            Err(Skip::Stale)
-        );
-        let v3 = event("urn:a:1", "3", "usable", Action::Published);
-        assert_eq!(
-            Store::decide(s.current("urn:a:1"), &v3.article),
-            Ok(Action::Updated)
-        );
+        s.apply(event("urn:a:1", "2", "usable", Action::Published));
+        let k = s.known("urn:a:1");
+        assert!(k.visible && !k.embargoed);
+        let mut held = event("urn:a:1", "3", "usable", Action::Embargoed);
+        held.article.embargoed_until = Some("2026-11-28T13:00:00Z".into());
+        s.embargo(held);
+        let k = s.known("urn:a:1");
+        assert!(k.visible && k.embargoed);
+        assert_eq!(k.newest.map(|v| v.number), Some(3));
+        let noon = DateTime::parse_from_rfc3339("2026-11-28T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert!(s.due(noon).is_empty());
+        assert_eq!(s.due(noon + chrono::Duration::hours(2)).len(), 1);
+        s.clear_embargo("urn:a:1");
+        assert_eq!(s.embargoed(), 0);
     }
 
     #[test]
@@ -320,13 +354,10 @@ mod tests {
         let mut s = Store::default();
         s.apply(event("urn:a:1", "1", "usable", Action::Published));
         assert_eq!(s.topic("kazakhstan", 10).len(), 1);
-        let v2 = event("urn:a:1", "2", "canceled", Action::Retracted);
-        assert_eq!(
-            Store::decide(s.current("urn:a:1"), &v2.article),
-            Ok(Action::Retracted)
-        );
-        s.apply(v2);
+        assert_eq!(s.topics()[0].count, 1);
+        s.apply(event("urn:a:1", "2", "canceled", Action::Retracted));
         assert!(s.topic("kazakhstan", 10).is_empty());
         assert_eq!(s.get("urn:a:1").map(|e| e.action), Some(Action::Retracted));
+        assert!(!s.known("urn:a:1").visible);
     }
 }

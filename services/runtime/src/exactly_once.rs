@@ -33,8 +33,8 @@ pub struct Output {
     pub topic: String,
     /// Record key (the story uri).
     pub key: Vec<u8>,
-    /// Record value.
-    pub payload: Vec<u8>,
+    /// Record value; `None` writes a tombstone (deletes the key from a compacted topic).
+    pub payload: Option<Vec<u8>>,
     /// Record headers.
     pub headers: OwnedHeaders,
     /// `Some` for the stage's article output (counted, and timed from
@@ -60,6 +60,12 @@ pub trait Processor: Send {
     }
     /// Turns one committed input record into output records.
     fn process(&mut self, record: &BorrowedMessage<'_>) -> Result<Vec<Output>, Rejection>;
+    /// Records to write now that no input caused, such as a story whose
+    /// embargo has just lifted. Asked between batches (at least every
+    /// 200 ms); written in a transaction of their own or with the next batch.
+    fn due(&mut self) -> Vec<Output> {
+        Vec::new()
+    }
     /// The transaction carrying everything since the last call committed.
     fn committed(&mut self) {}
     /// The transaction was aborted; its records will be consumed again.
@@ -122,11 +128,14 @@ pub fn run<P: Processor>(
     tracing::info!(topic = %settings.input, "consuming");
     while !shutdown.is_cancelled() {
         let batch = next_batch(consumer, settings, shutdown);
-        if batch.is_empty() {
+        let due = processor.due();
+        if batch.is_empty() && due.is_empty() {
             continue;
         }
         let started = Instant::now();
-        match transact(consumer, producer, processor, &batch, settings, metrics) {
+        match transact(
+            consumer, producer, processor, &batch, due, settings, metrics,
+        ) {
             Ok(emitted) => {
                 processor.committed();
                 metrics.transaction("committed");
@@ -183,24 +192,21 @@ fn transact<P: Processor>(
     producer: &ThreadedProducer<ObservedContext>,
     processor: &mut P,
     batch: &[BorrowedMessage<'_>],
+    due: Vec<Output>,
     settings: &LoopSettings,
     metrics: &StageMetrics,
 ) -> Result<Vec<Option<DateTime<Utc>>>, KafkaError> {
     producer.begin_transaction()?;
     let mut emitted = Vec::new();
+    for out in due {
+        emitted.extend(write(producer, out)?);
+    }
     for record in batch {
         let started = Instant::now();
         match processor.process(record) {
             Ok(outputs) => {
                 for out in outputs {
-                    send_waiting(
-                        producer,
-                        BaseRecord::to(&out.topic)
-                            .key(out.key.as_slice())
-                            .payload(out.payload.as_slice())
-                            .headers(out.headers),
-                    )?;
-                    emitted.extend(out.article);
+                    emitted.extend(write(producer, out)?);
                 }
             }
             Err(rejection) => {
@@ -215,16 +221,34 @@ fn transact<P: Processor>(
         }
         metrics.observe("process", started.elapsed());
     }
-    let group = consumer
-        .group_metadata()
-        .ok_or(KafkaError::MessageConsumption(RDKafkaErrorCode::State))?;
-    producer.send_offsets_to_transaction(
-        &next_offsets(consumer, batch)?,
-        &group,
-        settings.timeout,
-    )?;
+    if !batch.is_empty() {
+        let group = consumer
+            .group_metadata()
+            .ok_or(KafkaError::MessageConsumption(RDKafkaErrorCode::State))?;
+        producer.send_offsets_to_transaction(
+            &next_offsets(consumer, batch)?,
+            &group,
+            settings.timeout,
+        )?;
+    }
     producer.commit_transaction(settings.timeout)?;
     Ok(emitted)
+}
+
+/// Sends one output inside the open transaction; returns its article
+/// marker for the metrics.
+fn write(
+    producer: &ThreadedProducer<ObservedContext>,
+    out: Output,
+) -> Result<Option<Option<DateTime<Utc>>>, KafkaError> {
+    let mut record = BaseRecord::to(&out.topic)
+        .key(out.key.as_slice())
+        .headers(out.headers);
+    if let Some(payload) = out.payload.as_deref() {
+        record = record.payload(payload);
+    }
+    send_waiting(producer, record)?;
+    Ok(out.article)
 }
 
 /// The offsets to commit: one past the last record of each partition, or
