@@ -8,3 +8,4 @@ mod contract;
 mod errors;
 mod exactly_once;
 mod flow;
+mod lifecycle;
