@@ -20,7 +20,10 @@ async fn wait_status(p: &Pipeline, id: &str, want: StatusCode) {
         if status == want {
             return;
         }
-        assert!(Instant::now() < deadline, "{id}: wanted {want}, still {status}: {body}");
+        assert!(
+            Instant::now() < deadline,
+            "{id}: wanted {want}, still {status}: {body}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -29,7 +32,12 @@ fn actions(p: &Pipeline, id: &str) -> Vec<String> {
     read_topic(&p.topic("articles.published"), WITHIN)
         .iter()
         .filter(|r| r.key == id)
-        .map(|r| r.value["publication"]["action"].as_str().unwrap_or_default().to_owned())
+        .map(|r| {
+            r.value["publication"]["action"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
         .collect()
 }
 
@@ -37,16 +45,29 @@ fn actions(p: &Pipeline, id: &str) -> Vec<String> {
 async fn cancel_retracts_and_withheld_holds_back() {
     let p = Pipeline::start("retract").await;
     let id = uri("retract");
-    assert_eq!(p.post_article(&kazakhstan_unrest(&id, 1)).await.0, StatusCode::ACCEPTED);
+    assert_eq!(
+        p.post_article(&kazakhstan_unrest(&id, 1)).await.0,
+        StatusCode::ACCEPTED
+    );
     p.wait_for_article(&id, WITHIN, |_| true).await;
     let mut canceled = kazakhstan_unrest(&id, 2);
     canceled["pubStatus"] = json!("canceled");
     assert_eq!(p.post_article(&canceled).await.0, StatusCode::ACCEPTED);
     wait_status(&p, &id, StatusCode::GONE).await;
     let (_, _, list) = p.topic_articles("kazakhstan", 10).await;
-    assert!(list["articles"].as_array().unwrap().iter().all(|a| a["uri"] != id.as_str()), "{list}");
+    assert!(
+        list["articles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["uri"] != id.as_str()),
+        "{list}"
+    );
     // The older usable version arriving late cannot bring it back.
-    assert_eq!(p.post_article(&kazakhstan_unrest(&id, 1)).await.0, StatusCode::ACCEPTED);
+    assert_eq!(
+        p.post_article(&kazakhstan_unrest(&id, 1)).await.0,
+        StatusCode::ACCEPTED
+    );
 
     let held = uri("withheld");
     let mut doc = russia_grain(&held);
@@ -60,7 +81,10 @@ async fn cancel_retracts_and_withheld_holds_back() {
     assert_eq!(p.get_article(&held).await.0, StatusCode::NOT_FOUND);
     wait_status(&p, &id, StatusCode::GONE).await;
     assert_eq!(actions(&p, &id), ["published", "retracted"]);
-    assert!(actions(&p, &held).is_empty(), "a withheld story is not announced");
+    assert!(
+        actions(&p, &held).is_empty(),
+        "a withheld story is not announced"
+    );
 }
 
 #[tokio::test]
@@ -72,7 +96,11 @@ async fn an_embargo_holds_the_story_until_its_time_even_across_a_restart() {
     doc["embargoedUntil"] = json!(until.to_rfc3339());
     assert_eq!(p.post_article(&doc).await.0, StatusCode::ACCEPTED);
     let deadline = Instant::now() + WITHIN;
-    while p.metric(Svc::Publish, "newsfeed_publish_embargoed_stories").await < 1.0 {
+    while p
+        .metric(Svc::Publish, "newsfeed_publish_embargoed_stories")
+        .await
+        < 1.0
+    {
         assert!(Instant::now() < deadline, "embargo never recorded");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -82,16 +110,35 @@ async fn an_embargo_holds_the_story_until_its_time_even_across_a_restart() {
     assert!(p.svc(Svc::Publish).terminate().success());
     p.svc(Svc::Publish).start();
     p.svc(Svc::Publish).wait_ready(WITHIN).await;
-    assert_eq!(p.metric(Svc::Publish, "newsfeed_publish_embargoed_stories").await, 1.0);
-    assert_eq!(p.get_article(&id).await.0, StatusCode::NOT_FOUND, "released before its time");
+    assert_eq!(
+        p.metric(Svc::Publish, "newsfeed_publish_embargoed_stories")
+            .await,
+        1.0
+    );
+    assert_eq!(
+        p.get_article(&id).await.0,
+        StatusCode::NOT_FOUND,
+        "released before its time"
+    );
 
     let doc = p.wait_for_article(&id, WITHIN, |_| true).await;
     let released = Utc::now();
-    assert!(released >= until, "released at {released}, embargo until {until}");
-    assert!(released - until < chrono::Duration::seconds(5), "released {} late", released - until);
+    assert!(
+        released >= until,
+        "released at {released}, embargo until {until}"
+    );
+    assert!(
+        released - until < chrono::Duration::seconds(5),
+        "released {} late",
+        released - until
+    );
     assert_eq!(doc["uri"], id.as_str());
     assert_eq!(actions(&p, &id), ["published"]);
-    assert_eq!(p.metric(Svc::Publish, "newsfeed_publish_embargoed_stories").await, 0.0);
+    assert_eq!(
+        p.metric(Svc::Publish, "newsfeed_publish_embargoed_stories")
+            .await,
+        0.0
+    );
 }
 
 #[tokio::test]
@@ -103,10 +150,19 @@ async fn routes_copy_tagged_stories_to_their_own_topic() {
     )
     .await;
     let (ru, kz) = (uri("routes"), uri("routes"));
-    assert_eq!(p.post_article(&russia_grain(&ru)).await.0, StatusCode::ACCEPTED);
-    assert_eq!(p.post_article(&kazakhstan_unrest(&kz, 1)).await.0, StatusCode::ACCEPTED);
+    assert_eq!(
+        p.post_article(&russia_grain(&ru)).await.0,
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(
+        p.post_article(&kazakhstan_unrest(&kz, 1)).await.0,
+        StatusCode::ACCEPTED
+    );
     p.wait_for_article(&ru, WITHIN, |_| true).await;
     p.wait_for_article(&kz, WITHIN, |_| true).await;
-    let routed: Vec<String> = read_topic(&p.topic("feed.russia"), WITHIN).into_iter().map(|r| r.key).collect();
+    let routed: Vec<String> = read_topic(&p.topic("feed.russia"), WITHIN)
+        .into_iter()
+        .map(|r| r.key)
+        .collect();
     assert_eq!(routed, [ru]);
 }

@@ -9,3 +9,4 @@ mod errors;
 mod exactly_once;
 mod flow;
 mod lifecycle;
+mod streams;

@@ -1,12 +1,14 @@
 //! The end-to-end test harness: one real Kafka broker per test run, and per
 //! test a [`Pipeline`] of the three real service binaries under a topic
 //! prefix of its own, with one method per endpoint.
+//! - [`browser`] — a headless Chromium page driven by JavaScript lines.
 //! - [`broker`] — finds or starts the broker (`deploy/local/kafka up`).
 //! - [`services`] — spawning, killing and restarting service processes.
 //! - [`python`] — a virtualenv with the Python clients tests use.
 //! - [`topics`] — reading topics back as records, as a downstream consumer would.
 
 pub mod broker;
+pub mod browser;
 pub mod contract;
 pub mod python;
 pub mod services;

@@ -250,6 +250,11 @@ impl Pipeline {
             .url(path)
     }
 
+    /// `http://publish/path`.
+    pub fn publish_url(&self, path: &str) -> String {
+        self.url(Svc::Publish, path)
+    }
+
     /// Full topic name under this pipeline's prefix.
     pub fn topic(&self, name: &str) -> String {
         format!("{}{name}", self.prefix)

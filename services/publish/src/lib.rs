@@ -7,6 +7,7 @@
 //!   rebuilding the store from the compacted `<prefix>publish.state` topic.
 //! - [`api`] — `GET /v1/articles/{uri}` and `GET /v1/topics/{slug}/articles`.
 //! - [`feeds`] — JSON Feed, RSS and Atom per topic, and the topic index.
+//! - [`streams`] — live, resumable subscriptions over SSE and WebSocket.
 //! - [`webhooks`] — subscriptions and signed deliveries (Standard Webhooks).
 
 pub mod api;
@@ -15,6 +16,7 @@ pub mod feeds;
 pub mod lifecycle;
 pub mod stage;
 pub mod store;
+pub mod streams;
 pub mod webhooks;
 
 use std::sync::{Arc, RwLock};
@@ -73,10 +75,13 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         shutdown.clone(),
     );
 
+    let hub = streams::Hub::start(clients.clone(), topics.published.clone(), shutdown.clone());
+    let streams = streams::Streams::new(hub, &metrics)?;
     let hooks = webhooks::start(clients.clone(), topics, metrics.clone(), shutdown.clone()).await?;
 
     let app = api::router(store.clone())
         .merge(feeds::router(store, metrics.clone()))
+        .merge(streams.router())
         .merge(hooks.router())
         .merge(admin_router(metrics, stage.readiness()));
     serve(listener, app, shutdown.clone()).await?;

@@ -131,16 +131,20 @@ impl Publish {
                 });
                 out.push(self.record(&self.topics.publish_state, &event, now, trace, None)?);
                 if notify {
-                    out.push(self.record(
-                        &self.topics.published,
-                        &event,
-                        now,
-                        trace,
-                        Some(event.ingested_at),
-                    )?);
-                    let slugs = topic_slugs(&event.article);
+                    let slugs = self.reader_topics(&uri, &event)?;
+                    let ingested = Some(event.ingested_at);
+                    let published =
+                        self.record(&self.topics.published, &event, now, trace, ingested)?;
+                    out.push(Output {
+                        headers: with_topics(published.headers, &slugs),
+                        ..published
+                    });
                     for route in self.routes.iter().filter(|r| slugs.contains(&r.slug)) {
-                        out.push(self.record(&route.topic, &event, now, trace, None)?);
+                        let routed = self.record(&route.topic, &event, now, trace, None)?;
+                        out.push(Output {
+                            headers: with_topics(routed.headers, &slugs),
+                            ..routed
+                        });
                     }
                 }
                 if known.embargoed {
@@ -154,6 +158,22 @@ impl Publish {
         }
         self.pending.insert(uri, next);
         Ok(out)
+    }
+
+    /// The topics whose readers hear of this event: the story's tags now and,
+    /// so that a retraction reaches whoever saw the story, the tags it had.
+    fn reader_topics(&self, uri: &str, event: &ArticleEvent) -> Result<Vec<String>, Rejection> {
+        let mut slugs = topic_slugs(&event.article);
+        let store = self
+            .store
+            .read()
+            .map_err(|_| internal("store lock poisoned"))?;
+        if let Some(previous) = store.get(uri).filter(|e| e.action.is_visible()) {
+            slugs.extend(previous.topics.iter().cloned());
+        }
+        slugs.sort();
+        slugs.dedup();
+        Ok(slugs)
     }
 
     fn record(
@@ -172,6 +192,20 @@ impl Publish {
             article,
         })
     }
+}
+
+/// Header naming the topic slugs a published event concerns, comma-separated.
+pub const TOPICS_HEADER: &str = "newsfeed-topics";
+
+fn with_topics(
+    headers: rdkafka::message::OwnedHeaders,
+    slugs: &[String],
+) -> rdkafka::message::OwnedHeaders {
+    let joined = slugs.join(",");
+    headers.insert(rdkafka::message::Header {
+        key: TOPICS_HEADER,
+        value: Some(joined.as_str()),
+    })
 }
 
 fn tombstone(topic: &str, uri: &str) -> Output {

@@ -1,0 +1,341 @@
+//! The hub: one consumer per publish instance tails the published topic and
+//! fans every event out to the connected clients. A client resuming from an
+//! older position first catches up from Kafka itself, then joins the live
+//! fan-out; its position skips what catch-up already delivered, so the
+//! hand-over has no gap and no repeat.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use newsfeed_model::ArticleEvent;
+use newsfeed_runtime::cloudevents::header_str;
+use newsfeed_runtime::kafka::KafkaClients;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::{BorrowedMessage, Message};
+use rdkafka::{Offset, TopicPartitionList};
+use tokio::sync::{broadcast, mpsc};
+use tokio_util::sync::CancellationToken;
+
+use super::position::Position;
+use crate::stage::TOPICS_HEADER;
+use crate::store::topic_slugs;
+
+/// One published event as clients receive it.
+#[derive(Debug)]
+pub struct StreamEvent {
+    /// Partition of the published topic.
+    pub partition: i32,
+    /// Offset in that partition.
+    pub offset: i64,
+    /// `article.published`, `article.updated` or `article.retracted`.
+    pub kind: &'static str,
+    /// Topic slugs whose subscribers get it.
+    pub topics: Vec<String>,
+    /// The ninjs document, as JSON.
+    pub data: String,
+}
+
+impl StreamEvent {
+    fn from_record(m: &BorrowedMessage<'_>) -> Option<Self> {
+        let event: ArticleEvent = serde_json::from_slice(m.payload()?).ok()?;
+        let kind = match event.publication.as_ref().and_then(|p| p.action.as_deref()) {
+            Some("published") => "article.published",
+            Some("updated") => "article.updated",
+            _ => "article.retracted",
+        };
+        let topics = match m.headers().and_then(|h| header_str(h, TOPICS_HEADER)) {
+            Some(list) => list
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            None => topic_slugs(&event.article),
+        };
+        let data = serde_json::to_string(&event.article).ok()?;
+        Some(Self {
+            partition: m.partition(),
+            offset: m.offset(),
+            kind,
+            topics,
+            data,
+        })
+    }
+}
+
+/// Which topics a client wants; empty means everything.
+#[derive(Debug, Clone, Default)]
+pub struct Filter(HashSet<String>);
+
+impl Filter {
+    /// From a comma-separated list of slugs.
+    pub fn parse(list: Option<&str>) -> Self {
+        Self(
+            list.unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        )
+    }
+
+    fn matches(&self, e: &StreamEvent) -> bool {
+        self.0.is_empty() || e.topics.iter().any(|t| self.0.contains(t))
+    }
+}
+
+/// What a subscription yields.
+#[derive(Debug)]
+pub enum Delivery {
+    /// An event, with the position to resume after it.
+    Event {
+        /// The event.
+        event: Arc<StreamEvent>,
+        /// The client's position after it (the `id:`).
+        id: String,
+    },
+    /// The client fell too far behind the live fan-out; it should reconnect
+    /// from its last id.
+    Lagged,
+}
+
+/// The instance's fan-out of the published topic.
+#[derive(Debug, Clone)]
+pub struct Hub {
+    tx: broadcast::Sender<Arc<StreamEvent>>,
+    /// Where the tail stands; `None` until it has started.
+    position: Arc<Mutex<Option<Position>>>,
+    clients: KafkaClients,
+    topic: String,
+    /// Ends every subscription at shutdown, so graceful HTTP shutdown is not
+    /// held up by streams that never finish on their own.
+    shutdown: CancellationToken,
+}
+
+impl Hub {
+    /// Starts tailing `topic` from its current end on a thread of its own.
+    pub fn start(clients: KafkaClients, topic: String, shutdown: CancellationToken) -> Self {
+        let (tx, _) = broadcast::channel(4096);
+        let hub = Self {
+            tx,
+            position: Arc::default(),
+            clients,
+            topic,
+            shutdown,
+        };
+        let tail = hub.clone();
+        std::thread::spawn(move || tail.run_tail());
+        hub
+    }
+
+    fn run_tail(&self) {
+        let shutdown = &self.shutdown;
+        let consumer = loop {
+            match self.assign_at_end() {
+                Ok(c) => break c,
+                Err(e) if shutdown.is_cancelled() => {
+                    return tracing::debug!(error = %e, "stream tail not started");
+                }
+                Err(e) => tracing::warn!(error = format!("{e:#}"), "stream tail waiting for Kafka"),
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        };
+        while !shutdown.is_cancelled() {
+            match consumer.poll(Duration::from_millis(100)) {
+                Some(Ok(m)) => {
+                    let event = StreamEvent::from_record(&m).map(Arc::new);
+                    // Advance and send under one lock, so a subscriber's snapshot and its receiver agree.
+                    let mut position = self.position.lock().unwrap_or_else(|p| p.into_inner());
+                    if let Some(pos) = position.as_mut() {
+                        pos.advance(m.partition(), m.offset());
+                    }
+                    if let Some(e) = event {
+                        let _ = self.tx.send(e);
+                    }
+                }
+                Some(Err(e)) => tracing::warn!(error = %e, "stream tail error"),
+                None => {}
+            }
+        }
+    }
+
+    /// A reader assigned to the end of every partition; records where that is.
+    fn assign_at_end(&self) -> anyhow::Result<BaseConsumer> {
+        let reader = self.clients.reader()?;
+        let timeout = self.clients.args().timeout();
+        let meta = reader.fetch_metadata(Some(&self.topic), timeout)?;
+        let partitions: Vec<i32> = meta
+            .topics()
+            .iter()
+            .flat_map(|t| t.partitions().iter().map(|p| p.id()))
+            .collect();
+        anyhow::ensure!(
+            !partitions.is_empty(),
+            "{} has no partitions yet",
+            self.topic
+        );
+        let mut tpl = TopicPartitionList::new();
+        let mut start = Vec::new();
+        for p in partitions {
+            let (_, end) = reader.fetch_watermarks(&self.topic, p, timeout)?;
+            tpl.add_partition_offset(&self.topic, p, Offset::Offset(end))?;
+            start.push((p, end));
+        }
+        reader.assign(&tpl)?;
+        *self.position.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some(Position::from_offsets(start));
+        tracing::info!(topic = %self.topic, "stream tail started");
+        Ok(reader)
+    }
+
+    /// Whether the tail runs (clients can subscribe).
+    pub fn is_running(&self) -> bool {
+        self.position.lock().map(|p| p.is_some()).unwrap_or(false)
+    }
+
+    /// The position of the first record at or after `time`, per partition.
+    pub fn position_at(&self, time: chrono::DateTime<chrono::Utc>) -> anyhow::Result<Position> {
+        let reader = self.clients.reader()?;
+        let timeout = self.clients.args().timeout();
+        let meta = reader.fetch_metadata(Some(&self.topic), timeout)?;
+        let mut tpl = TopicPartitionList::new();
+        for p in meta.topics().iter().flat_map(|t| t.partitions()) {
+            tpl.add_partition_offset(&self.topic, p.id(), Offset::Offset(time.timestamp_millis()))?;
+        }
+        let found = reader.offsets_for_times(tpl, timeout)?;
+        let mut offsets = Vec::new();
+        for e in found.elements() {
+            let at = match e.offset() {
+                Offset::Offset(o) => o,
+                // No record that late: start at the end.
+                _ => {
+                    reader
+                        .fetch_watermarks(&self.topic, e.partition(), timeout)?
+                        .1
+                }
+            };
+            offsets.push((e.partition(), at));
+        }
+        Ok(Position::from_offsets(offsets))
+    }
+
+    /// Subscribes from `from` (or from now), yielding the events `filter` wants.
+    /// `None` while the tail has not started.
+    pub fn subscribe(
+        &self,
+        from: Option<Position>,
+        filter: Filter,
+    ) -> Option<mpsc::Receiver<Delivery>> {
+        let (mut live, snapshot) = {
+            let position = self.position.lock().unwrap_or_else(|p| p.into_inner());
+            (self.tx.subscribe(), position.clone()?)
+        };
+        let (out, rx) = mpsc::channel(256);
+        let hub = self.clone();
+        tokio::spawn(async move {
+            let mut cursor = from.clone().unwrap_or_else(|| snapshot.clone());
+            if let Some(from) = from {
+                let (tx, mut missed) = mpsc::channel(256);
+                let catch_up = hub.clone();
+                let until = snapshot.clone();
+                tokio::task::spawn_blocking(move || catch_up.catch_up(&from, &until, &tx));
+                while let Some(event) = tokio::select! {
+                    e = missed.recv() => e,
+                    _ = hub.shutdown.cancelled() => return,
+                } {
+                    if !deliver(&out, &mut cursor, &filter, event).await {
+                        return;
+                    }
+                }
+            }
+            loop {
+                let next = tokio::select! {
+                    next = live.recv() => next,
+                    _ = hub.shutdown.cancelled() => return,
+                };
+                match next {
+                    Ok(event) if cursor.has_passed(event.partition, event.offset) => {}
+                    Ok(event) => {
+                        if !deliver(&out, &mut cursor, &filter, event).await {
+                            return;
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        let _ = out.send(Delivery::Lagged).await;
+                        return;
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        });
+        Some(rx)
+    }
+
+    /// Reads `[from, until)` of every partition from Kafka into `tx`.
+    fn catch_up(&self, from: &Position, until: &Position, tx: &mpsc::Sender<Arc<StreamEvent>>) {
+        if let Err(e) = self.try_catch_up(from, until, tx) {
+            tracing::warn!(error = format!("{e:#}"), "stream catch-up failed");
+        }
+    }
+
+    fn try_catch_up(
+        &self,
+        from: &Position,
+        until: &Position,
+        tx: &mpsc::Sender<Arc<StreamEvent>>,
+    ) -> anyhow::Result<()> {
+        let reader = self.clients.reader()?;
+        let mut tpl = TopicPartitionList::new();
+        let mut pending: Vec<(i32, i64)> = Vec::new();
+        for (p, end) in until.iter() {
+            let start = from.get(p).unwrap_or(0);
+            if start < end {
+                tpl.add_partition_offset(&self.topic, p, Offset::Offset(start))?;
+                pending.push((p, end));
+            }
+        }
+        if pending.is_empty() {
+            return Ok(());
+        }
+        reader.assign(&tpl)?;
+        let give_up = Instant::now() + Duration::from_secs(120);
+        while Instant::now() < give_up {
+            let position = reader.position()?;
+            let done = pending.iter().all(|(p, end)| {
+                matches!(position.find_partition(&self.topic, *p).map(|e| e.offset()), Some(Offset::Offset(o)) if o >= *end)
+            });
+            if done {
+                return Ok(());
+            }
+            if let Some(Ok(m)) = reader.poll(Duration::from_millis(100)) {
+                let before_end = until.get(m.partition()).is_some_and(|end| m.offset() < end);
+                if let Some(e) = StreamEvent::from_record(&m).filter(|_| before_end) {
+                    if tx.blocking_send(Arc::new(e)).is_err() {
+                        return Ok(()); // the client went away
+                    }
+                }
+            }
+        }
+        anyhow::bail!("catch-up did not reach the live position in time")
+    }
+}
+
+/// Advances `cursor` past `event` and sends it if wanted; false once the client is gone.
+async fn deliver(
+    out: &mpsc::Sender<Delivery>,
+    cursor: &mut Position,
+    filter: &Filter,
+    event: Arc<StreamEvent>,
+) -> bool {
+    cursor.advance(event.partition, event.offset);
+    if !filter.matches(&event) {
+        return true;
+    }
+    out.send(Delivery::Event {
+        event,
+        id: cursor.to_string(),
+    })
+    .await
+    .is_ok()
+}

@@ -1,0 +1,115 @@
+//! Live subscriptions: Server-Sent Events (`GET /v1/stream`) and WebSocket
+//! (`GET /v1/ws`), both resumable from any event's `id`.
+//! - [`position`] — resumable positions in the published topic.
+//! - [`hub`] — the instance-wide tail of the published topic and catch-up.
+//! - [`sse`] — the Server-Sent Events endpoint.
+//! - [`ws`] — the WebSocket endpoint.
+
+pub mod hub;
+pub mod position;
+pub mod sse;
+pub mod ws;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::get;
+use newsfeed_runtime::StageMetrics;
+use newsfeed_runtime::http::Problem;
+use prometheus::{IntCounterVec, IntGaugeVec};
+
+pub use hub::Hub;
+use position::Position;
+
+/// What the stream endpoints share.
+#[derive(Debug, Clone)]
+pub struct Streams {
+    hub: Hub,
+    clients: IntGaugeVec,
+    sent: IntCounterVec,
+}
+
+impl Streams {
+    /// Stream endpoints over `hub`; registers their metrics.
+    pub fn new(hub: Hub, metrics: &StageMetrics) -> anyhow::Result<Self> {
+        let clients = IntGaugeVec::new(
+            prometheus::Opts::new(
+                metrics.name("stream_clients"),
+                "Connected stream clients, by transport.",
+            ),
+            &["transport"],
+        )?;
+        let sent = IntCounterVec::new(
+            prometheus::Opts::new(
+                metrics.name("stream_events_sent_total"),
+                "Events sent to stream clients, by transport.",
+            ),
+            &["transport"],
+        )?;
+        metrics.registry.register(Box::new(clients.clone()))?;
+        metrics.registry.register(Box::new(sent.clone()))?;
+        Ok(Self { hub, clients, sent })
+    }
+
+    /// `GET /v1/stream` and `GET /v1/ws`.
+    pub fn router(self) -> Router {
+        Router::new()
+            .route("/v1/stream", get(sse::stream))
+            .route("/v1/ws", get(ws::upgrade))
+            .with_state(Arc::new(self))
+    }
+
+    /// Where to start: a position (an event id) or an RFC 3339 time; `None` is "from now".
+    async fn start_at(&self, since: Option<&str>) -> Result<Option<Position>, Problem> {
+        let Some(since) = since.map(str::trim).filter(|s| !s.is_empty()) else {
+            return Ok(None);
+        };
+        if let Some(p) = Position::parse(since) {
+            return Ok(Some(p));
+        }
+        let time = chrono::DateTime::parse_from_rfc3339(since).map_err(|_| {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid-parameter",
+                "Invalid query parameter",
+                format!("since: `{since}` is neither an event id (such as 0:15,1:7) nor an RFC 3339 time"),
+            )
+        })?;
+        let hub = self.hub.clone();
+        let at = tokio::task::spawn_blocking(move || hub.position_at(time.to_utc())).await;
+        match at {
+            Ok(Ok(p)) => Ok(Some(p)),
+            Ok(Err(e)) => Err(unavailable(&format!("{e:#}"))),
+            Err(e) => Err(unavailable(&e.to_string())),
+        }
+    }
+}
+
+fn unavailable(why: &str) -> Problem {
+    Problem::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "stream-unavailable",
+        "Stream unavailable",
+        format!("{why}; retry"),
+    )
+}
+
+/// Counts a connected client for as long as it lives.
+struct Connected {
+    gauge: prometheus::IntGauge,
+}
+
+impl Connected {
+    fn new(streams: &Streams, transport: &str) -> Self {
+        let gauge = streams.clients.with_label_values(&[transport]);
+        gauge.inc();
+        Self { gauge }
+    }
+}
+
+impl Drop for Connected {
+    fn drop(&mut self) {
+        self.gauge.dec();
+    }
+}

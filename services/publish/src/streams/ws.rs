@@ -1,0 +1,121 @@
+//! `GET /v1/ws`: the same events over WebSocket. The client's first message
+//! subscribes: `{"type": "subscribe", "topics": ["russia"], "since": "<id or
+//! RFC 3339 time>"}` (both optional). The server sends
+//! `{"type": "article.published", "id": "<position>", "data": {ninjs}}`,
+//! pings every 15 s, and on falling behind sends `{"type": "lagged"}` and
+//! closes so the client resumes from its last id.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::hub::{Delivery, Filter};
+use super::{Connected, Streams};
+
+const PING: Duration = Duration::from_secs(15);
+const SUBSCRIBE_WITHIN: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Subscribe {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    topics: Vec<String>,
+    #[serde(default)]
+    since: Option<String>,
+}
+
+/// The WebSocket handler.
+pub(super) async fn upgrade(State(s): State<Arc<Streams>>, ws: WebSocketUpgrade) -> Response {
+    ws.on_upgrade(move |socket| serve(s, socket))
+}
+
+async fn serve(s: Arc<Streams>, mut socket: WebSocket) {
+    let _connected = Connected::new(&s, "ws");
+    let Some((from, filter)) = subscription(&s, &mut socket).await else {
+        return;
+    };
+    let Some(mut rx) = s.hub.subscribe(from, filter) else {
+        let _ = socket.send(error("the stream is starting; retry")).await;
+        return;
+    };
+    let sent = s.sent.with_label_values(&["ws"]);
+    let mut ping = tokio::time::interval(PING);
+    loop {
+        tokio::select! {
+            delivery = rx.recv() => match delivery {
+                Some(Delivery::Event { event, id }) => {
+                    let text = format!(r#"{{"type":"{}","id":"{}","data":{}}}"#, event.kind, id, event.data);
+                    if socket.send(Message::Text(text.into())).await.is_err() {
+                        return;
+                    }
+                    sent.inc();
+                }
+                Some(Delivery::Lagged) => {
+                    let _ = socket.send(Message::Text(r#"{"type":"lagged"}"#.into())).await;
+                    return;
+                }
+                None => return,
+            },
+            _ = ping.tick() => {
+                if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
+                    return;
+                }
+            }
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}
+
+/// Reads the subscribe message; answers an error and gives up on a bad one.
+async fn subscription(
+    s: &Streams,
+    socket: &mut WebSocket,
+) -> Option<(Option<super::position::Position>, Filter)> {
+    let first = tokio::time::timeout(SUBSCRIBE_WITHIN, socket.recv())
+        .await
+        .ok()??
+        .ok()?;
+    let Message::Text(text) = first else {
+        let _ = socket
+            .send(error("the first message must be a JSON subscribe message"))
+            .await;
+        return None;
+    };
+    let sub = match serde_json::from_str::<Subscribe>(&text) {
+        Ok(sub) if sub.kind == "subscribe" => sub,
+        Ok(_) => {
+            let _ = socket.send(error("type: must be \"subscribe\"")).await;
+            return None;
+        }
+        Err(e) => {
+            let _ = socket
+                .send(error(&format!("not a subscribe message: {e}")))
+                .await;
+            return None;
+        }
+    };
+    match s.start_at(sub.since.as_deref()).await {
+        Ok(from) => Some((from, Filter::parse(Some(&sub.topics.join(","))))),
+        Err(problem) => {
+            let _ = socket.send(error(&problem.detail)).await;
+            None
+        }
+    }
+}
+
+fn error(detail: &str) -> Message {
+    Message::Text(
+        serde_json::json!({ "type": "error", "detail": detail })
+            .to_string()
+            .into(),
+    )
+}
