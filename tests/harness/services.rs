@@ -33,17 +33,23 @@ impl Svc {
     }
 }
 
-/// Where cargo put the service binaries (next to this test's `deps/`).
+/// Where cargo put the service binaries: beside this executable (a bench
+/// binary) or one level up (a test in `deps/`).
 pub fn binary_path(svc: Svc) -> PathBuf {
     let exe = std::env::current_exe().expect("current exe");
-    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
-    let path = dir.join(svc.binary());
-    assert!(
-        path.exists(),
-        "{} is missing: run the tests with `cargo test --workspace`, which builds it",
-        path.display()
-    );
-    path
+    let found = exe
+        .ancestors()
+        .skip(1)
+        .take(2)
+        .map(|d| d.join(svc.binary()))
+        .find(|p| p.exists());
+    found.unwrap_or_else(|| {
+        panic!(
+            "{} is missing beside {}: build it first (`cargo test --workspace` or `cargo build --workspace --bins`)",
+            svc.binary(),
+            exe.display()
+        )
+    })
 }
 
 /// A free loopback port.
