@@ -34,15 +34,9 @@ async fn enrich_killed_mid_batch_writes_every_story_exactly_once() {
 
     p.svc(Svc::Enrich).start();
     p.svc(Svc::Enrich).wait_ready(Duration::from_secs(60)).await;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while p
-        .metric(Svc::Enrich, "newsfeed_enrich_articles_out_total")
-        .await
-        < 150.0
-    {
-        assert!(Instant::now() < deadline, "enrich made no progress");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let series = "newsfeed_enrich_articles_out_total";
+    p.wait_for_metric(Svc::Enrich, series, 150.0, Duration::from_secs(60))
+        .await;
     p.svc(Svc::Enrich).kill9();
     let at_kill = committed_count(&p.topic("articles.enriched"));
     assert!(

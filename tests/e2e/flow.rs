@@ -82,21 +82,13 @@ async fn a_lower_version_never_replaces_a_higher_one() {
         StatusCode::ACCEPTED
     );
 
-    let deadline = std::time::Instant::now() + WITHIN;
-    while p
-        .metric(
-            Svc::Publish,
-            "newsfeed_publish_articles_skipped_total{reason=\"stale\"}",
-        )
-        .await
-        < 2.0
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "publish never skipped the stale versions"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    p.wait_for_metric(
+        Svc::Publish,
+        "newsfeed_publish_articles_skipped_total{reason=\"stale\"}",
+        2.0,
+        WITHIN,
+    )
+    .await;
     let doc = p.wait_for_article(&id, WITHIN, |_| true).await;
     assert_eq!(doc["version"], "2", "{doc}");
     let published = newsfeed_tests::read_topic(&p.topic("articles.published"), WITHIN);
@@ -134,21 +126,13 @@ async fn publish_answers_after_a_restart_from_kafka_state() {
         p.post_article(&kazakhstan_unrest(&id, 2)).await.0,
         StatusCode::ACCEPTED
     );
-    let deadline = std::time::Instant::now() + WITHIN;
-    while p
-        .metric(
-            Svc::Publish,
-            "newsfeed_publish_articles_skipped_total{reason=\"stale\"}",
-        )
-        .await
-        < 1.0
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "stale version not skipped after restart"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    p.wait_for_metric(
+        Svc::Publish,
+        "newsfeed_publish_articles_skipped_total{reason=\"stale\"}",
+        1.0,
+        WITHIN,
+    )
+    .await;
     assert_eq!(p.get_article(&id).await.2["version"], "3");
 }
 

@@ -73,11 +73,8 @@ async fn cancel_retracts_and_withheld_holds_back() {
     let mut doc = russia_grain(&held);
     doc["pubStatus"] = json!("withheld");
     assert_eq!(p.post_article(&doc).await.0, StatusCode::ACCEPTED);
-    let deadline = Instant::now() + WITHIN;
-    while p.metric(Svc::Publish, "newsfeed_publish_stories").await < 2.0 {
-        assert!(Instant::now() < deadline, "withheld story never recorded");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    p.wait_for_metric(Svc::Publish, "newsfeed_publish_stories", 2.0, WITHIN)
+        .await;
     assert_eq!(p.get_article(&held).await.0, StatusCode::NOT_FOUND);
     wait_status(&p, &id, StatusCode::GONE).await;
     assert_eq!(actions(&p, &id), ["published", "retracted"]);
@@ -95,15 +92,13 @@ async fn an_embargo_holds_the_story_until_its_time_even_across_a_restart() {
     let mut doc = kazakhstan_unrest(&id, 1);
     doc["embargoedUntil"] = json!(until.to_rfc3339());
     assert_eq!(p.post_article(&doc).await.0, StatusCode::ACCEPTED);
-    let deadline = Instant::now() + WITHIN;
-    while p
-        .metric(Svc::Publish, "newsfeed_publish_embargoed_stories")
-        .await
-        < 1.0
-    {
-        assert!(Instant::now() < deadline, "embargo never recorded");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    p.wait_for_metric(
+        Svc::Publish,
+        "newsfeed_publish_embargoed_stories",
+        1.0,
+        WITHIN,
+    )
+    .await;
     assert_eq!(p.get_article(&id).await.0, StatusCode::NOT_FOUND);
 
     // Restart while the story waits: the embargo lives in Kafka, not in memory.

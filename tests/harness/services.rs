@@ -345,6 +345,29 @@ impl Pipeline {
             .unwrap_or(0.0)
     }
 
+    /// Polls metric `series` of `svc` until it reaches `at_least`; returns its value.
+    pub async fn wait_for_metric(
+        &self,
+        svc: Svc,
+        series: &str,
+        at_least: f64,
+        within: Duration,
+    ) -> f64 {
+        let deadline = Instant::now() + within;
+        loop {
+            let v = self.metric(svc, series).await;
+            if v >= at_least {
+                return v;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{series} on {} stayed at {v}, wanted {at_least}",
+                svc.binary()
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
     /// `GET /metrics` of `svc`.
     pub async fn metrics_text(&self, svc: Svc) -> String {
         let r = self

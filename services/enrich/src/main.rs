@@ -11,14 +11,5 @@ async fn main() -> std::process::ExitCode {
     if let Some(Command::Tag(args)) = config.command {
         return newsfeed_enrich::cli::tag(&args);
     }
-    newsfeed_runtime::telemetry::init("enrich");
-    let shutdown = newsfeed_runtime::shutdown::on_signal();
-    match newsfeed_enrich::run(config, shutdown).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!("{e:#}");
-            eprintln!("newsfeed-enrich: {e:#}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    newsfeed_runtime::service::run("enrich", |shutdown| newsfeed_enrich::run(config, shutdown)).await
 }

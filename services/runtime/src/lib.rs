@@ -12,6 +12,7 @@
 //! - [`http`] — the admin endpoints (`/metrics`, `/healthz`, `/readyz`), the
 //!   one mapping of errors to RFC 9457 problems, and serving with graceful
 //!   shutdown.
+//! - [`service`] — the frame of every binary: telemetry, signals, exit code.
 //! - [`shutdown`] — SIGINT/SIGTERM as a cancellation token.
 
 pub mod cloudevents;
@@ -20,6 +21,7 @@ pub mod exactly_once;
 pub mod http;
 pub mod kafka;
 pub mod metrics;
+pub mod service;
 pub mod shutdown;
 pub mod telemetry;
 

@@ -1,0 +1,26 @@
+//! The frame every service binary runs in: telemetry, the shutdown signal,
+//! and an exit code that tells an orchestrator what happened.
+
+use std::future::Future;
+use std::process::ExitCode;
+
+use tokio_util::sync::CancellationToken;
+
+/// Runs `service` until it returns: 0 after a clean shutdown, 1 (with the
+/// error chain logged and on stderr) when it failed.
+pub async fn run<F, Fut>(name: &'static str, service: F) -> ExitCode
+where
+    F: FnOnce(CancellationToken) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    crate::telemetry::init(name);
+    let shutdown = crate::shutdown::on_signal();
+    match service(shutdown).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("newsfeed-{name}: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
