@@ -7,6 +7,7 @@
 mod contract;
 mod errors;
 mod exactly_once;
+mod feeds;
 mod flow;
 mod lifecycle;
 mod streams;

@@ -17,7 +17,11 @@ const WITHIN: Duration = Duration::from_secs(60);
 const LISTEN: &str = "window.got = []; window.opens = 0; window.listen = (url) => { const es = new EventSource(url); es.onopen = () => window.opens++; for (const t of ['article.published', 'article.updated', 'article.retracted']) es.addEventListener(t, e => window.got.push({type: t, id: e.lastEventId, uri: JSON.parse(e.data).uri})); window.es = es; return true; }; true";
 
 fn uris(got: &Value) -> Vec<String> {
-    got.as_array().unwrap().iter().map(|e| e["uri"].as_str().unwrap().to_owned()).collect()
+    got.as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["uri"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 async fn post(p: &Pipeline, doc: &Value) {
@@ -47,29 +51,52 @@ async fn a_browser_event_source_gets_every_story_once_across_disconnects() {
     p.svc(Svc::Publish).start();
     p.svc(Svc::Publish).wait_ready(WITHIN).await;
     block(|| browser.wait_for("window.got.length", WITHIN, |v| v.as_i64() >= Some(2)));
-    assert!(block(|| browser.eval("window.opens")).as_i64() >= Some(2), "EventSource reconnected");
+    assert!(
+        block(|| browser.eval("window.opens")).as_i64() >= Some(2),
+        "EventSource reconnected"
+    );
 
     // The client leaves; two stories are published; it comes back from its last id.
-    let last_id = block(|| browser.eval("window.es.close() || window.got[window.got.length - 1].id"));
+    let last_id =
+        block(|| browser.eval("window.es.close() || window.got[window.got.length - 1].id"));
     post(&p, &kazakhstan_unrest(&ids[2], 1)).await;
     post(&p, &kazakhstan_unrest(&ids[3], 1)).await;
     p.wait_for_article(&ids[3], WITHIN, |_| true).await;
-    let since = format!("window.listen('/v1/stream?topics=kazakhstan&since=' + encodeURIComponent({last_id}))");
+    let since = format!(
+        "window.listen('/v1/stream?topics=kazakhstan&since=' + encodeURIComponent({last_id}))"
+    );
     block(|| browser.eval(&since));
     post(&p, &kazakhstan_unrest(&ids[4], 1)).await;
-    let got = block(|| browser.wait_for("window.got", WITHIN, |v| v.as_array().map(Vec::len) >= Some(5)));
+    let got = block(|| {
+        browser.wait_for("window.got", WITHIN, |v| {
+            v.as_array().map(Vec::len) >= Some(5)
+        })
+    });
     tokio::time::sleep(Duration::from_secs(1)).await;
     let got_final = block(|| browser.eval("window.got"));
     assert_eq!(got, got_final, "late repeats arrived");
 
     let mut seen = uris(&got);
-    assert!(!seen.contains(&other), "a story outside the subscribed topics was sent");
+    assert!(
+        !seen.contains(&other),
+        "a story outside the subscribed topics was sent"
+    );
     seen.sort();
     let mut want = ids.clone();
     want.sort();
     assert_eq!(seen, want, "every story exactly once: {got}");
-    assert!(got.as_array().unwrap().iter().all(|e| e["type"] == "article.published"));
-    let metric = p.metric(Svc::Publish, "newsfeed_publish_stream_clients{transport=\"sse\"}").await;
+    assert!(
+        got.as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["type"] == "article.published")
+    );
+    let metric = p
+        .metric(
+            Svc::Publish,
+            "newsfeed_publish_stream_clients{transport=\"sse\"}",
+        )
+        .await;
     assert_eq!(metric, 1.0, "one EventSource is connected now");
 }
 
@@ -84,7 +111,11 @@ async fn a_browser_websocket_resumes_from_its_last_id() {
     });
     let ids: Vec<String> = (0..3).map(|_| uri("ws")).collect();
     post(&p, &kazakhstan_unrest(&ids[0], 1)).await;
-    let first = block(|| browser.wait_for("window.msgs", WITHIN, |v| v.as_array().map(Vec::len) >= Some(1)));
+    let first = block(|| {
+        browser.wait_for("window.msgs", WITHIN, |v| {
+            v.as_array().map(Vec::len) >= Some(1)
+        })
+    });
     assert_eq!(first[0]["type"], "article.published");
     assert_eq!(first[0]["data"]["uri"], ids[0].as_str());
     let last_id = first[0]["id"].as_str().unwrap().to_owned();
@@ -92,17 +123,27 @@ async fn a_browser_websocket_resumes_from_its_last_id() {
     block(|| browser.eval("window.ws.close() || true"));
     post(&p, &kazakhstan_unrest(&ids[1], 1)).await;
     let mut v2 = kazakhstan_unrest(&ids[0], 2);
-    v2["headlines"][0]["value"] = "Correction: protest numbers revised in Almaty, Kazakhstan".into();
+    v2["headlines"][0]["value"] =
+        "Correction: protest numbers revised in Almaty, Kazakhstan".into();
     post(&p, &v2).await;
     p.wait_for_article(&ids[1], WITHIN, |_| true).await;
     block(|| browser.eval(&format!("window.connect('{last_id}')")));
     post(&p, &kazakhstan_unrest(&ids[2], 1)).await;
-    let msgs = block(|| browser.wait_for("window.msgs", WITHIN, |v| v.as_array().map(Vec::len) >= Some(4)));
+    let msgs = block(|| {
+        browser.wait_for("window.msgs", WITHIN, |v| {
+            v.as_array().map(Vec::len) >= Some(4)
+        })
+    });
     let kinds: Vec<(String, String)> = msgs
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| (m["type"].as_str().unwrap().to_owned(), m["data"]["uri"].as_str().unwrap().to_owned()))
+        .map(|m| {
+            (
+                m["type"].as_str().unwrap().to_owned(),
+                m["data"]["uri"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     let want = [
         ("article.published".to_owned(), ids[0].clone()),

@@ -28,15 +28,22 @@ impl Browser {
             .expect("starting the browser driver");
         let stdin = child.stdin.take().expect("stdin");
         let stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut b = Self { child, stdin, stdout };
+        let mut b = Self {
+            child,
+            stdin,
+            stdout,
+        };
         assert_eq!(b.read(), "ready", "browser did not open {url}");
         b
     }
 
     fn read(&mut self) -> Value {
         let mut line = String::new();
-        self.stdout.read_line(&mut line).expect("reading from the browser driver");
-        let answer: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("browser driver said {line:?}: {e}"));
+        self.stdout
+            .read_line(&mut line)
+            .expect("reading from the browser driver");
+        let answer: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("browser driver said {line:?}: {e}"));
         match answer.get("ok") {
             Some(v) => v.clone(),
             None => panic!("browser error: {}", answer["error"]),
@@ -59,7 +66,10 @@ impl Browser {
             if done(&v) {
                 return v;
             }
-            assert!(Instant::now() < deadline, "browser: `{js}` never satisfied; last value {v}");
+            assert!(
+                Instant::now() < deadline,
+                "browser: `{js}` never satisfied; last value {v}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }

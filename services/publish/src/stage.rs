@@ -314,9 +314,10 @@ pub fn rebuild(
         clients,
         &topics.publish_state,
         deadline,
-        |_, value| match value {
-            Some(event) => store.apply(event),
-            None => {}
+        |_, value| {
+            if let Some(event) = value {
+                store.apply(event);
+            }
         },
     )?;
     read_to_end(

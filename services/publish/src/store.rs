@@ -251,7 +251,7 @@ pub struct TopicSummary<'a> {
 }
 
 /// Every tag name of a story.
-fn tag_names(a: &Article) -> impl Iterator<Item = &str> {
+pub fn tag_names(a: &Article) -> impl Iterator<Item = &str> {
     a.subjects.iter().filter_map(|s| s.name.as_deref()).chain(
         a.places
             .iter()

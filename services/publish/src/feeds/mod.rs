@@ -1,14 +1,311 @@
-//! Feeds for readers' feed readers (JSON Feed 1.1, RSS 2.0, Atom 1.0) and
-//! the topic index, served from the store.
+//! Feeds for readers' feed readers, and the topic index, served from the
+//! store:
+//! - `GET /v1/topics/{slug}/feed.json` — JSON Feed 1.1 ([`json_feed`]).
+//! - `GET /v1/topics/{slug}/feed.rss` — RSS 2.0 ([`rss`]).
+//! - `GET /v1/topics/{slug}/feed.atom` — Atom 1.0 ([`atom`]).
+//! - `GET /v1/topics` — every topic with stories, and its links.
+//!
+//! Each feed holds the topic's newest stories (`?limit=` 1–100, default 50)
+//! and answers conditional requests with 304 ([`caching`]). What a feed says
+//! is built once per request ([`model`]) and rendered per format; the XML
+//! formats share their escaping ([`xml`]). This file owns the routes, the
+//! `newsfeed_publish_feed_requests_total{format,outcome}` metric and the
+//! error answers.
 
+mod atom;
+mod caching;
+mod json_feed;
+mod model;
+mod rss;
+mod xml;
+
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, HOST, LAST_MODIFIED};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
 use newsfeed_runtime::StageMetrics;
+use newsfeed_runtime::http::Problem;
+use prometheus::{IntCounterVec, Opts};
+use serde_json::json;
 
+use self::caching::Validators;
+use self::model::{Feed, Format, topic_path};
 use crate::store::Store;
 
+/// Stories per feed when the reader does not say.
+const DEFAULT_LIMIT: usize = 50;
+/// The most stories a feed holds.
+const MAX_LIMIT: usize = 100;
+
 /// `GET /v1/topics` and `GET /v1/topics/{slug}/feed.{json,rss,atom}`.
-pub fn router(_store: Arc<RwLock<Store>>, _metrics: Arc<StageMetrics>) -> Router {
+pub fn router(store: Arc<RwLock<Store>>, metrics: Arc<StageMetrics>) -> Router {
+    let state = FeedState {
+        store,
+        requests: FeedRequests::register(&metrics),
+    };
     Router::new()
+        .route("/v1/topics", get(topic_index))
+        .route("/v1/topics/{slug}/feed.json", get(json_feed))
+        .route("/v1/topics/{slug}/feed.rss", get(rss_feed))
+        .route("/v1/topics/{slug}/feed.atom", get(atom_feed))
+        .with_state(state)
 }
+
+#[derive(Clone)]
+struct FeedState {
+    store: Arc<RwLock<Store>>,
+    requests: FeedRequests,
+}
+
+/// How a feed request ended: the `outcome` label.
+#[derive(Debug, Clone, Copy)]
+enum Outcome {
+    Ok,
+    NotModified,
+    NotFound,
+    BadRequest,
+    Unavailable,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::NotModified => "not_modified",
+            Self::NotFound => "not_found",
+            Self::BadRequest => "bad_request",
+            Self::Unavailable => "unavailable",
+        }
+    }
+}
+
+/// `newsfeed_publish_feed_requests_total{format,outcome}`.
+#[derive(Clone)]
+struct FeedRequests(IntCounterVec);
+
+impl FeedRequests {
+    fn register(metrics: &StageMetrics) -> Self {
+        let opts = Opts::new(
+            metrics.name("feed_requests_total"),
+            "Feed requests, by format and outcome.",
+        );
+        // Fails only for an invalid name or labels, and these are constants.
+        let counter = IntCounterVec::new(opts, &["format", "outcome"]).expect("valid metric");
+        // Only fails when a router was already built on these metrics; the
+        // first one's counter is then exported and this one counts unseen.
+        if let Err(e) = metrics.registry.register(Box::new(counter.clone())) {
+            tracing::warn!(error = %e, "feed_requests_total not registered");
+        }
+        Self(counter)
+    }
+
+    fn count(&self, format: Format, outcome: Outcome, slug: &str) {
+        tracing::debug!(
+            format = format.label(),
+            outcome = outcome.as_str(),
+            slug,
+            "feed request"
+        );
+        self.0
+            .with_label_values(&[format.label(), outcome.as_str()])
+            .inc();
+    }
+}
+
+/// The query string, of which only `limit` is read.
+type Params = Query<HashMap<String, String>>;
+
+async fn json_feed(
+    State(state): State<FeedState>,
+    Path(slug): Path<String>,
+    Query(params): Params,
+    headers: HeaderMap,
+) -> Response {
+    state.serve(Format::Json, &slug, &params, &headers)
+}
+
+async fn rss_feed(
+    State(state): State<FeedState>,
+    Path(slug): Path<String>,
+    Query(params): Params,
+    headers: HeaderMap,
+) -> Response {
+    state.serve(Format::Rss, &slug, &params, &headers)
+}
+
+async fn atom_feed(
+    State(state): State<FeedState>,
+    Path(slug): Path<String>,
+    Query(params): Params,
+    headers: HeaderMap,
+) -> Response {
+    state.serve(Format::Atom, &slug, &params, &headers)
+}
+
+impl FeedState {
+    /// One feed request, counted by how it ended.
+    fn serve(
+        &self,
+        format: Format,
+        slug: &str,
+        params: &HashMap<String, String>,
+        headers: &HeaderMap,
+    ) -> Response {
+        let (outcome, response) = self.answer(format, slug, params, headers);
+        self.requests.count(format, outcome, slug);
+        response
+    }
+
+    /// Finds the topic's stories, answers 304 when the reader has them
+    /// already, else renders them.
+    fn answer(
+        &self,
+        format: Format,
+        slug: &str,
+        params: &HashMap<String, String>,
+        headers: &HeaderMap,
+    ) -> (Outcome, Response) {
+        let limit = match limit(params) {
+            Ok(limit) => limit,
+            Err(problem) => return (Outcome::BadRequest, problem.into_response()),
+        };
+        let base = origin(headers);
+        let Ok(store) = self.store.read() else {
+            return (Outcome::Unavailable, unavailable().into_response());
+        };
+        let entries = store.topic(slug, limit);
+        // A topic whose stories were all retracted keeps its (empty) feed
+        // while the store remembers its name; one never seen is unknown.
+        let name = match store.topic_name(slug) {
+            Some(name) => name,
+            None if entries.is_empty() => {
+                let problem = Problem::not_found(format!("no topic has slug {slug}"));
+                return (Outcome::NotFound, problem.into_response());
+            }
+            None => slug,
+        };
+        let feed = Feed::new(&base, slug, name, &entries);
+        let validators = Validators {
+            etag: caching::etag(format, &base, slug, name, &entries),
+            last_modified: feed.updated(),
+        };
+        // The feed is a copy: let the stage write while it is rendered.
+        drop(store);
+        if caching::not_modified(headers, &validators) {
+            let mut response = StatusCode::NOT_MODIFIED.into_response();
+            set_validators(&mut response, &validators);
+            return (Outcome::NotModified, response);
+        }
+        let body = match format {
+            Format::Json => json_feed::render(&feed),
+            Format::Rss => rss::render(&feed).into_bytes(),
+            Format::Atom => atom::render(&feed).into_bytes(),
+        };
+        let mut response = ([(CONTENT_TYPE, format.content_type())], body).into_response();
+        set_validators(&mut response, &validators);
+        (Outcome::Ok, response)
+    }
+}
+
+fn set_validators(response: &mut Response, v: &Validators) {
+    let headers = response.headers_mut();
+    if let Ok(etag) = HeaderValue::from_str(&v.etag) {
+        headers.insert(ETAG, etag);
+    }
+    if let Some(date) = v.last_modified.map(model::http_date)
+        && let Ok(date) = HeaderValue::from_str(&date)
+    {
+        headers.insert(LAST_MODIFIED, date);
+    }
+    // Without it a cache may guess a freshness lifetime from Last-Modified
+    // (RFC 9111 §4.2.2) and serve an old feed; revalidating is one cheap 304.
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+}
+
+/// `?limit=`, 1 to 100.
+fn limit(query: &HashMap<String, String>) -> Result<usize, Problem> {
+    match query.get("limit").map(|l| l.parse::<usize>()) {
+        None => Ok(DEFAULT_LIMIT),
+        Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        Some(_) => Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-parameter",
+            "Invalid query parameter",
+            format!("limit: must be a whole number from 1 to {MAX_LIMIT}"),
+        )),
+    }
+}
+
+/// `scheme://host[:port]` as the reader addressed us, so feed links work
+/// wherever the service is reached; empty (links relative to the server)
+/// when the `Host` header is missing or not a plain host name.
+fn origin(headers: &HeaderMap) -> String {
+    let Some(host) = headers
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| is_authority(h))
+    else {
+        return String::new();
+    };
+    // A TLS-terminating proxy says which scheme the reader used.
+    let scheme = match headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .map(|p| p.split(',').next().unwrap_or_default().trim())
+    {
+        Some(p) if p.eq_ignore_ascii_case("https") => "https",
+        _ => "http",
+    };
+    format!("{scheme}://{host}")
+}
+
+/// A host name, IPv4 or bracketed IPv6 address, with an optional port.
+fn is_authority(host: &str) -> bool {
+    !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b))
+}
+
+/// `GET /v1/topics`: every topic with visible stories, by slug.
+async fn topic_index(State(state): State<FeedState>) -> Response {
+    let Ok(store) = state.store.read() else {
+        return unavailable().into_response();
+    };
+    let topics: Vec<_> = store
+        .topics()
+        .into_iter()
+        .map(|t| {
+            let path = topic_path(t.slug);
+            json!({
+                "slug": t.slug,
+                "name": t.name,
+                "count": t.count,
+                "links": {
+                    "articles": format!("{path}/articles"),
+                    "json": format!("{path}/{}", Format::Json.file()),
+                    "rss": format!("{path}/{}", Format::Rss.file()),
+                    "atom": format!("{path}/{}", Format::Atom.file()),
+                },
+            })
+        })
+        .collect();
+    Json(json!({ "topics": topics })).into_response()
+}
+
+fn unavailable() -> Problem {
+    Problem::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+        "Unavailable",
+        "store unavailable; retry",
+    )
+}
+
+#[cfg(test)]
+mod tests;

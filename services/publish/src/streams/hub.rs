@@ -310,10 +310,10 @@ impl Hub {
             }
             if let Some(Ok(m)) = reader.poll(Duration::from_millis(100)) {
                 let before_end = until.get(m.partition()).is_some_and(|end| m.offset() < end);
-                if let Some(e) = StreamEvent::from_record(&m).filter(|_| before_end) {
-                    if tx.blocking_send(Arc::new(e)).is_err() {
-                        return Ok(()); // the client went away
-                    }
+                if let Some(e) = StreamEvent::from_record(&m).filter(|_| before_end)
+                    && tx.blocking_send(Arc::new(e)).is_err()
+                {
+                    return Ok(()); // the client went away
                 }
             }
         }
