@@ -11,3 +11,4 @@ mod feeds;
 mod flow;
 mod lifecycle;
 mod streams;
+mod webhooks;

@@ -23,7 +23,7 @@ use std::sync::{Arc, RwLock};
 
 use newsfeed_runtime::StageMetrics;
 use newsfeed_runtime::exactly_once::{self, LoopSettings};
-use newsfeed_runtime::http::{admin_router, bind, serve};
+use newsfeed_runtime::http::{ReadinessCheck, admin_router, bind, serve};
 use newsfeed_runtime::kafka::KafkaClients;
 use tokio_util::sync::CancellationToken;
 
@@ -79,11 +79,16 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let streams = streams::Streams::new(hub, &metrics)?;
     let hooks = webhooks::start(clients.clone(), topics, metrics.clone(), shutdown.clone()).await?;
 
+    let (stage_ready, hooks_ready) = (stage.readiness(), hooks.readiness());
+    let ready: ReadinessCheck = Arc::new(move || {
+        stage_ready()?;
+        hooks_ready()
+    });
     let app = api::router(store.clone())
         .merge(feeds::router(store, metrics.clone()))
         .merge(streams.router())
         .merge(hooks.router())
-        .merge(admin_router(metrics, stage.readiness()));
+        .merge(admin_router(metrics, ready));
     serve(listener, app, shutdown.clone()).await?;
     stage.join().await?;
     hooks.join().await;

@@ -7,5 +7,8 @@ use newsfeed_publish::Config;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let config = Config::parse();
-    newsfeed_runtime::service::run("publish", |shutdown| newsfeed_publish::run(config, shutdown)).await
+    newsfeed_runtime::service::run("publish", |shutdown| {
+        newsfeed_publish::run(config, shutdown)
+    })
+    .await
 }

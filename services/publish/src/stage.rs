@@ -197,6 +197,20 @@ impl Publish {
 /// Header naming the topic slugs a published event concerns, comma-separated.
 pub const TOPICS_HEADER: &str = "newsfeed-topics";
 
+/// The topic slugs whose readers get a published record: its
+/// [`TOPICS_HEADER`] (which keeps a retraction with the topics the story was
+/// in), else the story's own tags.
+pub fn reader_topics_of(record: &BorrowedMessage<'_>, event: &ArticleEvent) -> Vec<String> {
+    match record.headers().and_then(|h| header_str(h, TOPICS_HEADER)) {
+        Some(list) => list
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        None => topic_slugs(&event.article),
+    }
+}
+
 fn with_topics(
     headers: rdkafka::message::OwnedHeaders,
     slugs: &[String],
@@ -310,16 +324,11 @@ pub fn rebuild(
     deadline: Duration,
 ) -> anyhow::Result<Store> {
     let mut store = Store::default();
-    read_to_end(
-        clients,
-        &topics.publish_state,
-        deadline,
-        |_, value| {
-            if let Some(event) = value {
-                store.apply(event);
-            }
-        },
-    )?;
+    read_to_end(clients, &topics.publish_state, deadline, |_, value| {
+        if let Some(event) = value {
+            store.apply(event);
+        }
+    })?;
     read_to_end(
         clients,
         &topics.publish_embargoes,

@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use newsfeed_model::ArticleEvent;
-use newsfeed_runtime::cloudevents::header_str;
 use newsfeed_runtime::kafka::KafkaClients;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{BorrowedMessage, Message};
@@ -18,8 +17,7 @@ use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use super::position::Position;
-use crate::stage::TOPICS_HEADER;
-use crate::store::topic_slugs;
+use crate::stage::reader_topics_of;
 
 /// One published event as clients receive it.
 #[derive(Debug)]
@@ -44,14 +42,7 @@ impl StreamEvent {
             Some("updated") => "article.updated",
             _ => "article.retracted",
         };
-        let topics = match m.headers().and_then(|h| header_str(h, TOPICS_HEADER)) {
-            Some(list) => list
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect(),
-            None => topic_slugs(&event.article),
-        };
+        let topics = reader_topics_of(m, &event);
         let data = serde_json::to_string(&event.article).ok()?;
         Some(Self {
             partition: m.partition(),

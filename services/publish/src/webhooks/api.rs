@@ -1,0 +1,365 @@
+//! The subscriptions API:
+//! - `POST /v1/subscriptions {url, topics?}` → 201 with the signing secret,
+//!   once the URL answered a signed challenge; 422 naming `/url` or
+//!   `/topics/<i>` otherwise.
+//! - `GET /v1/subscriptions/{id}` → the subscription without its secret,
+//!   with status and delivery counts from every instance.
+//! - `DELETE /v1/subscriptions/{id}` → 204; deliveries stop everywhere.
+//!
+//! Every answer comes from this instance's copy of the subscriptions topic,
+//! so until that copy is loaded the API answers 503.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Utc;
+use newsfeed_runtime::http::{FieldProblem, Problem};
+use serde_json::{Value, json};
+
+use super::delivery::{Deliveries, post_signed};
+use super::signing::{Secret, random_token};
+use super::subscriptions::{Status, Subscription};
+use super::worker::start_at_end;
+use crate::store::slugify;
+
+/// The routes, over the shared delivery context.
+pub(crate) fn router(ctx: Arc<Deliveries>) -> Router {
+    Router::new()
+        .route("/v1/subscriptions", post(create))
+        .route("/v1/subscriptions/{id}", get(show).delete(remove))
+        .with_state(ctx)
+}
+
+/// A valid request to subscribe.
+#[derive(Debug, PartialEq, Eq)]
+struct Request {
+    url: String,
+    topics: Vec<String>,
+}
+
+async fn create(State(ctx): State<Arc<Deliveries>>, body: Bytes) -> Result<Response, Problem> {
+    loaded(&ctx)?;
+    let request = parse_request(&body)?;
+    let subscription = Subscription {
+        id: format!("sub_{}", uuid::Uuid::new_v4().simple()),
+        url: request.url,
+        topics: request.topics,
+        secret: Secret::generate().map_err(|e| internal(&e.to_string()))?,
+        status: Status::Active,
+        disabled_reason: None,
+        disabled_at: None,
+        created_at: Utc::now(),
+    };
+    verify_url(&ctx, &subscription).await.map_err(|why| {
+        field_problem("unverified-url", "Subscriber URL not verified", "/url", why)
+    })?;
+    let started = {
+        let (ctx, s) = (ctx.clone(), subscription.clone());
+        tokio::task::spawn_blocking(move || start_at_end(&ctx, &s)).await
+    };
+    match started {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(kafka_unavailable(&format!("{e:#}"))),
+        Err(e) => return Err(internal(&e.to_string())),
+    }
+    ctx.journal
+        .put(&subscription)
+        .await
+        .map_err(|e| kafka_unavailable(&format!("{e:#}")))?;
+    tracing::info!(subscription = %subscription.id, url = %subscription.url, "webhook subscription created");
+    let body = json!({
+        "id": subscription.id,
+        "url": subscription.url,
+        "topics": subscription.topics,
+        "secret": subscription.secret.as_str(),
+        "status": subscription.status,
+        "createdAt": subscription.created_at,
+    });
+    let location = format!("/v1/subscriptions/{}", subscription.id);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(body),
+    )
+        .into_response())
+}
+
+async fn show(
+    State(ctx): State<Arc<Deliveries>>,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    loaded(&ctx)?;
+    let registry = ctx.journal.read();
+    let s = registry.get(&id).ok_or_else(|| unknown(&id))?;
+    let stats = registry.stats(&id);
+    Ok(Json(json!({
+        "id": s.id,
+        "url": s.url,
+        "topics": s.topics,
+        "status": s.status,
+        "disabledReason": s.disabled_reason,
+        "disabledAt": s.disabled_at,
+        "createdAt": s.created_at,
+        "lastDeliveryAt": stats.last_delivery_at,
+        "lastError": stats.last_error,
+        "lastErrorAt": stats.last_error_at,
+        "counts": {
+            "delivered": stats.delivered,
+            "retried": stats.retried,
+            "deadLettered": stats.dead_lettered,
+        },
+    }))
+    .into_response())
+}
+
+async fn remove(
+    State(ctx): State<Arc<Deliveries>>,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    loaded(&ctx)?;
+    if ctx.journal.read().get(&id).is_none() {
+        return Err(unknown(&id));
+    }
+    ctx.journal
+        .remove(&id)
+        .await
+        .map_err(|e| kafka_unavailable(&format!("{e:#}")))?;
+    tracing::info!(subscription = %id, "webhook subscription deleted");
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The subscriber proves it controls the URL: it must answer a signed
+/// challenge with 2xx and the challenge value in its body.
+async fn verify_url(ctx: &Deliveries, s: &Subscription) -> Result<(), String> {
+    let challenge = random_token(24).map_err(|e| e.to_string())?;
+    let msg_id = format!(
+        "msg_challenge_{}",
+        random_token(12).map_err(|e| e.to_string())?
+    );
+    let body = json!({"type": "webhook.challenge", "challenge": challenge});
+    let mut answer = post_signed(
+        &ctx.http,
+        &s.url,
+        &s.secret,
+        &msg_id,
+        body.to_string().into_bytes(),
+    )
+    .await
+    .map_err(|e| format!("the challenge request failed: {e}"))?;
+    let status = answer.status();
+    if !status.is_success() {
+        return Err(format!(
+            "the URL answered the challenge with HTTP {status}, not 2xx"
+        ));
+    }
+    // Read at most 64 KiB: the challenge is short, the subscriber may not be.
+    let mut seen = Vec::new();
+    while seen.len() < 64 * 1024 {
+        match answer.chunk().await {
+            Ok(Some(chunk)) => seen.extend_from_slice(&chunk),
+            Ok(None) => break,
+            Err(e) => return Err(format!("reading the challenge answer failed: {e}")),
+        }
+    }
+    if String::from_utf8_lossy(&seen).contains(&challenge) {
+        Ok(())
+    } else {
+        Err(format!(
+            "the URL answered HTTP {status} without the challenge value in its body (answer e.g. {{\"challenge\": \"<value>\"}})"
+        ))
+    }
+}
+
+/// Reads `{url, topics?}`, naming each wrong field by JSON pointer.
+fn parse_request(body: &[u8]) -> Result<Request, Problem> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "malformed-json",
+            "Malformed JSON",
+            e.to_string(),
+        )
+    })?;
+    let Value::Object(fields) = value else {
+        return Err(invalid(vec![field(
+            "",
+            "a subscription is a JSON object {url, topics}",
+        )]));
+    };
+    let mut errors = Vec::new();
+    for name in fields
+        .keys()
+        .filter(|k| !["url", "topics"].contains(&k.as_str()))
+    {
+        errors.push(field(
+            &format!("/{name}"),
+            "unknown property (expected url, topics)",
+        ));
+    }
+    let url = match fields.get("url") {
+        Some(Value::String(u)) => check_url(u)
+            .map_err(|why| errors.push(field("/url", &why)))
+            .ok(),
+        Some(_) => {
+            errors.push(field("/url", "must be a string"));
+            None
+        }
+        None => {
+            errors.push(field("/url", "is required"));
+            None
+        }
+    };
+    let mut topics = Vec::new();
+    match fields.get("topics") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                match item.as_str() {
+                    Some(t) if !t.is_empty() && slugify(t) == t => topics.push(t.to_owned()),
+                    _ => errors.push(field(
+                        &format!("/topics/{i}"),
+                        "must be a topic slug such as `protests-in-kazakhstan`",
+                    )),
+                }
+            }
+        }
+        Some(_) => errors.push(field("/topics", "must be an array of topic slugs")),
+    }
+    match url {
+        Some(url) if errors.is_empty() => {
+            topics.sort();
+            topics.dedup();
+            Ok(Request { url, topics })
+        }
+        _ => Err(invalid(errors)),
+    }
+}
+
+fn check_url(raw: &str) -> Result<String, String> {
+    let url = url::Url::parse(raw).map_err(|e| format!("`{raw}` is not an absolute URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("`{raw}` must use http or https"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("`{raw}` has no host"));
+    }
+    Ok(url.to_string())
+}
+
+fn field(pointer: &str, detail: &str) -> FieldProblem {
+    FieldProblem {
+        pointer: pointer.to_owned(),
+        detail: detail.to_owned(),
+    }
+}
+
+fn invalid(errors: Vec<FieldProblem>) -> Problem {
+    let first = errors
+        .first()
+        .map(|f| {
+            format!(
+                "{}: {}",
+                if f.pointer.is_empty() {
+                    "document"
+                } else {
+                    &f.pointer
+                },
+                f.detail
+            )
+        })
+        .unwrap_or_default();
+    let mut p = Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid-subscription",
+        "Invalid subscription",
+        first,
+    );
+    p.errors = errors;
+    p
+}
+
+fn field_problem(slug: &str, title: &str, pointer: &str, detail: String) -> Problem {
+    let mut p = Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        slug,
+        title,
+        format!("{pointer}: {detail}"),
+    );
+    p.errors = vec![field(pointer, &detail)];
+    p
+}
+
+fn loaded(ctx: &Deliveries) -> Result<(), Problem> {
+    if ctx.journal.is_caught_up() {
+        return Ok(());
+    }
+    Err(Problem::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "starting",
+        "Starting",
+        "webhook subscriptions are still loading from Kafka; retry shortly",
+    ))
+}
+
+fn unknown(id: &str) -> Problem {
+    Problem::not_found(format!("no webhook subscription has id {id}"))
+}
+
+fn kafka_unavailable(why: &str) -> Problem {
+    Problem::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "kafka-unavailable",
+        "Kafka unavailable",
+        format!("{why}; nothing was changed, retry later"),
+    )
+}
+
+fn internal(why: &str) -> Problem {
+    Problem::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "Internal error",
+        why.to_owned(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pointers(body: &str) -> Vec<String> {
+        let p = parse_request(body.as_bytes()).unwrap_err();
+        assert_eq!(p.status, 422, "{p:?}");
+        p.errors.into_iter().map(|e| e.pointer).collect()
+    }
+
+    #[test]
+    fn accepts_http_urls_and_topic_slugs() {
+        let r = parse_request(br#"{"url": "https://hooks.example/in?x=1", "topics": ["russia", "kazakhstan", "russia"]}"#).unwrap();
+        assert_eq!(r.url, "https://hooks.example/in?x=1");
+        assert_eq!(r.topics, ["kazakhstan", "russia"]);
+        let r = parse_request(br#"{"url": "http://127.0.0.1:9999/hook"}"#).unwrap();
+        assert!(r.topics.is_empty());
+    }
+
+    #[test]
+    fn names_each_wrong_field() {
+        assert_eq!(pointers(r#"{"url": "ftp://x.example/"}"#), ["/url"]);
+        assert_eq!(pointers(r#"{"url": "/relative"}"#), ["/url"]);
+        assert_eq!(pointers(r#"{"url": 7}"#), ["/url"]);
+        assert_eq!(pointers(r#"{}"#), ["/url"]);
+        assert_eq!(
+            pointers(
+                r#"{"url": "https://x.example", "topics": ["ok", "Not A Slug"], "secret": "s"}"#
+            ),
+            ["/secret", "/topics/1"]
+        );
+        assert_eq!(pointers("[1]"), [""]);
+        assert_eq!(parse_request(b"{").unwrap_err().status, 400);
+    }
+}

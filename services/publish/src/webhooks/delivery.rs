@@ -1,0 +1,156 @@
+//! What one delivery is: the context every worker shares, the signed
+//! request (Standard Webhooks headers), the body sent, and the record a
+//! delivery that ran out of retries leaves in `<prefix>webhooks.dlq`.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use newsfeed_model::ArticleEvent;
+use newsfeed_runtime::Topics;
+use newsfeed_runtime::kafka::KafkaClients;
+use rdkafka::message::{BorrowedMessage, Header, Headers, Message, OwnedHeaders};
+use rdkafka::producer::FutureProducer;
+
+use super::journal::Journal;
+use super::metrics::WebhookMetrics;
+use super::settings::Settings;
+use super::signing::Secret;
+
+/// What every worker shares.
+pub(crate) struct Deliveries {
+    pub(crate) clients: KafkaClients,
+    pub(crate) topics: Topics,
+    pub(crate) settings: Settings,
+    pub(crate) http: reqwest::Client,
+    pub(crate) journal: Arc<Journal>,
+    pub(crate) metrics: WebhookMetrics,
+    pub(crate) producer: FutureProducer,
+    pub(crate) runtime: tokio::runtime::Handle,
+}
+
+impl std::fmt::Debug for Deliveries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Deliveries")
+            .field("topics", &self.topics)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// POSTs `body` to `url` signed as Standard Webhooks message `msg_id`.
+pub(crate) async fn post_signed(
+    http: &reqwest::Client,
+    url: &str,
+    secret: &Secret,
+    msg_id: &str,
+    body: Vec<u8>,
+) -> Result<reqwest::Response, String> {
+    let timestamp = Utc::now().timestamp();
+    let signature = secret.sign(msg_id, timestamp, &body);
+    http.post(url)
+        .header("content-type", "application/json")
+        .header("webhook-id", msg_id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| describe(&e))
+}
+
+/// A request error with its causes ("connection refused" is deep inside).
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "no answer in time (timed out)".into();
+    }
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text = format!("{text}: {s}");
+        source = s.source();
+    }
+    text
+}
+
+/// The request body: the Standard Webhooks envelope around the event,
+/// `{"type": "article.<action>", "timestamp", "data": <ArticleEvent>}`;
+/// `action` is `published`, `updated`, `retracted` (or `withheld`, when a
+/// visible story is held back). Built from the record alone, so every
+/// re-send has the same body.
+pub(crate) fn webhook_body(event: &ArticleEvent) -> Vec<u8> {
+    let publication = event.publication.as_ref();
+    let action = publication
+        .and_then(|p| p.action.as_deref())
+        .unwrap_or("published");
+    let timestamp = publication
+        .and_then(|p| p.published_at)
+        .or(event.ingested_at)
+        .unwrap_or_else(Utc::now);
+    let envelope = serde_json::json!({
+        "type": format!("article.{action}"),
+        "timestamp": newsfeed_model::event::proto_timestamp::format(&timestamp),
+        "data": event,
+    });
+    envelope.to_string().into_bytes()
+}
+
+/// The original headers plus why, for whom and after how many attempts.
+pub(crate) fn dead_letter_headers(
+    record: &BorrowedMessage<'_>,
+    subscription: &str,
+    reason: &str,
+    detail: &str,
+    msg_id: &str,
+    attempts: u32,
+) -> OwnedHeaders {
+    let mut h = OwnedHeaders::new();
+    for header in record.headers().into_iter().flat_map(|h| h.iter()) {
+        h = h.insert(header);
+    }
+    let (partition, offset) = (record.partition().to_string(), record.offset().to_string());
+    let attempts = attempts.to_string();
+    for (key, value) in [
+        ("newsfeed-dlq-stage", "publish.webhooks"),
+        ("newsfeed-dlq-reason", reason),
+        ("newsfeed-dlq-detail", detail),
+        ("newsfeed-dlq-topic", record.topic()),
+        ("newsfeed-dlq-partition", &partition),
+        ("newsfeed-dlq-offset", &offset),
+        ("newsfeed-webhook-subscription", subscription),
+        ("newsfeed-webhook-id", msg_id),
+        ("newsfeed-webhook-attempts", &attempts),
+    ] {
+        h = h.insert(Header {
+            key,
+            value: Some(value),
+        });
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use newsfeed_model::{Article, Publication};
+
+    #[test]
+    fn body_is_a_standard_webhooks_envelope_and_stable() {
+        let event = ArticleEvent {
+            article: Article {
+                uri: Some("urn:x:1".into()),
+                ..Article::default()
+            },
+            publication: Some(Publication {
+                action: Some("retracted".into()),
+                published_at: Some(Utc::now()),
+            }),
+            ..ArticleEvent::default()
+        };
+        let body = webhook_body(&event);
+        assert_eq!(body, webhook_body(&event), "re-sends carry the same body");
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["type"], "article.retracted");
+        assert_eq!(v["data"]["article"]["uri"], "urn:x:1");
+        assert!(v["timestamp"].as_str().unwrap().ends_with('Z'));
+    }
+}
