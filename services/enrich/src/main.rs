@@ -11,5 +11,6 @@ async fn main() -> std::process::ExitCode {
     if let Some(Command::Tag(args)) = config.command {
         return newsfeed_enrich::cli::tag(&args);
     }
-    newsfeed_runtime::service::run("enrich", |shutdown| newsfeed_enrich::run(config, shutdown)).await
+    newsfeed_runtime::service::run("enrich", |shutdown| newsfeed_enrich::run(config, shutdown))
+        .await
 }

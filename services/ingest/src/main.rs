@@ -7,5 +7,6 @@ use newsfeed_ingest::Config;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let config = Config::parse();
-    newsfeed_runtime::service::run("ingest", |shutdown| newsfeed_ingest::run(config, shutdown)).await
+    newsfeed_runtime::service::run("ingest", |shutdown| newsfeed_ingest::run(config, shutdown))
+        .await
 }
