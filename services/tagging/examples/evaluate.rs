@@ -1,9 +1,10 @@
 //! Prints precision and recall of the default taxonomy over the labelled
 //! stories (`eval/stories.yaml`) and every miss; exits non-zero below the
-//! bar. `--tags` also prints what each story got.
+//! bar. `--tags` also prints what each story got; `--set FILE` evaluates
+//! another story file.
 //!
 //! ```text
-//! cargo run -p newsfeed-tagging --release --example evaluate [-- --tags]
+//! cargo run -p newsfeed-tagging --release --example evaluate [-- --tags] [--set FILE]
 //! ```
 
 use std::process::ExitCode;
@@ -12,8 +13,19 @@ use newsfeed_tagging::evaluation::{EvalSet, evaluate};
 use newsfeed_tagging::{Tagger, Taxonomy};
 
 fn main() -> ExitCode {
-    let show_tags = std::env::args().any(|a| a == "--tags");
-    let (taxonomy, set) = match (Taxonomy::default_taxonomy(), EvalSet::default_set()) {
+    let args: Vec<String> = std::env::args().collect();
+    let show_tags = args.iter().any(|a| a == "--tags");
+    let other_set = args
+        .iter()
+        .position(|a| a == "--set")
+        .and_then(|i| args.get(i + 1));
+    let set = match other_set {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| format!("{path}: {e}"))
+            .and_then(|text| EvalSet::parse(&text, path).map_err(|e| e.to_string())),
+        None => EvalSet::default_set().map_err(|e| e.to_string()),
+    };
+    let (taxonomy, set) = match (Taxonomy::default_taxonomy(), set) {
         (Ok(t), Ok(s)) => (t, s),
         (Err(e), _) => return fail(&e.to_string()),
         (_, Err(e)) => return fail(&e.to_string()),

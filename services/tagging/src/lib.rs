@@ -5,7 +5,9 @@
 //!
 //! - [`taxonomy`] — the editors' YAML file ([`Taxonomy`]), validated on load
 //!   with errors naming file, line and concept ([`TaxonomyError`]); the
-//!   default taxonomy is compiled in. Format: `TAXONOMY.md`.
+//!   default taxonomy is compiled in. Format: `TAXONOMY.md`. Inside it:
+//!   `file` (the YAML shape), `validate` (cross-checks), `checks` (names,
+//!   ids, URIs, cycles), `locate` (lines of concepts), `error`.
 //! - `text`: the article's headlines, descriptions and bodies with markup
 //!   stripped, and the map back to offsets in the original values.
 //! - `matcher`: one aho-corasick pass for every name, term and exclusion,

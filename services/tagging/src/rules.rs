@@ -6,9 +6,32 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::matcher::{Hit, Matcher, What};
 use crate::taxonomy::{Form, Taxonomy, Term};
+
+/// A map keyed by concept or term index. The keys are small distinct
+/// integers: SipHash would be wasted on them.
+pub(crate) type IndexMap<V> = HashMap<u32, V, BuildHasherDefault<IndexHasher>>;
+
+/// Multiplicative hashing for [`IndexMap`] keys.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct IndexHasher(u64);
+
+impl Hasher for IndexHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
 
 /// An item of a compiled condition.
 #[derive(Debug, Clone, Copy)]
@@ -28,13 +51,13 @@ struct Compiled {
 /// The taxonomy's conditions and links, indexed for per-story decisions.
 #[derive(Debug)]
 pub(crate) struct Rules {
-    conditions: HashMap<u32, Compiled>,
+    conditions: IndexMap<Compiled>,
     /// Position in the taxonomy's rule order (conditions only).
-    rank: HashMap<u32, u32>,
+    rank: IndexMap<u32>,
     /// For each term, the concepts whose condition needs it.
     term_users: Vec<Vec<u32>>,
     /// For each concept, the concepts whose condition refers to it.
-    concept_users: HashMap<u32, Vec<u32>>,
+    concept_users: IndexMap<Vec<u32>>,
     broader: Vec<Box<[u32]>>,
     /// Concepts with a name of their own (not only surnames).
     named: Vec<bool>,
@@ -62,9 +85,9 @@ impl Found {
 
 impl Rules {
     pub(crate) fn new(taxonomy: &Taxonomy, matcher: &Matcher) -> Self {
-        let mut conditions = HashMap::new();
+        let mut conditions = IndexMap::default();
         let mut term_users = vec![Vec::new(); matcher.term_count()];
-        let mut concept_users: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut concept_users: IndexMap<Vec<u32>> = IndexMap::default();
         let item = |t: &Term| match t {
             Term::Word { text, prefix } => matcher.term_id(text, *prefix).map(Item::Term),
             Term::Concept(c) => Some(Item::Concept(*c)),
@@ -119,10 +142,10 @@ impl Rules {
     }
 
     /// Every concept the hits support, with the reasons.
-    pub(crate) fn decide(&self, hits: &[Hit]) -> HashMap<u32, Found> {
-        let mut named: HashMap<u32, Vec<u32>> = HashMap::new();
+    pub(crate) fn decide(&self, hits: &[Hit]) -> IndexMap<Found> {
+        let mut named: IndexMap<Vec<u32>> = IndexMap::default();
         let mut surnames: Vec<(u32, u32)> = Vec::new();
-        let mut terms: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut terms: IndexMap<Vec<u32>> = IndexMap::default();
         for (i, h) in hits.iter().enumerate() {
             match h.what {
                 What::Name {
@@ -142,14 +165,14 @@ impl Rules {
         }
         let mut story = Story {
             rules: self,
-            found: HashMap::new(),
+            found: IndexMap::default(),
             terms,
         };
         let mut queue: BinaryHeap<Reverse<(u32, u32)>> = BinaryHeap::new();
-        for (&concept, list) in &named {
+        for (&concept, list) in &mut named {
             match self.rank.get(&concept) {
                 Some(&r) => queue.push(Reverse((r, concept))),
-                None => story.add(concept, list.clone(), false, 0, &mut queue),
+                None => story.add(concept, std::mem::take(list), false, 0, &mut queue),
             }
         }
         for t in story.terms.keys() {
@@ -161,7 +184,7 @@ impl Rules {
             if story.found.get(&concept).is_some_and(Found::is_direct) {
                 continue;
             }
-            let names = named.get(&concept);
+            let names = named.get_mut(&concept);
             if self.named[concept as usize] && names.is_none() {
                 continue;
             }
@@ -171,7 +194,7 @@ impl Rules {
             if let Some((mut evidence, distinct)) = story.check(cond) {
                 let by_rule = names.is_none();
                 if let Some(n) = names {
-                    evidence = n.clone();
+                    evidence = std::mem::take(n);
                 }
                 story.add(concept, evidence, by_rule, distinct, &mut queue);
             }
@@ -183,8 +206,8 @@ impl Rules {
 /// The decisions for one story so far.
 struct Story<'r> {
     rules: &'r Rules,
-    found: HashMap<u32, Found>,
-    terms: HashMap<u32, Vec<u32>>,
+    found: IndexMap<Found>,
+    terms: IndexMap<Vec<u32>>,
 }
 
 impl Story<'_> {

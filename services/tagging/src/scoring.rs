@@ -11,10 +11,8 @@
 //!   surname; 15 less when the name is ambiguous (a common word, a given
 //!   name, ...). A condition gives 55 plus 10 per item met, at most 90.
 
-use std::collections::HashMap;
-
 use crate::matcher::{Hit, What};
-use crate::rules::Found;
+use crate::rules::{Found, IndexMap};
 use crate::taxonomy::{Form, Taxonomy};
 use crate::text::Zone;
 
@@ -36,16 +34,16 @@ pub(crate) struct Score {
 /// Scores every found concept.
 pub(crate) fn score_all(
     taxonomy: &Taxonomy,
-    found: &HashMap<u32, Found>,
+    found: &IndexMap<Found>,
     hits: &[Hit],
     zones: &[Zone],
-) -> HashMap<u32, Score> {
+) -> IndexMap<Score> {
     let mut scorer = Scorer {
         taxonomy,
         found,
         hits,
         zones,
-        memo: HashMap::with_capacity(found.len()),
+        memo: IndexMap::with_capacity_and_hasher(found.len(), Default::default()),
     };
     for &c in found.keys() {
         scorer.score(c);
@@ -55,60 +53,47 @@ pub(crate) fn score_all(
 
 struct Scorer<'a> {
     taxonomy: &'a Taxonomy,
-    found: &'a HashMap<u32, Found>,
+    found: &'a IndexMap<Found>,
     hits: &'a [Hit],
     zones: &'a [Zone],
-    memo: HashMap<u32, Score>,
+    memo: IndexMap<Score>,
 }
 
 impl Scorer<'_> {
-    fn score(&mut self, concept: u32) -> Score {
-        if let Some(s) = self.memo.get(&concept) {
-            return s.clone();
+    /// Scores `concept` (after its narrower concepts) into the memo.
+    fn score(&mut self, concept: u32) {
+        if self.memo.contains_key(&concept) {
+            return;
         }
         let Some(f) = self.found.get(&concept) else {
-            return Score {
+            return;
+        };
+        let mut s = if f.by_rule {
+            self.rule_score(f)
+        } else if !f.hits.is_empty() {
+            self.name_score(concept, f)
+        } else {
+            Score {
                 relevance: 0,
                 confidence: 0,
                 evidence: Vec::new(),
-            };
-        };
-        let mut best = if f.by_rule {
-            Some(self.rule_score(f))
-        } else if !f.hits.is_empty() {
-            Some(self.name_score(concept, f))
-        } else {
-            None
+            }
         };
         for &n in &f.narrower {
-            let inner = self.score(n);
-            let implied = Score {
-                relevance: (inner.relevance - BROADER_DECAY).max(5),
-                confidence: inner.confidence,
-                evidence: inner.evidence,
+            self.score(n);
+            let Some(inner) = self.memo.get(&n) else {
+                continue;
             };
-            best = Some(match best {
-                None => implied,
-                Some(mut b) => {
-                    b.relevance = b.relevance.max(implied.relevance);
-                    b.confidence = b.confidence.max(implied.confidence);
-                    b.evidence.extend(implied.evidence);
-                    b
-                }
-            });
+            s.relevance = s.relevance.max((inner.relevance - BROADER_DECAY).max(5));
+            s.confidence = s.confidence.max(inner.confidence);
+            s.evidence.extend_from_slice(&inner.evidence);
         }
-        let mut s = best.unwrap_or(Score {
-            relevance: 0,
-            confidence: 0,
-            evidence: Vec::new(),
-        });
         let hits = self.hits;
         s.evidence
             .sort_unstable_by_key(|&i| (hits[i as usize].field, hits[i as usize].start, i));
         s.evidence.dedup();
         s.evidence.truncate(MAX_EVIDENCE);
-        self.memo.insert(concept, s.clone());
-        s
+        self.memo.insert(concept, s);
     }
 
     fn zone(&self, hit: u32) -> Zone {

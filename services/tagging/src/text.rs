@@ -1,7 +1,10 @@
 //! The article's text as the matcher sees it: each headline, description and
-//! body value with markup stripped, entities decoded and whitespace collapsed
-//! to single spaces, plus the map back to the original value so evidence can
-//! point into the value as written.
+//! body value with markup stripped, entities decoded, and whitespace and
+//! word-separating punctuation (hyphens, quotes, brackets, slashes) turned
+//! into single spaces, plus the map back to the original value so evidence
+//! can point into the value as written. The clean text starts with a space,
+//! so every word starts right after one: the matcher's patterns start with a
+//! space too and can only match at word starts.
 
 use newsfeed_model::Article;
 
@@ -24,6 +27,10 @@ pub(crate) struct FieldText<'a> {
     /// What the matcher searches.
     pub(crate) clean: String,
     runs: Vec<Run>,
+    /// The original is ASCII: character offsets are byte offsets.
+    ascii: bool,
+    /// For other originals, characters before each 256-byte block, built on first use.
+    char_index: std::cell::OnceCell<Vec<u32>>,
 }
 
 /// A stretch of `clean` and where it came from. Verbatim runs are byte for
@@ -78,18 +85,29 @@ fn is_markup(content_type: Option<&str>) -> bool {
 impl<'a> FieldText<'a> {
     /// Cleans `original`; `markup` when it is HTML or XML.
     pub(crate) fn new(pointer: String, zone: Zone, original: &'a str, markup: bool) -> Self {
+        let mut clean = String::with_capacity(original.len() + 1);
+        clean.push(' ');
+        let runs = vec![Run {
+            clean_start: 0,
+            orig_start: 0,
+            orig_end: 0,
+            verbatim: false,
+        }];
         let mut b = Builder {
             src: original,
-            clean: String::with_capacity(original.len()),
-            runs: Vec::new(),
+            markup,
+            clean,
+            runs,
         };
-        b.run(markup);
+        b.run();
         FieldText {
             pointer,
             zone,
             original,
             clean: b.clean,
             runs: b.runs,
+            ascii: original.is_ascii(),
+            char_index: std::cell::OnceCell::new(),
         }
     }
 
@@ -124,23 +142,20 @@ impl<'a> FieldText<'a> {
     pub(crate) fn evidence_span(&self, start: usize, end: usize) -> (usize, usize, &'a str) {
         let (s, e) = self.original_range(start, end);
         let text = &self.original[s..e];
-        let offset = if self.original.is_ascii() {
-            s
-        } else {
-            self.original[..s].chars().count()
-        };
+        let offset = if self.ascii { s } else { self.char_offset(s) };
         (offset, text.chars().count(), text)
     }
 }
 
 struct Builder<'a> {
     src: &'a str,
+    markup: bool,
     clean: String,
     runs: Vec<Run>,
 }
 
 impl Builder<'_> {
-    fn run(&mut self, markup: bool) {
+    fn run(&mut self) {
         let bytes = self.src.as_bytes();
         let mut i = 0;
         let mut copied_to = 0;
@@ -151,8 +166,9 @@ impl Builder<'_> {
                     bytes.get(i + 1).is_some_and(|n| n.is_ascii_whitespace())
                         || self.ends_in_space(copied_to, i)
                 }
-                b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | 0xc2 | 0xe2 => true,
-                b'<' | b'&' => markup,
+                b'<' | b'&' => true,
+                0xc2 | 0xe2 => true,
+                b if b.is_ascii() => ASCII_SEPARATORS[b as usize],
                 _ => false,
             };
             if !special {
@@ -218,16 +234,12 @@ impl Builder<'_> {
         let rest = &self.src[i..];
         let c = rest.chars().next().unwrap_or(' ');
         match c {
-            '<' => self.tag(i),
-            '&' => self.entity(i),
-            '\u{2018}' | '\u{2019}' => {
-                self.replace(i, i + c.len_utf8(), "'");
-                i + c.len_utf8()
-            }
-            c if c.is_whitespace() => {
+            '<' if self.markup => self.tag(i),
+            '&' if self.markup => self.entity(i),
+            c if is_separator(c) => {
                 let len: usize = rest
                     .chars()
-                    .take_while(|c| c.is_whitespace())
+                    .take_while(|&c| is_separator(c))
                     .map(char::len_utf8)
                     .sum();
                 self.replace(i, i + len, " ");
@@ -313,15 +325,110 @@ impl Builder<'_> {
             self.copy(i, i + 1);
             return i + 1;
         };
-        let ch = match ch {
-            '\u{2018}' | '\u{2019}' => '\'',
-            c if c.is_whitespace() => ' ',
-            c => c,
-        };
+        let ch = if is_separator(ch) { ' ' } else { ch };
         let mut buf = [0u8; 4];
         self.replace(i, i + semi + 1, ch.encode_utf8(&mut buf));
         i + semi + 1
     }
+}
+
+impl FieldText<'_> {
+    /// Characters in `original[..byte]`, via a block index so that many
+    /// evidence spans in a long non-ASCII body do not recount it each time.
+    fn char_offset(&self, byte: usize) -> usize {
+        const BLOCK: usize = 256;
+        let index = self.char_index.get_or_init(|| {
+            let bytes = self.original.as_bytes();
+            let mut seen = 0u32;
+            let mut index = Vec::with_capacity(bytes.len() / BLOCK + 1);
+            for block in bytes.chunks(BLOCK) {
+                index.push(seen);
+                seen += block.iter().filter(|&&b| (b as i8) >= -0x40).count() as u32;
+            }
+            index
+        });
+        let block = byte / BLOCK;
+        let before = index.get(block).copied().unwrap_or(0) as usize;
+        let from = (block * BLOCK).min(byte);
+        before
+            + self.original.as_bytes()[from..byte]
+                .iter()
+                .filter(|&&b| (b as i8) >= -0x40)
+                .count()
+    }
+}
+
+/// [`is_separator`] for ASCII, as a table: the cleaning loop asks for every byte.
+const ASCII_SEPARATORS: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = is_separator(b as u8 as char);
+        b += 1;
+    }
+    table
+};
+
+/// Characters that separate words: whitespace and the punctuation around
+/// words (hyphens, quotes, brackets, slashes, ...). Full stops, commas and
+/// `&` stay, so "U.S." and "Lebanon, Pennsylvania" can be matched.
+pub(crate) const fn is_separator(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '-' | '\''
+                | '"'
+                | '('
+                | ')'
+                | '['
+                | ']'
+                | '{'
+                | '}'
+                | ':'
+                | ';'
+                | '!'
+                | '?'
+                | '/'
+                | '\\'
+                | '*'
+                | '_'
+                | '|'
+                | '<'
+                | '>'
+                | '='
+                | '~'
+                | '^'
+                | '`'
+                | '\u{2018}'
+                | '\u{2019}'
+                | '\u{201c}'
+                | '\u{201d}'
+                | '\u{201e}'
+                | '\u{2010}'
+                | '\u{2011}'
+                | '\u{2013}'
+                | '\u{2014}'
+                | '\u{2026}'
+                | '\u{00ab}'
+                | '\u{00bb}'
+        )
+}
+
+/// A name or term the way the clean text writes it: separators as single
+/// spaces, trimmed.
+pub(crate) fn normalize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if is_separator(c) {
+            if !out.is_empty() && !out.ends_with(' ') {
+                out.push(' ');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out.truncate(out.trim_end().len());
+    out
 }
 
 fn numeric_entity(body: &str) -> Option<char> {
@@ -356,8 +463,8 @@ mod tests {
     #[test]
     fn plain_text_whitespace_collapses_but_offsets_hold() {
         let f = clean("Rally in\n\n  Almaty,  Kazakhstan’s city", false);
-        assert_eq!(f.clean, "Rally in Almaty, Kazakhstan's city");
-        let (off, len, text) = span_of(&f, "Kazakhstan's");
+        assert_eq!(f.clean, " Rally in Almaty, Kazakhstan s city");
+        let (off, len, text) = span_of(&f, "Kazakhstan s");
         assert_eq!(text, "Kazakhstan’s");
         let chars: String = f.original.chars().skip(off).take(len).collect();
         assert_eq!(chars, text);
@@ -367,7 +474,7 @@ mod tests {
     fn html_is_stripped_and_evidence_points_into_markup() {
         let src = "<p>Protests in <b>Kazakh</b>stan&#39;s south.</p><p>Caf&eacute; &amp; Almaty</p><script>var Russia=1</script>";
         let f = clean(src, true);
-        assert_eq!(f.clean, "Protests in Kazakhstan's south. Café & Almaty ");
+        assert_eq!(f.clean, " Protests in Kazakhstan s south. Café & Almaty ");
         let (off, len, text) = span_of(&f, "Kazakhstan");
         assert_eq!(text, "Kazakh</b>stan");
         assert_eq!(
@@ -386,5 +493,7 @@ mod tests {
         assert_eq!((off, len, text), (19, 10, "Kazakhstan"));
         let (off, _, text) = span_of(&f, "Türkiye");
         assert_eq!((off, text), (7, "Türkiye"));
+        assert_eq!(normalize("Côte d’Ivoire"), "Côte d Ivoire");
+        assert_eq!(normalize("G-7"), "G 7");
     }
 }

@@ -107,6 +107,13 @@ fn tagging_twice_gives_the_same_document() {
 }
 
 #[test]
+fn a_tagger_can_be_shared_between_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Tagger>();
+    shared::<Taxonomy>();
+}
+
+#[test]
 fn tag_is_pure() {
     let a = story();
     let before = a.clone();

@@ -2,6 +2,7 @@
 //! immutable. [`Taxonomy::parse`] is the only way in, so the matcher can
 //! trust every reference and rule it is given.
 
+mod checks;
 mod error;
 mod file;
 mod locate;
