@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
-use newsfeed_runtime::kafka::{KafkaClients, ObservedContext, send_waiting};
+use newsfeed_runtime::kafka::{KafkaClients, ObservedContext, commit_transaction, send_waiting};
 use rdkafka::client::Client;
 use rdkafka::message::OwnedHeaders;
 use rdkafka::producer::{BaseRecord, FutureProducer, FutureRecord, Producer, ThreadedProducer};
@@ -127,5 +127,5 @@ fn transact(
                 .headers(r.headers),
         )?;
     }
-    p.commit_transaction(timeout)
+    commit_transaction(p, timeout)
 }

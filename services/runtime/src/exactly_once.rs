@@ -23,7 +23,7 @@ use rdkafka::{Offset, TopicPartitionList};
 use tokio_util::sync::CancellationToken;
 
 use crate::http::ReadinessCheck;
-use crate::kafka::{KafkaClients, ObservedContext, probe, send_waiting};
+use crate::kafka::{KafkaClients, ObservedContext, commit_transaction, probe, send_waiting};
 use crate::metrics::StageMetrics;
 
 /// One record to write.
@@ -231,7 +231,7 @@ fn transact<P: Processor>(
             settings.timeout,
         )?;
     }
-    producer.commit_transaction(settings.timeout)?;
+    commit_transaction(producer, settings.timeout)?;
     Ok(emitted)
 }
 

@@ -123,6 +123,11 @@ impl KafkaClients {
             self.args.topic_prefix, self.service, self.args.instance_id
         );
         let mut c = self.producer_config();
+        // A transaction begun right after the previous commit meets
+        // CONCURRENT_TRANSACTIONS until the broker has written the markers;
+        // retry that within milliseconds, not the default 100 ms.
+        c.set("retry.backoff.ms", "5")
+            .set("retry.backoff.max.ms", "100");
         c.set("transactional.id", &id)
             .set("transaction.timeout.ms", "30000");
         let p: ThreadedProducer<ObservedContext> =
@@ -152,6 +157,9 @@ impl KafkaClients {
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
         .set("auto.offset.reset", "earliest")
+        // A read_committed fetch parked at the broker may sit out its whole
+        // wait after a commit marker lands: keep the wait short (default 500 ms).
+        .set("fetch.wait.max.ms", "25")
         .set("session.timeout.ms", "10000")
         .set("heartbeat.interval.ms", "1000");
         Self::observed(c)
@@ -169,7 +177,10 @@ impl KafkaClients {
         )
         .set("isolation.level", "read_committed")
         .set("enable.auto.commit", "false")
-        .set("auto.offset.reset", "earliest");
+        .set("auto.offset.reset", "earliest")
+        // A read_committed fetch parked at the broker may sit out its whole
+        // wait after a commit marker lands: keep the wait short (default 500 ms).
+        .set("fetch.wait.max.ms", "25");
         c.create().context("creating Kafka reader")
     }
 
@@ -277,4 +288,20 @@ pub fn send_waiting<C: ProducerContext>(
             Err((e, _)) => return Err(e),
         }
     }
+}
+
+/// Commits the open transaction of a threaded producer. rust-rdkafka's own
+/// flush inside `commit_transaction` waits on a 100 ms poll that races the
+/// producer's polling thread for the delivery reports, adding 100 ms to
+/// every commit; waiting for the in-flight count to drain first avoids that.
+pub fn commit_transaction<C: ProducerContext>(
+    producer: &ThreadedProducer<C>,
+    timeout: Duration,
+) -> Result<(), rdkafka::error::KafkaError> {
+    use rdkafka::producer::Producer;
+    let deadline = std::time::Instant::now() + timeout;
+    while producer.in_flight_count() > 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    producer.commit_transaction(deadline.saturating_duration_since(std::time::Instant::now()))
 }
