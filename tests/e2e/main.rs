@@ -10,5 +10,6 @@ mod exactly_once;
 mod feeds;
 mod flow;
 mod lifecycle;
+mod scale_out;
 mod streams;
 mod webhooks;

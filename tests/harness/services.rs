@@ -186,6 +186,7 @@ pub struct Pipeline {
     pub prefix: String,
     /// The running services.
     pub services: Vec<Service>,
+    base_env: Vec<(String, String)>,
     /// HTTP client.
     pub http: reqwest::Client,
 }
@@ -236,8 +237,26 @@ impl Pipeline {
         Self {
             prefix: prefix.to_owned(),
             services,
+            base_env: base,
             http: reqwest::Client::new(),
         }
+    }
+
+    /// Starts one more instance of `svc` named `instance` (its own
+    /// `NEWSFEED_INSTANCE_ID`, port and log) and waits until it is ready;
+    /// returns its index in [`Pipeline::services`].
+    pub async fn add(&mut self, svc: Svc, instance: &str) -> usize {
+        let mut env = self.base_env.clone();
+        env.push(("NEWSFEED_INSTANCE_ID".into(), instance.into()));
+        let log = crate::repo_root().join(format!(
+            "target/e2e-logs/{}{}-{instance}.log",
+            self.prefix,
+            svc.binary()
+        ));
+        let mut extra = Service::spawn(svc, env, log);
+        extra.wait_ready(Duration::from_secs(60)).await;
+        self.services.push(extra);
+        self.services.len() - 1
     }
 
     /// The service `svc`.

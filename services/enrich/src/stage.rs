@@ -50,6 +50,7 @@ impl Processor for Enrich {
         })?;
         Ok(vec![Output {
             topic: self.output.clone(),
+            partition: None,
             key: event.article.uri.clone().unwrap_or_default().into_bytes(),
             headers: headers(&event, EventType::Enriched, "enrich", now, &trace),
             payload: Some(payload),

@@ -3,8 +3,8 @@
 //! - [`config`] — settings.
 //! - [`store`] — the current version of every story and per-topic lists.
 //! - [`lifecycle`] — what a story version does: replace, retract, hold, embargo.
-//! - [`stage`] — the per-record decision inside the exactly-once loop, and
-//!   rebuilding the store from the compacted `<prefix>publish.state` topic.
+//! - [`stage`] — the per-record decision inside the exactly-once loop.
+//! - [`view`] — the readers' store, tailed from the compacted state topics.
 //! - [`api`] — `GET /v1/articles/{uri}` and `GET /v1/topics/{slug}/articles`.
 //! - [`feeds`] — JSON Feed, RSS and Atom per topic, and the topic index.
 //! - [`streams`] — live, resumable subscriptions over SSE and WebSocket.
@@ -17,6 +17,7 @@ pub mod lifecycle;
 pub mod stage;
 pub mod store;
 pub mod streams;
+pub mod view;
 pub mod webhooks;
 
 use std::sync::{Arc, RwLock};
@@ -60,13 +61,14 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     };
     let clients = KafkaClients::new(&config.kafka, "publish");
     let store = Arc::new(RwLock::new(store::Store::default()));
-    let processor = stage::Publish::new(
-        store.clone(),
-        topics.clone(),
-        routes,
+    let view = view::StateView::start(
         clients.clone(),
+        topics.clone(),
+        store.clone(),
         &metrics,
+        shutdown.clone(),
     )?;
+    let processor = stage::Publish::new(topics.clone(), routes, clients.clone(), &metrics)?;
     let stage = exactly_once::spawn(
         clients.clone(),
         settings,
@@ -79,9 +81,11 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let streams = streams::Streams::new(hub, &metrics)?;
     let hooks = webhooks::start(clients.clone(), topics, metrics.clone(), shutdown.clone()).await?;
 
-    let (stage_ready, hooks_ready) = (stage.readiness(), hooks.readiness());
+    let (stage_ready, view_ready, hooks_ready) =
+        (stage.readiness(), view.readiness(), hooks.readiness());
     let ready: ReadinessCheck = Arc::new(move || {
         stage_ready()?;
+        view_ready()?;
         hooks_ready()
     });
     let app = api::router(store.clone())

@@ -3,40 +3,47 @@
 //! loop's transaction — to the compacted state topic, to the published topic
 //! and its routes when readers are affected, and to the embargo topic when
 //! the version must wait. Embargoes that come due are released the same
-//! way. The in-memory store changes only once the transaction commits.
+//! way.
+//!
+//! The stage decides from its own store of the stories in its partitions of
+//! the input topic (state and embargo records go to the same partition
+//! number, so several instances split the stories cleanly); it changes only
+//! once a transaction commits, and is re-read from Kafka for partitions a
+//! rebalance hands over. Readers are served from [`crate::view`].
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use chrono::Utc;
 use newsfeed_model::{ArticleEvent, EventType, Publication};
 use newsfeed_runtime::cloudevents::{TraceParent, header_str, headers};
 use newsfeed_runtime::exactly_once::{Output, Processor, Rejection, decode_event};
 use newsfeed_runtime::kafka::KafkaClients;
 use newsfeed_runtime::{StageMetrics, Topics};
-use prometheus::{IntCounterVec, IntGauge};
-use rdkafka::consumer::Consumer;
+use prometheus::IntCounterVec;
 use rdkafka::message::{BorrowedMessage, Message};
-use rdkafka::{Offset, TopicPartitionList};
 
 use crate::config::Route;
 use crate::lifecycle::{self, Decision, Known};
 use crate::store::{Action, Store, topic_slugs};
+use crate::view;
 
 /// A store change that waits for its transaction to commit.
 #[derive(Debug)]
 enum Change {
     Applied(ArticleEvent),
-    Embargoed(ArticleEvent),
+    Embargoed(ArticleEvent, i32),
     EmbargoCleared(String),
 }
 
 /// The publish stage.
 #[derive(Debug)]
 pub struct Publish {
-    store: Arc<RwLock<Store>>,
+    /// What the committed transactions decided, for the partitions owned.
+    own: Store,
+    /// Input partitions currently assigned to this instance.
+    owned: Vec<i32>,
     /// What the open transaction decided, newest per story, for later records in it.
     pending: HashMap<String, Known>,
     changes: Vec<Change>,
@@ -44,14 +51,11 @@ pub struct Publish {
     routes: Vec<Route>,
     clients: KafkaClients,
     skipped: IntCounterVec,
-    stories: IntGauge,
-    embargoed: IntGauge,
 }
 
 impl Publish {
-    /// A stage keeping `store` up to date; registers its metrics.
+    /// A stage writing to `topics` (and `routes`); registers its metrics.
     pub fn new(
-        store: Arc<RwLock<Store>>,
         topics: Topics,
         routes: Vec<Route>,
         clients: KafkaClients,
@@ -64,36 +68,24 @@ impl Publish {
             ),
             &["reason"],
         )?;
-        let stories = IntGauge::new(metrics.name("stories"), "Stories known, visible or not.")?;
-        let embargoed = IntGauge::new(
-            metrics.name("embargoed_stories"),
-            "Story versions waiting for their embargo.",
-        )?;
         metrics.registry.register(Box::new(skipped.clone()))?;
-        metrics.registry.register(Box::new(stories.clone()))?;
-        metrics.registry.register(Box::new(embargoed.clone()))?;
         Ok(Self {
-            store,
+            own: Store::default(),
+            owned: Vec::new(),
             pending: HashMap::new(),
             changes: Vec::new(),
             topics,
             routes,
             clients,
             skipped,
-            stories,
-            embargoed,
         })
     }
 
-    fn known(&self, uri: &str) -> Result<Known, Rejection> {
-        match self.pending.get(uri) {
-            Some(k) => Ok(*k),
-            None => Ok(self
-                .store
-                .read()
-                .map_err(|_| internal("store lock poisoned"))?
-                .known(uri)),
-        }
+    fn known(&self, uri: &str) -> Known {
+        self.pending
+            .get(uri)
+            .copied()
+            .unwrap_or_else(|| self.own.known(uri))
     }
 
     /// The records and store changes for `decision` about `event`.
@@ -102,6 +94,7 @@ impl Publish {
         mut event: ArticleEvent,
         decision: Decision,
         known: Known,
+        partition: i32,
         trace: &TraceParent,
     ) -> Result<Vec<Output>, Rejection> {
         let uri = event.article.uri.clone().unwrap_or_default();
@@ -120,16 +113,24 @@ impl Publish {
                     action: Some(Action::Embargoed.as_str().into()),
                     published_at: None,
                 });
-                out.push(self.record(&self.topics.publish_embargoes, &event, now, trace, None)?);
+                let held = self.record(&self.topics.publish_embargoes, &event, now, trace, None)?;
+                out.push(Output {
+                    partition: Some(partition),
+                    ..held
+                });
                 next.embargoed = true;
-                self.changes.push(Change::Embargoed(event));
+                self.changes.push(Change::Embargoed(event, partition));
             }
             Decision::Apply { action, notify } => {
                 event.publication = Some(Publication {
                     action: Some(action.as_str().into()),
                     published_at: Some(now),
                 });
-                out.push(self.record(&self.topics.publish_state, &event, now, trace, None)?);
+                let state = self.record(&self.topics.publish_state, &event, now, trace, None)?;
+                out.push(Output {
+                    partition: Some(partition),
+                    ..state
+                });
                 if notify {
                     let slugs = self.reader_topics(&uri, &event)?;
                     let ingested = Some(event.ingested_at);
@@ -148,7 +149,7 @@ impl Publish {
                     }
                 }
                 if known.embargoed {
-                    out.push(tombstone(&self.topics.publish_embargoes, &uri));
+                    out.push(tombstone(&self.topics.publish_embargoes, &uri, partition));
                     self.changes.push(Change::EmbargoCleared(uri.clone()));
                     next.embargoed = false;
                 }
@@ -164,11 +165,7 @@ impl Publish {
     /// so that a retraction reaches whoever saw the story, the tags it had.
     fn reader_topics(&self, uri: &str, event: &ArticleEvent) -> Result<Vec<String>, Rejection> {
         let mut slugs = topic_slugs(&event.article);
-        let store = self
-            .store
-            .read()
-            .map_err(|_| internal("store lock poisoned"))?;
-        if let Some(previous) = store.get(uri).filter(|e| e.action.is_visible()) {
+        if let Some(previous) = self.own.get(uri).filter(|e| e.action.is_visible()) {
             slugs.extend(previous.topics.iter().cloned());
         }
         slugs.sort();
@@ -186,6 +183,7 @@ impl Publish {
     ) -> Result<Output, Rejection> {
         Ok(Output {
             topic: topic.to_owned(),
+            partition: None,
             key: event.article.uri.clone().unwrap_or_default().into_bytes(),
             payload: Some(serde_json::to_vec(event).map_err(|e| internal(&e.to_string()))?),
             headers: headers(event, EventType::Published, "publish", now, trace),
@@ -222,9 +220,10 @@ fn with_topics(
     })
 }
 
-fn tombstone(topic: &str, uri: &str) -> Output {
+fn tombstone(topic: &str, uri: &str, partition: i32) -> Output {
     Output {
         topic: topic.to_owned(),
+        partition: Some(partition),
         key: uri.as_bytes().to_vec(),
         payload: None,
         headers: rdkafka::message::OwnedHeaders::new(),
@@ -233,55 +232,63 @@ fn tombstone(topic: &str, uri: &str) -> Output {
 }
 
 impl Processor for Publish {
-    fn prepare(&mut self) -> anyhow::Result<()> {
-        let started = Instant::now();
-        let rebuilt = rebuild(&self.clients, &self.topics, Duration::from_secs(120))?;
-        tracing::info!(
-            stories = rebuilt.len(),
-            embargoed = rebuilt.embargoed(),
-            took_ms = started.elapsed().as_millis() as u64,
-            "state rebuilt from Kafka"
-        );
-        self.stories.set(rebuilt.len() as i64);
-        self.embargoed.set(rebuilt.embargoed() as i64);
-        *self
-            .store
-            .write()
-            .map_err(|_| anyhow::anyhow!("store lock poisoned"))? = rebuilt;
+    fn assigned(&mut self, partitions: &[i32]) -> anyhow::Result<()> {
+        let fresh: Vec<i32> = partitions
+            .iter()
+            .copied()
+            .filter(|p| !self.owned.contains(p))
+            .collect();
+        if !fresh.is_empty() {
+            // Whoever had these partitions before may have decided since we last
+            // looked: take their decisions from Kafka before deciding ourselves.
+            let started = Instant::now();
+            view::read_to_end(
+                &self.clients,
+                &self.topics,
+                &fresh,
+                &mut self.own,
+                Duration::from_secs(120),
+            )
+            .context("reading the state of newly assigned partitions")?;
+            tracing::info!(
+                partitions = ?fresh,
+                stories = self.own.len(),
+                took_ms = started.elapsed().as_millis() as u64,
+                "state of assigned partitions read"
+            );
+        }
+        self.owned = partitions.to_vec();
         Ok(())
     }
 
     fn process(&mut self, record: &BorrowedMessage<'_>) -> Result<Vec<Output>, Rejection> {
         let event = decode_event(record)?;
         let uri = event.article.uri.clone().unwrap_or_default();
-        let known = self.known(&uri)?;
+        let known = self.known(&uri);
         let decision = lifecycle::decide(&known, &event.article, Utc::now());
         let trace =
             TraceParent::continue_from(record.headers().and_then(|h| header_str(h, "traceparent")));
-        self.carry_out(event, decision, known, &trace)
+        self.carry_out(event, decision, known, record.partition(), &trace)
     }
 
     fn due(&mut self) -> Vec<Output> {
-        let due: Vec<ArticleEvent> = match self.store.read() {
-            Ok(store) => store
-                .due(Utc::now())
-                .into_iter()
-                .map(|e| e.event.clone())
-                .collect(),
-            Err(_) => return Vec::new(),
-        };
+        let due: Vec<(ArticleEvent, i32)> = self
+            .own
+            .due(Utc::now())
+            .into_iter()
+            .filter(|e| self.owned.contains(&e.partition))
+            .map(|e| (e.event.clone(), e.partition))
+            .collect();
         let mut out = Vec::new();
-        for event in due {
+        for (event, partition) in due {
             let uri = event.article.uri.clone().unwrap_or_default();
-            let Ok(known) = self.known(&uri) else {
-                continue;
-            };
+            let known = self.known(&uri);
             if !known.embargoed {
                 continue; // already released or superseded in this transaction
             }
             tracing::info!(%uri, "embargo lifted");
             let trace = TraceParent::new_root();
-            match self.carry_out(event, lifecycle::release(&known), known, &trace) {
+            match self.carry_out(event, lifecycle::release(&known), known, partition, &trace) {
                 Ok(records) => out.extend(records),
                 Err(e) => tracing::error!(%uri, detail = %e.detail, "releasing embargoed story"),
             }
@@ -291,16 +298,12 @@ impl Processor for Publish {
 
     fn committed(&mut self) {
         self.pending.clear();
-        if let Ok(mut store) = self.store.write() {
-            for change in self.changes.drain(..) {
-                match change {
-                    Change::Applied(e) => store.apply(e),
-                    Change::Embargoed(e) => store.embargo(e),
-                    Change::EmbargoCleared(uri) => store.clear_embargo(&uri),
-                }
+        for change in self.changes.drain(..) {
+            match change {
+                Change::Applied(e) => self.own.apply(e),
+                Change::Embargoed(e, partition) => self.own.embargo(e, partition),
+                Change::EmbargoCleared(uri) => self.own.clear_embargo(&uri),
             }
-            self.stories.set(store.len() as i64);
-            self.embargoed.set(store.embargoed() as i64);
         }
     }
 
@@ -315,93 +318,4 @@ fn internal(detail: &str) -> Rejection {
         reason: "internal",
         detail: detail.to_owned(),
     }
-}
-
-/// Rebuilds the store from the compacted state and embargo topics.
-pub fn rebuild(
-    clients: &KafkaClients,
-    topics: &Topics,
-    deadline: Duration,
-) -> anyhow::Result<Store> {
-    let mut store = Store::default();
-    read_to_end(clients, &topics.publish_state, deadline, |_, value| {
-        if let Some(event) = value {
-            store.apply(event);
-        }
-    })?;
-    read_to_end(
-        clients,
-        &topics.publish_embargoes,
-        deadline,
-        |key, value| match value {
-            Some(event) => store.embargo(event),
-            None => store.clear_embargo(key),
-        },
-    )?;
-    Ok(store)
-}
-
-/// Reads `topic` from the beginning to its current end, committed records only.
-fn read_to_end(
-    clients: &KafkaClients,
-    topic: &str,
-    deadline: Duration,
-    mut apply: impl FnMut(&str, Option<ArticleEvent>),
-) -> anyhow::Result<()> {
-    let reader = clients.reader()?;
-    let timeout = clients.args().timeout();
-    let meta = reader
-        .fetch_metadata(Some(topic), timeout)
-        .context("reading topic metadata")?;
-    let mut ends = HashMap::new();
-    let mut tpl = TopicPartitionList::new();
-    for p in meta
-        .topics()
-        .iter()
-        .flat_map(|t| t.partitions().iter().map(|p| p.id()))
-    {
-        let (low, high) = reader
-            .fetch_watermarks(topic, p, timeout)
-            .context("reading topic offsets")?;
-        if high > low {
-            ends.insert(p, high);
-            tpl.add_partition_offset(topic, p, Offset::Beginning)?;
-        }
-    }
-    if ends.is_empty() {
-        return Ok(());
-    }
-    reader.assign(&tpl)?;
-    let give_up = Instant::now() + deadline;
-    while !caught_up(&reader, topic, &ends)? {
-        if Instant::now() > give_up {
-            bail!("{topic} not read to its end within {deadline:?}");
-        }
-        match reader.poll(Duration::from_millis(200)) {
-            Some(Ok(m)) => {
-                let key = String::from_utf8_lossy(m.key().unwrap_or_default()).into_owned();
-                match m.payload().map(serde_json::from_slice::<ArticleEvent>) {
-                    Some(Ok(event)) => apply(&key, Some(event)),
-                    Some(Err(e)) => {
-                        tracing::warn!(topic, offset = m.offset(), error = %e, "skipping unreadable record")
-                    }
-                    None => apply(&key, None),
-                }
-            }
-            Some(Err(e)) => tracing::warn!(topic, error = %e, "read error"),
-            None => {}
-        }
-    }
-    Ok(())
-}
-
-fn caught_up<C: rdkafka::consumer::ConsumerContext>(
-    reader: &rdkafka::consumer::BaseConsumer<C>,
-    topic: &str,
-    ends: &HashMap<i32, i64>,
-) -> anyhow::Result<bool> {
-    let pos = reader.position()?;
-    Ok(ends.iter().all(|(p, end)| {
-        matches!(pos.find_partition(topic, *p).map(|e| e.offset()), Some(Offset::Offset(o)) if o >= *end)
-    }))
 }

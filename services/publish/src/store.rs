@@ -95,6 +95,8 @@ pub struct Embargo {
     pub version: StoryVersion,
     /// When it may be released.
     pub until: DateTime<Utc>,
+    /// The partition that owns the story (of the input and state topics).
+    pub partition: i32,
 }
 
 impl Store {
@@ -110,7 +112,7 @@ impl Store {
     }
 
     /// Holds a version until its embargo lifts.
-    pub fn embargo(&mut self, event: ArticleEvent) {
+    pub fn embargo(&mut self, event: ArticleEvent, partition: i32) {
         let (Some(uri), Some(until)) = (event.article.uri.clone(), embargo_of(&event.article))
         else {
             return;
@@ -122,6 +124,7 @@ impl Store {
                 event,
                 version,
                 until,
+                partition,
             },
         );
     }
@@ -336,7 +339,7 @@ mod tests {
         assert!(k.visible && !k.embargoed);
         let mut held = event("urn:a:1", "3", "usable", Action::Embargoed);
         held.article.embargoed_until = Some("2026-11-28T13:00:00Z".into());
-        s.embargo(held);
+        s.embargo(held, 0);
         let k = s.known("urn:a:1");
         assert!(k.visible && k.embargoed);
         assert_eq!(k.newest.map(|v| v.number), Some(3));

@@ -31,6 +31,8 @@ use crate::metrics::StageMetrics;
 pub struct Output {
     /// Destination topic.
     pub topic: String,
+    /// Partition to write to; `None` leaves it to the partitioner (by key).
+    pub partition: Option<i32>,
     /// Record key (the story uri).
     pub key: Vec<u8>,
     /// Record value; `None` writes a tombstone (deletes the key from a compacted topic).
@@ -65,6 +67,12 @@ pub trait Processor: Send {
     /// 200 ms); written in a transaction of their own or with the next batch.
     fn due(&mut self) -> Vec<Output> {
         Vec::new()
+    }
+    /// The consumer's partitions of the input topic changed (a rebalance):
+    /// called before any record of a newly assigned partition is processed.
+    fn assigned(&mut self, partitions: &[i32]) -> anyhow::Result<()> {
+        let _ = partitions;
+        Ok(())
     }
     /// The transaction carrying everything since the last call committed.
     fn committed(&mut self) {}
@@ -126,8 +134,23 @@ pub fn run<P: Processor>(
         .subscribe(&[&settings.input])
         .with_context(|| format!("subscribing to {}", settings.input))?;
     tracing::info!(topic = %settings.input, "consuming");
+    let mut assigned: Vec<i32> = Vec::new();
     while !shutdown.is_cancelled() {
         let batch = next_batch(consumer, settings, shutdown);
+        // Rebalances happen inside poll: catch up with them before using the batch.
+        let now: Vec<i32> = match consumer.assignment() {
+            Ok(tpl) => {
+                let mut p: Vec<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
+                p.sort_unstable();
+                p
+            }
+            Err(e) => return Err(anyhow!("reading the consumer's assignment: {e}")),
+        };
+        if now != assigned {
+            tracing::info!(partitions = ?now, "input partitions assigned");
+            processor.assigned(&now)?;
+            assigned = now;
+        }
         let due = processor.due();
         if batch.is_empty() && due.is_empty() {
             continue;
@@ -246,6 +269,9 @@ fn write(
         .headers(out.headers);
     if let Some(payload) = out.payload.as_deref() {
         record = record.payload(payload);
+    }
+    if let Some(partition) = out.partition {
+        record = record.partition(partition);
     }
     send_waiting(producer, record)?;
     Ok(out.article)

@@ -1,0 +1,87 @@
+//! Two publish instances share the work: the consumer group splits the
+//! stories between them, each decides only its own, both serve every story,
+//! an embargo is released once, and when one stops the other takes over.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::Utc;
+use newsfeed_tests::stories::{kazakhstan_unrest, uri};
+use newsfeed_tests::{Pipeline, Svc, read_topic};
+use reqwest::StatusCode;
+use serde_json::json;
+
+const WITHIN: Duration = Duration::from_secs(60);
+
+async fn readable_on(p: &Pipeline, instance: usize, id: &str) {
+    let url = p.services[instance].url(&format!(
+        "/v1/articles/{}",
+        percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)
+    ));
+    let deadline = std::time::Instant::now() + WITHIN;
+    while p.http.get(&url).send().await.map(|r| r.status()).ok() != Some(StatusCode::OK) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{id} never readable on instance {instance}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn two_publish_instances_split_the_stories_and_both_serve_them_all() {
+    let mut p = Pipeline::start("pair").await;
+    let first = p
+        .services
+        .iter()
+        .position(|s| s.svc == Svc::Publish)
+        .unwrap();
+    let second = p.add(Svc::Publish, "second").await;
+
+    let mut ids: Vec<String> = (0..12).map(|_| uri("pair")).collect();
+    for id in &ids {
+        assert_eq!(
+            p.post_article(&kazakhstan_unrest(id, 1)).await.0,
+            StatusCode::ACCEPTED
+        );
+    }
+    let held = uri("pair-embargo");
+    let mut doc = kazakhstan_unrest(&held, 1);
+    doc["embargoedUntil"] = json!((Utc::now() + chrono::Duration::seconds(6)).to_rfc3339());
+    assert_eq!(p.post_article(&doc).await.0, StatusCode::ACCEPTED);
+    for id in ids.iter().chain([&held]) {
+        readable_on(&p, first, id).await;
+        readable_on(&p, second, id).await;
+    }
+    let both_worked = [first, second].map(|i| {
+        p.services[i]
+            .tail_log()
+            .contains("input partitions assigned")
+    });
+    assert!(
+        both_worked.iter().all(|b| *b),
+        "each instance got partitions"
+    );
+
+    // One instance leaves; the other takes its partitions over.
+    assert!(p.services[second].terminate().success());
+    let later: Vec<String> = (0..6).map(|_| uri("pair-later")).collect();
+    for id in &later {
+        assert_eq!(
+            p.post_article(&kazakhstan_unrest(id, 1)).await.0,
+            StatusCode::ACCEPTED
+        );
+        readable_on(&p, first, id).await;
+    }
+    ids.extend(later);
+    ids.push(held);
+
+    let mut published: HashMap<String, usize> = HashMap::new();
+    for r in read_topic(&p.topic("articles.published"), WITHIN) {
+        *published.entry(r.key).or_default() += 1;
+    }
+    for id in &ids {
+        assert_eq!(published.get(id), Some(&1), "{id} published once");
+    }
+    assert_eq!(published.len(), ids.len());
+}
