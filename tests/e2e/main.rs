@@ -12,4 +12,5 @@ mod flow;
 mod lifecycle;
 mod scale_out;
 mod streams;
+mod taxonomy_reload;
 mod webhooks;
