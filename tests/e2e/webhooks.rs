@@ -12,6 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use newsfeed_tests::stories::{kazakhstan_unrest, russia_grain, uri};
+use newsfeed_tests::services::answer;
 use newsfeed_tests::{Pipeline, Svc, read_topic};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -267,18 +268,13 @@ async fn post(p: &Pipeline, doc: &Value) {
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
 }
 
-fn publish_url(p: &Pipeline, path: &str) -> String {
-    let publish = p.services.iter().find(|s| s.svc == Svc::Publish);
-    publish.expect("publish runs").url(path)
-}
-
 /// `POST /v1/subscriptions`, waiting out the 503 of a publish still loading.
 async fn create(p: &Pipeline, body: &Value) -> (StatusCode, String, Value) {
     let deadline = Instant::now() + WITHIN;
     loop {
         let r = p
             .http
-            .post(publish_url(p, "/v1/subscriptions"))
+            .post(p.publish_url("/v1/subscriptions"))
             .json(body)
             .send()
             .await;
@@ -293,7 +289,7 @@ async fn create(p: &Pipeline, body: &Value) -> (StatusCode, String, Value) {
 async fn get(p: &Pipeline, id: &str) -> (StatusCode, String, Value) {
     let r = p
         .http
-        .get(publish_url(p, &format!("/v1/subscriptions/{id}")))
+        .get(p.publish_url(&format!("/v1/subscriptions/{id}")))
         .send()
         .await;
     answer(r.expect("GET subscription")).await
@@ -302,26 +298,10 @@ async fn get(p: &Pipeline, id: &str) -> (StatusCode, String, Value) {
 async fn delete(p: &Pipeline, id: &str) -> (StatusCode, String, Value) {
     let r = p
         .http
-        .delete(publish_url(p, &format!("/v1/subscriptions/{id}")))
+        .delete(p.publish_url(&format!("/v1/subscriptions/{id}")))
         .send()
         .await;
     answer(r.expect("DELETE subscription")).await
-}
-
-async fn answer(r: reqwest::Response) -> (StatusCode, String, Value) {
-    let status = r.status();
-    let ct = r
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let text = r.text().await.unwrap_or_default();
-    (
-        status,
-        ct,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
 }
 
 /// The Python subscriber process; killed when dropped.

@@ -399,7 +399,8 @@ impl Pipeline {
     }
 }
 
-async fn answer(r: reqwest::Response) -> Answer {
+/// Status, content type and JSON body (or the text as a JSON string) of a response.
+pub async fn answer(r: reqwest::Response) -> Answer {
     let status = r.status();
     let ct = r
         .headers()
