@@ -1,20 +1,29 @@
 //! Throughput of the tagging engine on one core, in one run:
 //!
 //! - the default taxonomy and a generated 20,000-concept taxonomy (the
-//!   default plus synthetic places, people, organisations and topics);
+//!   default plus synthetic places, people, organisations and topics), each
+//!   on three shapes of text (below);
 //! - a naive baseline: one case-insensitive regex per concept over its
-//!   names (no rules at all), bounded to a few stories at 20k concepts;
+//!   names (no rules at all), with a time budget per measurement so that it
+//!   stays bounded at 20k concepts;
 //! - the ratios against the targets, and the 20k matcher's memory.
 //!
 //! ```text
 //! cargo bench -p newsfeed-tagging
+//! TAGGING_BENCH_SECONDS=3 cargo bench -p newsfeed-tagging   # longer, steadier
 //! ```
 //!
-//! Texts: the labelled evaluation stories (short, ~300 bytes); "typical"
-//! articles of ~4 KB (each story plus connecting prose, in HTML); and
-//! "dense" articles of ~4 KB joining twelve stories, with about twelve
-//! times the names a real article has. Speeds count the CPU time of the
-//! benchmark thread, so a busy machine does not skew them.
+//! Texts: "short" stories, the labelled evaluation stories (~200 bytes of
+//! headline and body); "typical" articles of ~4 KB (each story plus
+//! connecting prose, in HTML); and "dense" articles of ~2.4 KB joining
+//! twelve stories, with about twelve times the names a real article has.
+//! A story's time includes dropping the [`newsfeed_tagging::Tagging`] it
+//! returns. Speeds count the CPU time of the benchmark thread (from
+//! `/proc/thread-self/schedstat`), so other work on the machine does not
+//! skew them; the wall time is printed beside it. Each engine line also
+//! says how much of a story's time is the fixed cost of the owned output
+//! (cloning and dropping the same `Tagging`: its tags and evidence are
+//! strings the engine must allocate).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -26,16 +35,31 @@ use regex::Regex;
 
 const TARGET_CONCEPTS: usize = 20_000;
 
+/// The three shapes of text, by name.
+type Shapes = [(&'static str, Vec<Article>); 3];
+
+/// MB/s by (engine or naive, taxonomy, shape).
+type Results = Vec<((&'static str, &'static str, &'static str), f64)>;
+
 fn main() {
+    let budget = Duration::from_secs_f64(
+        std::env::var("TAGGING_BENCH_SECONDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(1.0),
+    );
     let default_yaml = include_str!("../taxonomy/default.yaml");
-    let stories: Vec<Article> = EvalSet::default_set()
+    let short: Vec<Article> = EvalSet::default_set()
         .expect("eval set")
         .stories
         .into_iter()
         .map(|s| s.article)
         .collect();
-    let articles = join_into_articles(&stories, 12);
-    let typical = pad_into_articles(&stories);
+    let shapes: Shapes = [
+        ("short", short.clone()),
+        ("typical", pad_into_articles(&short)),
+        ("dense", join_into_articles(&short, 12)),
+    ];
 
     let default = Taxonomy::parse(default_yaml, "default.yaml").expect("default taxonomy");
     let default_len = default.len();
@@ -44,14 +68,9 @@ fn main() {
     let default_build = started.elapsed();
 
     if std::env::var_os("TAGGING_BENCH_PROFILE").is_some() {
-        // Only the engine on articles, for `perf record`.
+        // Only the engine, for `perf record`.
         for _ in 0..5 {
-            measure("engine, default, dense articles", &articles, |a| {
-                default_tagger.tag(a).tags.len()
-            });
-            measure("engine, default, typical articles", &typical, |a| {
-                default_tagger.tag(a).tags.len()
-            });
+            engine_rows(&mut Vec::new(), "default", &default_tagger, &shapes, budget);
         }
         return;
     }
@@ -64,7 +83,7 @@ fn main() {
     let big_build = started.elapsed();
     let rss_after = rss_bytes();
 
-    println!("tagging benchmark, one core");
+    println!("tagging benchmark, one thread, speeds in thread CPU time");
     println!(
         "  default taxonomy: {default_len} concepts, built in {default_build:.2?}, matcher {:.1} MB",
         mb(default_tagger.memory_usage())
@@ -74,128 +93,224 @@ fn main() {
         mb(big_tagger.memory_usage()),
         mb(rss_after.saturating_sub(rss_before))
     );
+    for (name, texts) in &shapes {
+        let bytes: usize = texts.iter().map(text_bytes).sum();
+        println!(
+            "  {name} texts: {} stories, {} bytes each on average",
+            texts.len(),
+            bytes / texts.len()
+        );
+    }
     println!();
-
-    let d_short = measure(
-        "engine, default, short stories",
-        &stories,
-        engine(&default_tagger),
-    );
-    let d_typical = measure(
-        "engine, default, typical articles",
-        &typical,
-        engine(&default_tagger),
-    );
-    let d_dense = measure(
-        "engine, default, dense articles",
-        &articles,
-        engine(&default_tagger),
-    );
-    let b_short = measure("engine, 20k, short stories", &stories, engine(&big_tagger));
-    let b_typical = measure(
-        "engine, 20k, typical articles",
-        &typical,
-        engine(&big_tagger),
-    );
-    let b_dense = measure(
-        "engine, 20k, dense articles",
-        &articles,
-        engine(&big_tagger),
+    println!(
+        "  {:<36} {:>9} {:>12} {:>10} {:>14}",
+        "", "MB/s", "stories/s", "µs/story", "output µs"
     );
 
-    let naive_default = NaiveTagger::new(&default_tagger);
+    let mut results = Results::new();
+    engine_rows(&mut results, "default", &default_tagger, &shapes, budget);
+    engine_rows(&mut results, "20k", &big_tagger, &shapes, budget);
+    let one_word = [Article {
+        headlines: vec![Block {
+            value: Some("Hello".into()),
+            ..Block::default()
+        }],
+        ..Article::default()
+    }];
+    measure(
+        "engine, default, one-word story",
+        &one_word,
+        budget,
+        engine(&default_tagger),
+    )
+    .print();
+
     let started = Instant::now();
+    let naive_default = NaiveTagger::new(&default_tagger);
     let naive_big = NaiveTagger::new(&big_tagger);
     println!(
-        "  (naive baseline: {} regexes compiled in {:.2?})",
+        "  (naive baseline: {} and {} regexes, compiled in {:.2?})",
+        naive_default.regexes.len(),
         naive_big.regexes.len(),
         started.elapsed()
     );
-    let n_default = measure("naive regex, default, typical articles", &typical, |a| {
-        naive_default.tag(a)
-    });
-    let few: Vec<Article> = typical.iter().take(4).cloned().collect();
-    let n_big = measure("naive regex, 20k, typical articles (4)", &few, |a| {
-        naive_big.tag(a)
-    });
+    naive_rows(&mut results, "default", &naive_default, &shapes, budget);
+    naive_rows(&mut results, "20k", &naive_big, &shapes, budget);
 
+    print_ratios(&results, &shapes, mb(big_tagger.memory_usage()));
+}
+
+/// Measures and prints the engine on each shape.
+fn engine_rows(
+    results: &mut Results,
+    taxonomy: &'static str,
+    tagger: &Tagger,
+    shapes: &Shapes,
+    budget: Duration,
+) {
+    for (shape, texts) in shapes {
+        let label = format!("engine, {taxonomy}, {shape}");
+        let mut speed = measure(&label, texts, budget, engine(tagger));
+        speed.output_us = Some(output_cost(tagger, texts, budget));
+        speed.print();
+        results.push((("engine", taxonomy, shape), speed.mb_per_s));
+    }
+}
+
+/// Measures and prints the naive baseline on each shape, within the budget.
+fn naive_rows(
+    results: &mut Results,
+    taxonomy: &'static str,
+    naive: &NaiveTagger,
+    shapes: &Shapes,
+    budget: Duration,
+) {
+    for (shape, texts) in shapes {
+        let label = format!("naive regex, {taxonomy}, {shape}");
+        let speed = measure(&label, texts, budget, |a| naive.tag(a));
+        speed.print();
+        results.push((("naive", taxonomy, shape), speed.mb_per_s));
+    }
+}
+
+fn print_ratios(results: &Results, shapes: &Shapes, big_memory_mb: f64) {
+    let get = |key: (&str, &str, &str)| {
+        results
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or(f64::NAN, |(_, v)| *v)
+    };
     println!();
     println!("ratios (targets in brackets)");
     let ratio =
-        |label: &str, value: f64, target: &str| println!("  {label:<38} {value:>8.2} {target}");
-    ratio(
-        "default MB/s, typical articles",
-        d_typical.mb_per_s,
-        "[>= 100]",
-    );
-    ratio("default MB/s, dense articles", d_dense.mb_per_s, "");
-    ratio("default MB/s, short stories", d_short.mb_per_s, "");
-    ratio(
-        "20k vs default, typical (x slower)",
-        d_typical.mb_per_s / b_typical.mb_per_s,
-        "[<= 1.5]",
-    );
-    ratio(
-        "20k vs default, dense (x slower)",
-        d_dense.mb_per_s / b_dense.mb_per_s,
-        "",
-    );
-    ratio(
-        "20k vs default, short (x slower)",
-        d_short.mb_per_s / b_short.mb_per_s,
-        "",
-    );
-    ratio(
-        "engine vs naive at 20k (x faster)",
-        b_typical.mb_per_s / n_big.mb_per_s,
-        "[>= 50]",
-    );
-    ratio(
-        "engine vs naive at default (x faster)",
-        d_typical.mb_per_s / n_default.mb_per_s,
-        "",
-    );
-    ratio(
-        "20k matcher memory (MB)",
-        mb(big_tagger.memory_usage()),
-        "[< 100]",
-    );
+        |label: &str, value: f64, target: &str| println!("  {label:<48} {value:>8.2} {target}");
+    for (s, _) in shapes {
+        ratio(
+            &format!("default MB/s, {s}"),
+            get(("engine", "default", s)),
+            "[>= 100]",
+        );
+    }
+    for (s, _) in shapes {
+        ratio(
+            &format!("20k vs default, {s} (x slower)"),
+            get(("engine", "default", s)) / get(("engine", "20k", s)),
+            "[<= 1.5]",
+        );
+    }
+    for (s, _) in shapes {
+        ratio(
+            &format!("engine vs naive at 20k, {s} (x faster)"),
+            get(("engine", "20k", s)) / get(("naive", "20k", s)),
+            "[>= 50]",
+        );
+    }
+    for (s, _) in shapes {
+        ratio(
+            &format!("engine vs naive at default, {s} (x faster)"),
+            get(("engine", "default", s)) / get(("naive", "default", s)),
+            "",
+        );
+    }
+    ratio("20k matcher memory (MB)", big_memory_mb, "[< 100]");
 }
 
 struct Speed {
+    label: String,
     mb_per_s: f64,
+    stories_per_s: f64,
+    cpu: f64,
+    wall: f64,
+    /// µs per story spent cloning and dropping the output (engine lines only).
+    output_us: Option<f64>,
 }
 
-/// Runs `f` over `items` until a second has passed; prints and returns the speed.
-fn measure(label: &str, items: &[Article], f: impl Fn(&Article) -> usize) -> Speed {
-    let bytes: usize = items.iter().map(text_bytes).sum();
-    // Warm up once.
-    items.iter().for_each(|a| {
+impl Speed {
+    fn print(&self) {
+        let output = self
+            .output_us
+            .map_or(String::new(), |us| format!("{us:.2}"));
+        println!(
+            "  {:<36} {:>9.2} {:>12.0} {:>10.2} {:>14}  (cpu {:.2}s of {:.2}s wall)",
+            self.label,
+            self.mb_per_s,
+            self.stories_per_s,
+            1e6 / self.stories_per_s,
+            output,
+            self.cpu,
+            self.wall
+        );
+    }
+}
+
+/// Runs `f` over `items`, round after round, until `budget` has passed
+/// (stopping mid-round if need be, so that a slow baseline stays bounded);
+/// returns the speed.
+fn measure(
+    label: &str,
+    items: &[Article],
+    budget: Duration,
+    f: impl Fn(&Article) -> usize,
+) -> Speed {
+    // Warm up, within the budget.
+    let warm = Instant::now();
+    for a in items {
         black_box(f(a));
-    });
-    let (mut rounds, started, cpu_started) = (0u32, Instant::now(), cpu_time());
-    while started.elapsed() < Duration::from_secs(1) || rounds == 0 {
+        if warm.elapsed() > budget / 4 {
+            break;
+        }
+    }
+    let (started, cpu_started) = (Instant::now(), cpu_time());
+    let (mut stories, mut bytes) = (0usize, 0usize);
+    'rounds: loop {
         for a in items {
             black_box(f(black_box(a)));
+            stories += 1;
+            bytes += text_bytes(a);
+            if stories % 8 == 0 && started.elapsed() >= budget {
+                break 'rounds;
+            }
         }
-        rounds += 1;
+        if started.elapsed() >= budget {
+            break;
+        }
     }
     let wall = started.elapsed().as_secs_f64();
     // On a shared machine the thread may wait for a core: count the time it ran.
-    let secs = cpu_time()
+    let cpu = cpu_time()
         .zip(cpu_started)
         .map_or(wall, |(end, start)| (end - start).as_secs_f64());
-    let mb_per_s = bytes as f64 * f64::from(rounds) / secs / 1e6;
-    let per_s = items.len() as f64 * f64::from(rounds) / secs;
-    println!(
-        "  {label:<42} {mb_per_s:>9.2} MB/s {per_s:>11.0} stories/s  (cpu {secs:.2}s of {wall:.2}s)"
-    );
-    Speed { mb_per_s }
+    Speed {
+        label: label.to_owned(),
+        mb_per_s: bytes as f64 / cpu / 1e6,
+        stories_per_s: stories as f64 / cpu,
+        cpu,
+        wall,
+        output_us: None,
+    }
 }
 
 /// Tagging one article with the engine, for [`measure`].
 fn engine(tagger: &Tagger) -> impl Fn(&Article) -> usize + '_ {
     move |a| tagger.tag(a).tags.len()
+}
+
+/// µs per story to clone and drop the engine's output for `items`: the
+/// allocations any engine returning these owned tags and evidence pays.
+fn output_cost(tagger: &Tagger, items: &[Article], budget: Duration) -> f64 {
+    let outputs: Vec<_> = items.iter().map(|a| tagger.tag(a)).collect();
+    let (started, cpu_started) = (Instant::now(), cpu_time());
+    let mut n = 0usize;
+    while started.elapsed() < budget / 4 {
+        for o in &outputs {
+            black_box(black_box(o).clone());
+        }
+        n += outputs.len();
+    }
+    let cpu = cpu_time()
+        .zip(cpu_started)
+        .map_or(started.elapsed(), |(end, start)| end - start);
+    cpu.as_secs_f64() * 1e6 / n as f64
 }
 
 /// CPU time this thread has run, from /proc (None where there is none).

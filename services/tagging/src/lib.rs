@@ -10,17 +10,20 @@
 //!   ids, URIs, cycles), `locate` (lines of concepts), `error`.
 //! - `text`: the article's headlines, descriptions and bodies with markup
 //!   stripped, and the map back to offsets in the original values.
-//! - `matcher`: one aho-corasick pass for every name, term and exclusion,
-//!   then word-boundary, case and namesake checks.
+//! - `matcher`: one trie of every name, term and exclusion, walked from each
+//!   word start, then word-boundary, case and namesake checks.
 //! - `rules`: surnames after full names, `all_of`/`any_of`/`none_of`
 //!   conditions, broader concepts.
 //! - `scoring`: relevance, confidence and the evidence kept per concept.
-//! - [`tagger`] — [`Tagger`], [`Tagging`] and [`Tag`], the public face.
+//! - [`tagger`] — [`Tagger`], [`Tagging`] and [`Tag`], the public face, and
+//!   the per-thread working memory reused from story to story.
+//! - `index_map`: the per-story maps keyed by concept or term index.
 //! - `merge`: [`Tagger::enrich`], writing tags into the article idempotently.
 //! - [`evaluation`] — precision and recall over a labelled story set
 //!   (`eval/stories.yaml`), shared by the `evaluate` example and CI.
 
 pub mod evaluation;
+mod index_map;
 mod matcher;
 mod merge;
 mod rules;

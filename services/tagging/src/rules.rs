@@ -5,33 +5,11 @@
 //! at, so the work does not grow with the taxonomy.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::BinaryHeap;
 
-use crate::matcher::{Hit, Matcher, What};
+use crate::index_map::{IndexMap, Reset};
+use crate::matcher::{Hit, TermIds, What};
 use crate::taxonomy::{Form, Taxonomy, Term};
-
-/// A map keyed by concept or term index. The keys are small distinct
-/// integers: SipHash would be wasted on them.
-pub(crate) type IndexMap<V> = HashMap<u32, V, BuildHasherDefault<IndexHasher>>;
-
-/// Multiplicative hashing for [`IndexMap`] keys.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct IndexHasher(u64);
-
-impl Hasher for IndexHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
-        }
-    }
-    fn write_u32(&mut self, n: u32) {
-        self.0 = u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-}
 
 /// An item of a compiled condition.
 #[derive(Debug, Clone, Copy)]
@@ -48,19 +26,58 @@ struct Compiled {
     none_of: Vec<Item>,
 }
 
-/// The taxonomy's conditions and links, indexed for per-story decisions.
+/// The rank of concepts without a condition: after all the others.
+const UNRANKED: u32 = u32::MAX;
+
+/// The taxonomy's conditions and links, indexed by concept for per-story decisions.
 #[derive(Debug)]
 pub(crate) struct Rules {
-    conditions: IndexMap<Compiled>,
-    /// Position in the taxonomy's rule order (conditions only).
-    rank: IndexMap<u32>,
+    conditions: Vec<Option<Box<Compiled>>>,
+    /// Position in the taxonomy's rule order (conditions only), else [`UNRANKED`].
+    rank: Vec<u32>,
     /// For each term, the concepts whose condition needs it.
-    term_users: Vec<Vec<u32>>,
+    term_users: Lists,
     /// For each concept, the concepts whose condition refers to it.
-    concept_users: IndexMap<Vec<u32>>,
-    broader: Vec<Box<[u32]>>,
+    concept_users: Lists,
+    broader: Lists,
     /// Concepts with a name of their own (not only surnames).
     named: Vec<bool>,
+}
+
+/// One list of concepts per term or concept, in two allocations rather
+/// than one per list.
+#[derive(Debug, Default)]
+struct Lists {
+    /// List `i` is `items[starts[i]..starts[i + 1]]`.
+    starts: Vec<u32>,
+    items: Vec<u32>,
+}
+
+impl Lists {
+    fn new<'a>(lists: impl ExactSizeIterator<Item = &'a [u32]>) -> Self {
+        let mut out = Lists {
+            starts: Vec::with_capacity(lists.len() + 1),
+            items: Vec::new(),
+        };
+        out.starts.push(0);
+        for list in lists {
+            out.items.extend_from_slice(list);
+            out.starts.push(out.items.len() as u32);
+        }
+        out.items.shrink_to_fit();
+        out
+    }
+
+    fn get(&self, i: u32) -> &[u32] {
+        match (self.starts.get(i as usize), self.starts.get(i as usize + 1)) {
+            (Some(&from), Some(&to)) => &self.items[from as usize..to as usize],
+            _ => &[],
+        }
+    }
+
+    fn memory_usage(&self) -> usize {
+        (self.starts.capacity() + self.items.capacity()) * size_of::<u32>()
+    }
 }
 
 /// Why one concept is in the story.
@@ -83,13 +100,41 @@ impl Found {
     }
 }
 
+impl Reset for Found {
+    fn reset(&mut self) {
+        self.hits.clear();
+        self.by_rule = false;
+        self.distinct = 0;
+        self.narrower.clear();
+    }
+}
+
+/// The working memory of [`Rules::decide`], kept from story to story so
+/// that deciding allocates nothing once a thread has seen a few stories.
+#[derive(Debug, Default)]
+pub(crate) struct Decisions {
+    /// Every concept the hits support, with the reasons: the outcome.
+    pub(crate) found: IndexMap<Found>,
+    /// Hits per concept named in full (surnames joined in).
+    named: IndexMap<Vec<u32>>,
+    /// Hits per condition term.
+    terms: IndexMap<Vec<u32>>,
+    /// (concept, hit) for each surname.
+    surnames: Vec<(u32, u32)>,
+    /// Conditions to check, by (rank, concept).
+    queue: BinaryHeap<Reverse<(u32, u32)>>,
+    stack: Vec<u32>,
+    evidence: Vec<u32>,
+}
+
 impl Rules {
-    pub(crate) fn new(taxonomy: &Taxonomy, matcher: &Matcher) -> Self {
-        let mut conditions = IndexMap::default();
-        let mut term_users = vec![Vec::new(); matcher.term_count()];
-        let mut concept_users: IndexMap<Vec<u32>> = IndexMap::default();
+    pub(crate) fn new(taxonomy: &Taxonomy, terms: &TermIds) -> Self {
+        let n = taxonomy.concepts.len();
+        let mut conditions = vec![None; n];
+        let mut term_users = vec![Vec::new(); terms.len()];
+        let mut concept_users = vec![Vec::new(); n];
         let item = |t: &Term| match t {
-            Term::Word { text, prefix } => matcher.term_id(text, *prefix).map(Item::Term),
+            Term::Word { text, prefix } => terms.get(text, *prefix).map(Item::Term),
             Term::Concept(c) => Some(Item::Concept(*c)),
         };
         for (i, c) in taxonomy.concepts.iter().enumerate() {
@@ -107,25 +152,19 @@ impl Rules {
             for it in compiled.all_of.iter().flatten().chain(&compiled.any_of) {
                 match *it {
                     Item::Term(t) => term_users[t as usize].push(i as u32),
-                    Item::Concept(k) => concept_users.entry(k).or_default().push(i as u32),
+                    Item::Concept(k) => concept_users[k as usize].push(i as u32),
                 }
             }
-            conditions.insert(i as u32, compiled);
+            conditions[i] = Some(Box::new(compiled));
         }
-        for users in term_users.iter_mut().chain(concept_users.values_mut()) {
+        for users in term_users.iter_mut().chain(&mut concept_users) {
             users.dedup();
         }
-        let rank = taxonomy
-            .rule_order
-            .iter()
-            .enumerate()
-            .map(|(r, &c)| (c, r as u32))
-            .collect();
-        let broader = taxonomy
-            .concepts
-            .iter()
-            .map(|c| c.broader.clone().into_boxed_slice())
-            .collect();
+        let mut rank = vec![UNRANKED; n];
+        for (r, &c) in taxonomy.rule_order.iter().enumerate() {
+            rank[c as usize] = r as u32;
+        }
+        let broader = Lists::new(taxonomy.concepts.iter().map(|c| &c.broader[..]));
         let named = taxonomy
             .concepts
             .iter()
@@ -134,115 +173,157 @@ impl Rules {
         Self {
             conditions,
             rank,
-            term_users,
-            concept_users,
+            term_users: Lists::new(term_users.iter().map(Vec::as_slice)),
+            concept_users: Lists::new(concept_users.iter().map(Vec::as_slice)),
             broader,
             named,
         }
     }
 
-    /// Every concept the hits support, with the reasons.
-    pub(crate) fn decide(&self, hits: &[Hit]) -> IndexMap<Found> {
-        let mut named: IndexMap<Vec<u32>> = IndexMap::default();
-        let mut surnames: Vec<(u32, u32)> = Vec::new();
-        let mut terms: IndexMap<Vec<u32>> = IndexMap::default();
-        for (i, h) in hits.iter().enumerate() {
-            match h.what {
-                What::Name {
-                    concept,
-                    form: Form::Surname,
-                } => surnames.push((concept, i as u32)),
-                What::Name { concept, .. } => named.entry(concept).or_default().push(i as u32),
-                What::Term(t) => terms.entry(t).or_default().push(i as u32),
-                What::Exclusion => {}
-            }
-        }
-        // A surname alone says nothing; with the full name in the story it is another mention.
-        for (concept, hit) in surnames {
-            if let Some(list) = named.get_mut(&concept) {
-                list.push(hit);
-            }
-        }
+    /// Heap bytes of the tables.
+    pub(crate) fn memory_usage(&self) -> usize {
+        let items = |v: &[Item]| size_of_val(v);
+        let conditions: usize = self
+            .conditions
+            .iter()
+            .flatten()
+            .map(|c| {
+                size_of::<Compiled>()
+                    + c.all_of
+                        .iter()
+                        .map(|g| size_of::<Vec<Item>>() + items(g))
+                        .sum::<usize>()
+                    + items(&c.any_of)
+                    + items(&c.none_of)
+            })
+            .sum();
+        self.conditions.len() * size_of::<Option<Box<Compiled>>>()
+            + conditions
+            + self.rank.len() * 4
+            + self.term_users.memory_usage()
+            + self.concept_users.memory_usage()
+            + self.broader.memory_usage()
+            + self.named.len()
+    }
+
+    /// Every concept the hits support, with the reasons, into `d.found`.
+    pub(crate) fn decide(&self, hits: &[Hit], d: &mut Decisions) {
+        let Decisions {
+            found,
+            named,
+            terms,
+            surnames,
+            queue,
+            stack,
+            evidence,
+        } = d;
+        found.clear();
+        queue.clear();
+        group_hits(hits, named, terms, surnames);
         let mut story = Story {
             rules: self,
-            found: IndexMap::default(),
+            found,
             terms,
+            queue,
+            stack,
         };
-        let mut queue: BinaryHeap<Reverse<(u32, u32)>> = BinaryHeap::new();
-        for (&concept, list) in &mut named {
-            match self.rank.get(&concept) {
-                Some(&r) => queue.push(Reverse((r, concept))),
-                None => story.add(concept, std::mem::take(list), false, 0, &mut queue),
+        for (concept, list) in named.iter() {
+            match self.rank[concept as usize] {
+                UNRANKED => story.add(concept, list, false, 0),
+                r => story.queue.push(Reverse((r, concept))),
             }
         }
         for t in story.terms.keys() {
-            for &u in self.term_users.get(*t as usize).map_or(&[][..], |v| &v[..]) {
-                queue.push(Reverse((self.rank.get(&u).copied().unwrap_or(u32::MAX), u)));
+            for &u in self.term_users.get(t) {
+                story.queue.push(Reverse((self.rank[u as usize], u)));
             }
         }
-        while let Some(Reverse((_, concept))) = queue.pop() {
-            if story.found.get(&concept).is_some_and(Found::is_direct) {
+        let mut last = None;
+        while let Some(Reverse(next)) = story.queue.pop() {
+            // An entry queued twice pops twice in a row, with nothing changed in between.
+            if last.replace(next) == Some(next) {
                 continue;
             }
-            let names = named.get_mut(&concept);
+            let concept = next.1;
+            if story.found.get(concept).is_some_and(Found::is_direct) {
+                continue;
+            }
+            let names = named.get(concept);
             if self.named[concept as usize] && names.is_none() {
                 continue;
             }
-            let Some(cond) = self.conditions.get(&concept) else {
+            let Some(cond) = &self.conditions[concept as usize] else {
                 continue;
             };
-            if let Some((mut evidence, distinct)) = story.check(cond) {
-                let by_rule = names.is_none();
-                if let Some(n) = names {
-                    evidence = std::mem::take(n);
+            if let Some(distinct) = story.check(cond, evidence) {
+                match names {
+                    Some(n) => story.add(concept, n, false, distinct),
+                    None => story.add(concept, evidence, true, distinct),
                 }
-                story.add(concept, evidence, by_rule, distinct, &mut queue);
             }
         }
-        story.found
+    }
+}
+
+/// The hits by concept named in full (with the surnames that go with them)
+/// and by condition term.
+fn group_hits(
+    hits: &[Hit],
+    named: &mut IndexMap<Vec<u32>>,
+    terms: &mut IndexMap<Vec<u32>>,
+    surnames: &mut Vec<(u32, u32)>,
+) {
+    named.clear();
+    terms.clear();
+    surnames.clear();
+    for (i, h) in hits.iter().enumerate() {
+        match h.what {
+            What::Name {
+                concept,
+                form: Form::Surname,
+            } => surnames.push((concept, i as u32)),
+            What::Name { concept, .. } => named.get_or_default(concept).push(i as u32),
+            What::Term(t) => terms.get_or_default(t).push(i as u32),
+            What::Exclusion => {}
+        }
+    }
+    // A surname alone says nothing; with the full name in the story it is another mention.
+    for &(concept, hit) in surnames.iter() {
+        if let Some(list) = named.get_mut(concept) {
+            list.push(hit);
+        }
     }
 }
 
 /// The decisions for one story so far.
-struct Story<'r> {
-    rules: &'r Rules,
-    found: IndexMap<Found>,
-    terms: IndexMap<Vec<u32>>,
+struct Story<'a> {
+    rules: &'a Rules,
+    found: &'a mut IndexMap<Found>,
+    terms: &'a IndexMap<Vec<u32>>,
+    queue: &'a mut BinaryHeap<Reverse<(u32, u32)>>,
+    stack: &'a mut Vec<u32>,
 }
 
 impl Story<'_> {
     /// Records `concept` as found directly, implies its broader concepts and
     /// queues the conditions that refer to any of them.
-    fn add(
-        &mut self,
-        concept: u32,
-        hits: Vec<u32>,
-        by_rule: bool,
-        distinct: u32,
-        queue: &mut BinaryHeap<Reverse<(u32, u32)>>,
-    ) {
-        let f = self.found.entry(concept).or_default();
-        f.hits = hits;
+    fn add(&mut self, concept: u32, hits: &[u32], by_rule: bool, distinct: u32) {
+        let f = self.found.get_or_default(concept);
+        f.hits.clear();
+        f.hits.extend_from_slice(hits);
         f.by_rule = by_rule;
         f.distinct = distinct;
-        let mut stack = vec![concept];
-        while let Some(c) = stack.pop() {
-            for &u in self.rules.concept_users.get(&c).map_or(&[][..], |v| &v[..]) {
-                queue.push(Reverse((
-                    self.rules.rank.get(&u).copied().unwrap_or(u32::MAX),
-                    u,
-                )));
+        self.stack.clear();
+        self.stack.push(concept);
+        while let Some(c) = self.stack.pop() {
+            for &u in self.rules.concept_users.get(c) {
+                self.queue.push(Reverse((self.rules.rank[u as usize], u)));
             }
-            for &b in self
-                .rules
-                .broader
-                .get(c as usize)
-                .map_or(&[][..], |v| &v[..])
-            {
-                let entry = self.found.entry(b).or_default();
+            for &b in self.rules.broader.get(c) {
+                let entry = self.found.get_or_default(b);
                 if !entry.narrower.contains(&c) {
                     entry.narrower.push(c);
-                    stack.push(b);
+                    self.stack.push(b);
                 }
             }
         }
@@ -250,51 +331,53 @@ impl Story<'_> {
 
     fn present(&self, item: Item) -> bool {
         match item {
-            Item::Term(t) => self.terms.contains_key(&t),
-            Item::Concept(c) => self.found.contains_key(&c),
+            Item::Term(t) => self.terms.contains_key(t),
+            Item::Concept(c) => self.found.contains_key(c),
         }
     }
 
     /// The hits that back an item: a term's matches, a concept's own mentions.
     fn evidence(&self, item: Item, out: &mut Vec<u32>) {
         match item {
-            Item::Term(t) => out.extend(self.terms.get(&t).into_iter().flatten()),
-            Item::Concept(c) => out.extend(self.found.get(&c).into_iter().flat_map(|f| &f.hits)),
+            Item::Term(t) => out.extend(self.terms.get(t).into_iter().flatten()),
+            Item::Concept(c) => out.extend(self.found.get(c).into_iter().flat_map(|f| &f.hits)),
         }
     }
 
-    /// When the condition holds: its evidence and the number of distinct items that met it.
-    fn check(&self, cond: &Compiled) -> Option<(Vec<u32>, u32)> {
+    /// When the condition holds: the number of distinct items that met it,
+    /// with its evidence in `evidence`.
+    fn check(&self, cond: &Compiled, evidence: &mut Vec<u32>) -> Option<u32> {
         if cond.none_of.iter().any(|&i| self.present(i)) {
             return None;
         }
-        let mut evidence = Vec::new();
+        evidence.clear();
         let mut distinct = 0;
         for group in &cond.all_of {
-            let met: Vec<Item> = group.iter().copied().filter(|&i| self.present(i)).collect();
-            if met.is_empty() {
+            let met = self.gather(group, evidence);
+            if met == 0 {
                 return None;
             }
-            distinct += met.len() as u32;
-            met.into_iter()
-                .for_each(|i| self.evidence(i, &mut evidence));
+            distinct += met;
         }
         if !cond.any_of.is_empty() {
-            let met: Vec<Item> = cond
-                .any_of
-                .iter()
-                .copied()
-                .filter(|&i| self.present(i))
-                .collect();
-            if met.len() < cond.min_distinct {
+            let met = self.gather(&cond.any_of, evidence);
+            if (met as usize) < cond.min_distinct {
                 return None;
             }
-            distinct += met.len() as u32;
-            met.into_iter()
-                .for_each(|i| self.evidence(i, &mut evidence));
+            distinct += met;
         }
         evidence.sort_unstable();
         evidence.dedup();
-        Some((evidence, distinct))
+        Some(distinct)
+    }
+
+    /// The evidence of the items present, and how many are.
+    fn gather(&self, items: &[Item], evidence: &mut Vec<u32>) -> u32 {
+        let mut met = 0;
+        for &i in items.iter().filter(|&&i| self.present(i)) {
+            met += 1;
+            self.evidence(i, evidence);
+        }
+        met
     }
 }

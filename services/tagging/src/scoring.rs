@@ -11,8 +11,9 @@
 //!   surname; 15 less when the name is ambiguous (a common word, a given
 //!   name, ...). A condition gives 55 plus 10 per item met, at most 90.
 
+use crate::index_map::{IndexMap, Reset};
 use crate::matcher::{Hit, What};
-use crate::rules::{Found, IndexMap};
+use crate::rules::Found;
 use crate::taxonomy::{Form, Taxonomy};
 use crate::text::Zone;
 
@@ -23,7 +24,7 @@ pub(crate) const MAX_EVIDENCE: usize = 16;
 const BROADER_DECAY: i32 = 20;
 
 /// The score of one concept.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Score {
     pub(crate) relevance: i32,
     pub(crate) confidence: i32,
@@ -31,24 +32,35 @@ pub(crate) struct Score {
     pub(crate) evidence: Vec<u32>,
 }
 
-/// Scores every found concept.
+impl Reset for Score {
+    fn reset(&mut self) {
+        self.relevance = 0;
+        self.confidence = 0;
+        self.evidence.clear();
+    }
+}
+
+/// Scores every found concept into `scores` (cleared first); `buffer` is working space.
 pub(crate) fn score_all(
     taxonomy: &Taxonomy,
     found: &IndexMap<Found>,
     hits: &[Hit],
     zones: &[Zone],
-) -> IndexMap<Score> {
+    scores: &mut IndexMap<Score>,
+    buffer: &mut Vec<u32>,
+) {
+    scores.clear();
     let mut scorer = Scorer {
         taxonomy,
         found,
         hits,
         zones,
-        memo: IndexMap::with_capacity_and_hasher(found.len(), Default::default()),
+        memo: scores,
+        buffer,
     };
-    for &c in found.keys() {
+    for c in found.keys() {
         scorer.score(c);
     }
-    scorer.memo
 }
 
 struct Scorer<'a> {
@@ -56,44 +68,49 @@ struct Scorer<'a> {
     found: &'a IndexMap<Found>,
     hits: &'a [Hit],
     zones: &'a [Zone],
-    memo: IndexMap<Score>,
+    memo: &'a mut IndexMap<Score>,
+    buffer: &'a mut Vec<u32>,
 }
 
 impl Scorer<'_> {
     /// Scores `concept` (after its narrower concepts) into the memo.
     fn score(&mut self, concept: u32) {
-        if self.memo.contains_key(&concept) {
+        if self.memo.contains_key(concept) {
             return;
         }
-        let Some(f) = self.found.get(&concept) else {
+        let Some(f) = self.found.get(concept) else {
             return;
         };
-        let mut s = if f.by_rule {
+        for &n in &f.narrower {
+            self.score(n);
+        }
+        let (mut relevance, mut confidence) = if f.by_rule {
             self.rule_score(f)
         } else if !f.hits.is_empty() {
             self.name_score(concept, f)
         } else {
-            Score {
-                relevance: 0,
-                confidence: 0,
-                evidence: Vec::new(),
-            }
+            (0, 0)
         };
+        // Own evidence (empty for a concept found only through narrower ones), then the narrower's.
+        let evidence = &mut *self.buffer;
+        evidence.clear();
+        evidence.extend_from_slice(&f.hits);
         for &n in &f.narrower {
-            self.score(n);
-            let Some(inner) = self.memo.get(&n) else {
+            let Some(inner) = self.memo.get(n) else {
                 continue;
             };
-            s.relevance = s.relevance.max((inner.relevance - BROADER_DECAY).max(5));
-            s.confidence = s.confidence.max(inner.confidence);
-            s.evidence.extend_from_slice(&inner.evidence);
+            relevance = relevance.max((inner.relevance - BROADER_DECAY).max(5));
+            confidence = confidence.max(inner.confidence);
+            evidence.extend_from_slice(&inner.evidence);
         }
         let hits = self.hits;
-        s.evidence
-            .sort_unstable_by_key(|&i| (hits[i as usize].field, hits[i as usize].start, i));
-        s.evidence.dedup();
-        s.evidence.truncate(MAX_EVIDENCE);
-        self.memo.insert(concept, s);
+        evidence.sort_unstable_by_key(|&i| (hits[i as usize].field, hits[i as usize].start, i));
+        evidence.dedup();
+        evidence.truncate(MAX_EVIDENCE);
+        let s = self.memo.get_or_default(concept);
+        s.relevance = relevance;
+        s.confidence = confidence;
+        s.evidence.extend_from_slice(evidence);
     }
 
     fn zone(&self, hit: u32) -> Zone {
@@ -120,7 +137,8 @@ impl Scorer<'_> {
         bonus
     }
 
-    fn name_score(&self, concept: u32, f: &Found) -> Score {
+    /// Relevance and confidence of a concept named in the story.
+    fn name_score(&self, concept: u32, f: &Found) -> (i32, i32) {
         let count = f.hits.len() as i32;
         let mut relevance = 35 + (8 * (count - 1)).min(24) + self.placement_bonus(f, 30, 12, 8);
         let forms = f
@@ -152,21 +170,14 @@ impl Scorer<'_> {
         {
             confidence -= 15;
         }
-        Score {
-            relevance: relevance.clamp(1, 100),
-            confidence: confidence.clamp(1, 100),
-            evidence: f.hits.clone(),
-        }
+        (relevance.clamp(1, 100), confidence.clamp(1, 100))
     }
 
-    fn rule_score(&self, f: &Found) -> Score {
+    /// Relevance and confidence of a concept whose condition the story met.
+    fn rule_score(&self, f: &Found) -> (i32, i32) {
         let extra = (f.distinct as i32 - 1).clamp(0, 4);
         let relevance = 40 + 8 * extra + self.placement_bonus(f, 20, 8, 0);
         let confidence = (55 + 10 * f.distinct as i32).min(90);
-        Score {
-            relevance: relevance.clamp(1, 100),
-            confidence,
-            evidence: f.hits.clone(),
-        }
+        (relevance.clamp(1, 100), confidence)
     }
 }

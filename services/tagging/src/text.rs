@@ -6,6 +6,8 @@
 //! so every word starts right after one: the matcher's patterns start with a
 //! space too and can only match at word starts.
 
+use std::fmt::Write as _;
+
 use newsfeed_model::Article;
 
 /// Where in the story a field sits; headline mentions weigh most.
@@ -29,7 +31,7 @@ pub(crate) struct FieldText<'a> {
     runs: Vec<Run>,
     /// The original is ASCII: character offsets are byte offsets.
     ascii: bool,
-    /// For other originals, characters before each 256-byte block, built on first use.
+    /// For other originals, characters before each 64-byte block, built on first use.
     char_index: std::cell::OnceCell<Vec<u32>>,
 }
 
@@ -44,8 +46,48 @@ struct Run {
     verbatim: bool,
 }
 
-/// The text fields of an article in reading order: headlines, descriptions, bodies.
-pub(crate) fn fields(article: &Article) -> Vec<FieldText<'_>> {
+/// The buffers of one field, kept from story to story.
+#[derive(Debug, Default)]
+struct Buffers {
+    pointer: String,
+    clean: String,
+    runs: Vec<Run>,
+}
+
+/// Buffers of earlier stories' fields, for the next story's: a thread tags
+/// story after story, and so cleans without allocating.
+#[derive(Debug, Default)]
+pub(crate) struct TextPool {
+    spare: Vec<Buffers>,
+}
+
+impl TextPool {
+    /// Values longer than this do not keep their buffers, so one huge
+    /// article does not hold its memory for the life of the thread.
+    const KEEP_UP_TO: usize = 1 << 20;
+
+    fn take(&mut self) -> Buffers {
+        self.spare.pop().unwrap_or_default()
+    }
+
+    /// Takes back the buffers of `fields`, so that the next story's fields
+    /// get them in the same order (its body the body's).
+    pub(crate) fn recycle(&mut self, fields: Vec<FieldText<'_>>) {
+        for f in fields.into_iter().rev() {
+            if f.clean.capacity() <= Self::KEEP_UP_TO {
+                self.spare.push(Buffers {
+                    pointer: f.pointer,
+                    clean: f.clean,
+                    runs: f.runs,
+                });
+            }
+        }
+    }
+}
+
+/// The text fields of an article in reading order (headlines, descriptions,
+/// bodies), cleaned in buffers from `pool`.
+pub(crate) fn fields<'a>(article: &'a Article, pool: &mut TextPool) -> Vec<FieldText<'a>> {
     let mut out = Vec::with_capacity(
         article.headlines.len() + article.descriptions.len() + article.bodies.len(),
     );
@@ -56,22 +98,26 @@ pub(crate) fn fields(article: &Article) -> Vec<FieldText<'_>> {
     for (zone, name, list) in blocks {
         for (i, b) in list.iter().enumerate() {
             if let Some(v) = b.value.as_deref() {
-                out.push(FieldText::new(
-                    format!("/{name}/{i}/value"),
+                let markup = is_markup(b.content_type.as_deref());
+                out.push(FieldText::in_buffers(
+                    pool.take(),
+                    (name, i),
                     zone,
                     v,
-                    is_markup(b.content_type.as_deref()),
+                    markup,
                 ));
             }
         }
     }
     for (i, b) in article.bodies.iter().enumerate() {
         if let Some(v) = b.value.as_deref() {
-            out.push(FieldText::new(
-                format!("/bodies/{i}/value"),
+            let markup = is_markup(b.content_type.as_deref());
+            out.push(FieldText::in_buffers(
+                pool.take(),
+                ("bodies", i),
                 Zone::Body,
                 v,
-                is_markup(b.content_type.as_deref()),
+                markup,
             ));
         }
     }
@@ -83,16 +129,43 @@ fn is_markup(content_type: Option<&str>) -> bool {
 }
 
 impl<'a> FieldText<'a> {
-    /// Cleans `original`; `markup` when it is HTML or XML.
-    pub(crate) fn new(pointer: String, zone: Zone, original: &'a str, markup: bool) -> Self {
-        let mut clean = String::with_capacity(original.len() + 1);
+    /// Cleans `original`, field `index` of the list `list`; `markup` when it is HTML or XML.
+    #[cfg(test)]
+    pub(crate) fn new(
+        list: &str,
+        index: usize,
+        zone: Zone,
+        original: &'a str,
+        markup: bool,
+    ) -> Self {
+        Self::in_buffers(Buffers::default(), (list, index), zone, original, markup)
+    }
+
+    fn in_buffers(
+        buffers: Buffers,
+        (list, index): (&str, usize),
+        zone: Zone,
+        original: &'a str,
+        markup: bool,
+    ) -> Self {
+        let Buffers {
+            mut pointer,
+            mut clean,
+            mut runs,
+        } = buffers;
+        pointer.clear();
+        // Writing to a String cannot fail.
+        let _ = write!(pointer, "/{list}/{index}/value");
+        clean.clear();
+        clean.reserve(original.len() + 1);
         clean.push(' ');
-        let runs = vec![Run {
+        runs.clear();
+        runs.push(Run {
             clean_start: 0,
             orig_start: 0,
             orig_end: 0,
             verbatim: false,
-        }];
+        });
         let mut b = Builder {
             src: original,
             markup,
@@ -139,12 +212,42 @@ impl<'a> FieldText<'a> {
 
     /// Evidence coordinates of the clean range: (offset, length) in chars
     /// into the original value, and the original text.
+    #[cfg(test)]
     pub(crate) fn evidence_span(&self, start: usize, end: usize) -> (usize, usize, &'a str) {
-        let (s, e) = self.original_range(start, end);
-        let text = &self.original[s..e];
-        let offset = if self.ascii { s } else { self.char_offset(s) };
-        (offset, text.chars().count(), text)
+        let span = self.span(start, end);
+        (span.offset, span.length, self.text(&span))
     }
+
+    /// Where the clean range `start..end` lies in the original value.
+    pub(crate) fn span(&self, start: usize, end: usize) -> Span {
+        let (s, e) = self.original_range(start, end);
+        let (offset, length) = if self.ascii {
+            (s, e - s)
+        } else {
+            (self.char_offset(s), self.original[s..e].chars().count())
+        };
+        Span {
+            offset,
+            length,
+            bytes: (s, e),
+        }
+    }
+
+    /// The original text of a span of this field.
+    pub(crate) fn text(&self, span: &Span) -> &'a str {
+        &self.original[span.bytes.0..span.bytes.1]
+    }
+}
+
+/// A stretch of an original value, as evidence gives it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Span {
+    /// Characters before it.
+    pub(crate) offset: usize,
+    /// Its length in characters.
+    pub(crate) length: usize,
+    /// Its byte range.
+    bytes: (usize, usize),
 }
 
 struct Builder<'a> {
@@ -160,34 +263,20 @@ impl Builder<'_> {
         let mut i = 0;
         let mut copied_to = 0;
         while i < bytes.len() {
-            let b = bytes[i];
-            let special = match b {
-                b' ' => {
-                    bytes.get(i + 1).is_some_and(|n| n.is_ascii_whitespace())
-                        || self.ends_in_space(copied_to, i)
+            // Right after a special stretch (and at the start), a space
+            // would double the one just written.
+            let doubled = i == copied_to && bytes[i] == b' ' && self.clean.ends_with(' ');
+            if !doubled {
+                i = next_special(bytes, i);
+                if i == bytes.len() {
+                    break;
                 }
-                b'<' | b'&' => true,
-                0xc2 | 0xe2 => true,
-                b if b.is_ascii() => ASCII_SEPARATORS[b as usize],
-                _ => false,
-            };
-            if !special {
-                i += 1;
-                continue;
             }
             self.copy(copied_to, i);
             i = self.special(i);
             copied_to = i;
         }
         self.copy(copied_to, bytes.len());
-    }
-
-    fn ends_in_space(&self, copied_to: usize, i: usize) -> bool {
-        if copied_to < i {
-            self.src.as_bytes()[i - 1] == b' '
-        } else {
-            self.clean.is_empty() || self.clean.ends_with(' ')
-        }
     }
 
     /// Copies `src[from..to]` verbatim.
@@ -266,15 +355,15 @@ impl Builder<'_> {
             return i + 1;
         };
         let inner = &rest[1..close];
-        let name: String = inner
-            .trim_start_matches('/')
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .map(|c| c.to_ascii_lowercase())
-            .collect();
+        let after_slash = inner.trim_start_matches('/');
+        let name = &after_slash[..after_slash
+            .bytes()
+            .position(|b| !b.is_ascii_alphanumeric())
+            .unwrap_or(after_slash.len())];
         let mut end = i + close + 1;
-        if matches!(name.as_str(), "script" | "style") && !inner.starts_with('/') {
-            let closing = format!("</{name}");
+        let is = |tag: &str| name.eq_ignore_ascii_case(tag);
+        if (is("script") || is("style")) && !inner.starts_with('/') {
+            let closing = format!("</{}", name.to_ascii_lowercase());
             let lower_rest = self.src[end..].to_ascii_lowercase();
             end = lower_rest.find(&closing).map_or(self.src.len(), |p| {
                 let after = end + p;
@@ -283,7 +372,7 @@ impl Builder<'_> {
                     .map_or(self.src.len(), |g| after + g + 1)
             });
         }
-        if !INLINE_TAGS.contains(&name.as_str()) {
+        if !INLINE_TAGS.iter().any(|t| is(t)) {
             self.replace(i, end, " ");
         }
         end
@@ -336,7 +425,7 @@ impl FieldText<'_> {
     /// Characters in `original[..byte]`, via a block index so that many
     /// evidence spans in a long non-ASCII body do not recount it each time.
     fn char_offset(&self, byte: usize) -> usize {
-        const BLOCK: usize = 256;
+        const BLOCK: usize = 64;
         let index = self.char_index.get_or_init(|| {
             let bytes = self.original.as_bytes();
             let mut seen = 0u32;
@@ -358,16 +447,50 @@ impl FieldText<'_> {
     }
 }
 
-/// [`is_separator`] for ASCII, as a table: the cleaning loop asks for every byte.
-const ASCII_SEPARATORS: [bool; 128] = {
-    let mut table = [false; 128];
+/// The first position from `i` on that the cleaning loop must handle: a
+/// separator other than a single space between words, markup, or the lead
+/// byte of a non-ASCII separator (or `bytes.len()`). Most bytes need
+/// nothing, so this looks at eight at a time without branching on each.
+fn next_special(bytes: &[u8], mut i: usize) -> usize {
+    // 1 when byte `k` needs handling: special, or a space before more whitespace.
+    let needs = |k: usize, next: u8| {
+        let class = BYTE_CLASS[bytes[k] as usize];
+        (class >> 1 | class & BYTE_CLASS[next as usize] >> 2) & 1
+    };
+    while i + 8 < bytes.len() && (i..i + 8).fold(0, |any, k| any | needs(k, bytes[k + 1])) == 0 {
+        i += 8;
+    }
+    (i..bytes.len())
+        .find(|&k| needs(k, bytes.get(k + 1).copied().unwrap_or(0)) != 0)
+        .unwrap_or(bytes.len())
+}
+
+/// Per byte, what the cleaning loop needs to know: [`SPACE`], [`SPECIAL`]
+/// (separators, markup, and the lead bytes of the non-ASCII separators and
+/// of `&nbsp;`), [`WHITESPACE`] (ASCII whitespace, which a space before it
+/// collapses with).
+const BYTE_CLASS: [u8; 256] = {
+    let mut table = [0; 256];
     let mut b = 0;
     while b < 128 {
-        table[b] = is_separator(b as u8 as char);
+        if is_separator(b as u8 as char) {
+            table[b] |= SPECIAL;
+        }
+        if (b as u8).is_ascii_whitespace() {
+            table[b] |= WHITESPACE;
+        }
         b += 1;
     }
+    table[b' ' as usize] = SPACE | WHITESPACE;
+    table[b'<' as usize] |= SPECIAL;
+    table[b'&' as usize] |= SPECIAL;
+    table[0xc2] |= SPECIAL;
+    table[0xe2] |= SPECIAL;
     table
 };
+const SPACE: u8 = 1;
+const SPECIAL: u8 = 2;
+const WHITESPACE: u8 = 4;
 
 /// Characters that separate words: whitespace and the punctuation around
 /// words (hyphens, quotes, brackets, slashes, ...). Full stops, commas and
@@ -451,7 +574,7 @@ mod tests {
     use super::*;
 
     fn clean(s: &str, markup: bool) -> FieldText<'_> {
-        FieldText::new("/bodies/0/value".into(), Zone::Body, s, markup)
+        FieldText::new("bodies", 0, Zone::Body, s, markup)
     }
 
     /// The evidence for the first occurrence of `needle` in the clean text.
