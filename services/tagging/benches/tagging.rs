@@ -33,6 +33,10 @@ use newsfeed_tagging::evaluation::EvalSet;
 use newsfeed_tagging::{Tagger, Taxonomy};
 use regex::Regex;
 
+// The allocator newsfeed-enrich runs with: the engine's output is many small strings.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const TARGET_CONCEPTS: usize = 20_000;
 
 /// The three shapes of text, by name.
