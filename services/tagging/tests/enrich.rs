@@ -6,7 +6,7 @@
 
 use newsfeed_model::{Article, Block, Body, Entity, Subject};
 use newsfeed_tagging::{ENGINE, Tagger, Taxonomy};
-use serde_json::Value;
+use newsfeed_tests::contract::{ninjs_errors, ninjs_validator};
 
 fn tagger() -> Tagger {
     Tagger::new(Taxonomy::default_taxonomy().unwrap())
@@ -127,38 +127,7 @@ fn the_enriched_article_is_valid_ninjs_3_1() {
     let mut a = story();
     tagger().enrich(&mut a);
     let doc = serde_json::to_value(&a).unwrap();
-    let errors: Vec<String> = ninjs_validator()
-        .iter_errors(&doc)
-        .map(|e| format!("{}: {e}", e.instance_path()))
-        .collect();
+    // The official schema, the same judge the end-to-end tests use.
+    let errors = ninjs_errors(&ninjs_validator(), &doc);
     assert!(errors.is_empty(), "{errors:#?}");
-}
-
-/// The official schema, from the workplace's shared specs beside the repo.
-fn ninjs_validator() -> jsonschema::Validator {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/specs/ninjs/ninjs-schema_3.1.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let schema: Value = serde_json::from_str(&text).unwrap();
-    jsonschema::options()
-        .should_validate_formats(true)
-        .with_retriever(Offline)
-        .build(&schema)
-        .unwrap()
-}
-
-/// The schema's one remote reference (GeoJSON) is not needed for articles.
-struct Offline;
-
-impl jsonschema::Retrieve for Offline {
-    fn retrieve(
-        &self,
-        uri: &jsonschema::Uri<String>,
-    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
-        if uri.as_str().starts_with("https://geojson.org/") {
-            Ok(serde_json::json!({}))
-        } else {
-            Err(format!("unexpected remote schema {uri}").into())
-        }
-    }
 }
