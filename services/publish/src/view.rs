@@ -41,13 +41,16 @@ pub fn apply(store: &mut Store, topics: &Topics, m: &BorrowedMessage<'_>) {
     }
 }
 
+/// Where a read must get to: (topic, partition) → end offset.
+pub type Ends = HashMap<(String, i32), i64>;
+
 /// Assigns `partitions` (all when `None`) of the state and embargo topics
 /// from the beginning; returns the reader and the ends to reach.
 pub fn assign_from_start(
     clients: &KafkaClients,
     topics: &Topics,
     partitions: Option<&[i32]>,
-) -> anyhow::Result<(BaseConsumer, HashMap<(String, i32), i64>)> {
+) -> anyhow::Result<(BaseConsumer, Ends)> {
     let reader = clients.reader()?;
     let timeout = clients.args().timeout();
     let mut tpl = TopicPartitionList::new();
@@ -84,7 +87,7 @@ pub fn assign_from_start(
 /// Whether `reader` has reached every end in `ends`.
 pub fn caught_up<C: rdkafka::consumer::ConsumerContext>(
     reader: &BaseConsumer<C>,
-    ends: &HashMap<(String, i32), i64>,
+    ends: &Ends,
 ) -> anyhow::Result<bool> {
     let pos = reader.position()?;
     Ok(ends.iter().all(|((topic, p), end)| {
