@@ -11,8 +11,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use newsfeed_tests::stories::{kazakhstan_unrest, russia_grain, uri};
 use newsfeed_tests::services::answer;
+use newsfeed_tests::stories::{kazakhstan_unrest, russia_grain, uri};
 use newsfeed_tests::{Pipeline, Svc, read_topic};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
