@@ -33,7 +33,19 @@ async fn main() {
     for c in 0..clients {
         let (http, url, ids, arrivals) = (http.clone(), url.clone(), ids.clone(), arrivals.clone());
         tokio::spawn(async move {
-            let res = http.get(&url).send().await.expect("subscribe");
+            // A burst of thousands of connects can overflow the listen backlog: retry.
+            let mut attempt = 0;
+            let res = loop {
+                match http.get(&url).send().await {
+                    Ok(res) => break res,
+                    Err(e) if attempt < 20 => {
+                        attempt += 1;
+                        tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+                        let _ = e;
+                    }
+                    Err(e) => panic!("client {c} could not subscribe: {e}"),
+                }
+            };
             let mut body = res.bytes_stream();
             let mut buf = String::new();
             while let Some(Ok(chunk)) = body.next().await {
