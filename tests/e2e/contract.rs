@@ -29,6 +29,18 @@ async fn every_event_matches_the_proto_ninjs_and_cloudevents() {
     for doc in stories.iter().chain([&iptc]) {
         assert_eq!(p.post_article(doc).await.0, StatusCode::ACCEPTED);
     }
+    // One story held by an embargo, so the embargo topic has an event too.
+    let mut held = kazakhstan_unrest(&uri("contract-embargo"), 1);
+    held["embargoedUntil"] = serde_json::json!("2099-01-01T00:00:00Z");
+    assert_eq!(p.post_article(&held).await.0, StatusCode::ACCEPTED);
+    let series = "newsfeed_publish_embargoed_stories";
+    p.wait_for_metric(
+        newsfeed_tests::Svc::Publish,
+        series,
+        1.0,
+        Duration::from_secs(60),
+    )
+    .await;
     for doc in stories.iter().chain([&iptc]) {
         p.wait_for_article(
             doc["uri"].as_str().unwrap(),
@@ -41,31 +53,25 @@ async fn every_event_matches_the_proto_ninjs_and_cloudevents() {
     let pool = descriptors();
     let event = message(&pool, "ArticleEvent");
     let ninjs = ninjs_validator();
+    let published = ("newsfeed.article.published.v1", "/newsfeed/publish");
     let expected_types = [
         (
             "articles.ingested",
-            "newsfeed.article.ingested.v1",
-            "/newsfeed/ingest",
+            4,
+            ("newsfeed.article.ingested.v1", "/newsfeed/ingest"),
         ),
         (
             "articles.enriched",
-            "newsfeed.article.enriched.v1",
-            "/newsfeed/enrich",
+            4,
+            ("newsfeed.article.enriched.v1", "/newsfeed/enrich"),
         ),
-        (
-            "articles.published",
-            "newsfeed.article.published.v1",
-            "/newsfeed/publish",
-        ),
-        (
-            "publish.state",
-            "newsfeed.article.published.v1",
-            "/newsfeed/publish",
-        ),
+        ("articles.published", 3, published),
+        ("publish.state", 3, published),
+        ("publish.embargoes", 1, published),
     ];
-    for (topic, ce_type, source) in expected_types {
+    for (topic, count, (ce_type, source)) in expected_types {
         let records = read_topic(&p.topic(topic), Duration::from_secs(30));
-        assert_eq!(records.len(), 3, "{topic}");
+        assert_eq!(records.len(), count, "{topic}");
         for r in records {
             let printed = proto_round_trip(&event, &r.value)
                 .unwrap_or_else(|e| panic!("{topic}: {e}\n{}", r.value));
