@@ -37,16 +37,37 @@ impl ObservedContext {
 impl ClientContext for ObservedContext {
     fn stats(&self, stats: Statistics) {
         let Some(m) = &self.metrics else { return };
+        if stats.client_type != "consumer" {
+            return;
+        }
         for (topic, t) in &stats.topics {
             for (partition, p) in &t.partitions {
-                // librdkafka reports -1 for partitions this client does not consume.
-                if p.consumer_lag >= 0 && *partition >= 0 {
+                if let Some(lag) = lag_of(*partition, p) {
                     m.consumer_lag
                         .with_label_values(&[topic, &partition.to_string()])
-                        .set(p.consumer_lag);
+                        .set(lag);
                 }
             }
         }
+    }
+}
+
+/// Records a partition's consumer is behind its readable end. librdkafka's
+/// own `consumer_lag` counts from the consumer's committed offset, which a
+/// transactional stage never moves (the producer commits), so count from
+/// the position handed to the application instead; read_committed readers
+/// can read up to the last stable offset.
+fn lag_of(partition: i32, p: &rdkafka::statistics::Partition) -> Option<i64> {
+    if partition < 0 || !p.desired {
+        return None; // not assigned to this consumer
+    }
+    let end = if p.ls_offset >= 0 { p.ls_offset } else { p.hi_offset };
+    let position = [p.app_offset, p.committed_offset].into_iter().find(|o| *o >= 0);
+    match (end, position) {
+        (end, Some(pos)) if end >= 0 => Some((end - pos).max(0)),
+        // Nothing consumed yet: only an empty partition has a known lag.
+        (end, None) if end >= 0 && end == p.lo_offset => Some(0),
+        _ => None,
     }
 }
 
