@@ -61,8 +61,14 @@ fn lag_of(partition: i32, p: &rdkafka::statistics::Partition) -> Option<i64> {
     if partition < 0 || !p.desired {
         return None; // not assigned to this consumer
     }
-    let end = if p.ls_offset >= 0 { p.ls_offset } else { p.hi_offset };
-    let position = [p.app_offset, p.committed_offset].into_iter().find(|o| *o >= 0);
+    let end = if p.ls_offset >= 0 {
+        p.ls_offset
+    } else {
+        p.hi_offset
+    };
+    let position = [p.app_offset, p.committed_offset]
+        .into_iter()
+        .find(|o| *o >= 0);
     match (end, position) {
         (end, Some(pos)) if end >= 0 => Some((end - pos).max(0)),
         // Nothing consumed yet: only an empty partition has a known lag.
