@@ -165,3 +165,31 @@ async fn a_browser_websocket_resumes_from_its_last_id() {
 fn block<T>(f: impl FnOnce() -> T) -> T {
     tokio::task::block_in_place(f)
 }
+
+#[tokio::test]
+async fn idle_streams_get_heartbeats_and_a_reconnect_hint() {
+    let p = Pipeline::start_some(
+        "heartbeat",
+        &[Svc::Publish],
+        &[("NEWSFEED_STREAM_HEARTBEAT_MS", "200")],
+    )
+    .await;
+    let res = p
+        .http
+        .get(p.publish_url("/v1/stream"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "text/event-stream");
+    let mut body = res.bytes_stream();
+    let mut text = String::new();
+    let until = tokio::time::Instant::now() + Duration::from_millis(1500);
+    while let Ok(Some(Ok(chunk))) =
+        tokio::time::timeout_at(until, futures::StreamExt::next(&mut body)).await
+    {
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(text.contains("retry:"), "{text:?}");
+    assert!(text.matches(": heartbeat\n").count() >= 4, "{text:?}");
+}

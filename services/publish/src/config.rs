@@ -29,6 +29,10 @@ pub struct Config {
     #[arg(long, env = "NEWSFEED_PUBLISH_LINGER_MS", default_value_t = 20)]
     pub linger_ms: u64,
 
+    /// How often an idle live stream gets a heartbeat comment, in milliseconds.
+    #[arg(long, env = "NEWSFEED_STREAM_HEARTBEAT_MS", default_value_t = 15_000)]
+    pub stream_heartbeat_ms: u64,
+
     /// Copies of stories with a given tag on topics of their own:
     /// comma-separated `slug=topic` pairs, e.g. `russia=feed.russia` (topic names get the prefix).
     #[arg(long, env = "NEWSFEED_PUBLISH_ROUTES", default_value = "")]
@@ -53,6 +57,11 @@ impl Config {
         }
         self.parsed_routes()?;
         Ok(())
+    }
+
+    /// The heartbeat interval of live streams.
+    pub fn heartbeat(&self) -> Duration {
+        Duration::from_millis(self.stream_heartbeat_ms.max(100))
     }
 
     /// The routes, with topic names prefixed.

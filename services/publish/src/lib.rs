@@ -78,7 +78,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     );
 
     let hub = streams::Hub::start(clients.clone(), topics.published.clone(), shutdown.clone());
-    let streams = streams::Streams::new(hub, &metrics)?;
+    let streams = streams::Streams::new(hub, config.heartbeat(), &metrics)?;
     let hooks = webhooks::start(clients.clone(), topics, metrics.clone(), shutdown.clone()).await?;
 
     let (stage_ready, view_ready, hooks_ready) =

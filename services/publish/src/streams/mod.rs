@@ -26,13 +26,15 @@ use position::Position;
 #[derive(Debug, Clone)]
 pub struct Streams {
     hub: Hub,
+    /// How often an idle SSE stream gets a heartbeat comment.
+    heartbeat: std::time::Duration,
     clients: IntGaugeVec,
     sent: IntCounterVec,
 }
 
 impl Streams {
     /// Stream endpoints over `hub`; registers their metrics.
-    pub fn new(hub: Hub, metrics: &StageMetrics) -> anyhow::Result<Self> {
+    pub fn new(hub: Hub, heartbeat: std::time::Duration, metrics: &StageMetrics) -> anyhow::Result<Self> {
         let clients = IntGaugeVec::new(
             prometheus::Opts::new(
                 metrics.name("stream_clients"),
@@ -49,7 +51,7 @@ impl Streams {
         )?;
         metrics.registry.register(Box::new(clients.clone()))?;
         metrics.registry.register(Box::new(sent.clone()))?;
-        Ok(Self { hub, clients, sent })
+        Ok(Self { hub, heartbeat, clients, sent })
     }
 
     /// `GET /v1/stream` and `GET /v1/ws`.

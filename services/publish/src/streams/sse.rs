@@ -18,8 +18,6 @@ use futures::stream::{self, Stream, StreamExt};
 use super::hub::{Delivery, Filter};
 use super::{Connected, Streams, unavailable};
 
-/// How often an idle stream gets a heartbeat comment.
-const HEARTBEAT: Duration = Duration::from_secs(15);
 /// How soon browsers should reconnect after a drop.
 const RETRY: Duration = Duration::from_millis(1000);
 
@@ -42,7 +40,7 @@ pub(super) async fn stream(
         return unavailable("the stream is starting").into_response();
     };
     let mut res = Sse::new(events(s.clone(), rx))
-        .keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat"))
+        .keep_alive(KeepAlive::new().interval(s.heartbeat).text("heartbeat"))
         .into_response();
     // Public read-only data: let pages on any origin subscribe.
     res.headers_mut().insert(
