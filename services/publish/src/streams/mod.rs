@@ -34,7 +34,11 @@ pub struct Streams {
 
 impl Streams {
     /// Stream endpoints over `hub`; registers their metrics.
-    pub fn new(hub: Hub, heartbeat: std::time::Duration, metrics: &StageMetrics) -> anyhow::Result<Self> {
+    pub fn new(
+        hub: Hub,
+        heartbeat: std::time::Duration,
+        metrics: &StageMetrics,
+    ) -> anyhow::Result<Self> {
         let clients = IntGaugeVec::new(
             prometheus::Opts::new(
                 metrics.name("stream_clients"),
@@ -51,7 +55,12 @@ impl Streams {
         )?;
         metrics.registry.register(Box::new(clients.clone()))?;
         metrics.registry.register(Box::new(sent.clone()))?;
-        Ok(Self { hub, heartbeat, clients, sent })
+        Ok(Self {
+            hub,
+            heartbeat,
+            clients,
+            sent,
+        })
     }
 
     /// `GET /v1/stream` and `GET /v1/ws`.
