@@ -78,6 +78,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     );
 
     let hub = streams::Hub::start(clients.clone(), topics.published.clone(), shutdown.clone());
+    let tail = hub.clone();
     let streams = streams::Streams::new(hub, config.heartbeat(), &metrics)?;
     let hooks = webhooks::start(clients.clone(), topics, metrics.clone(), shutdown.clone()).await?;
 
@@ -86,6 +87,9 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let ready: ReadinessCheck = Arc::new(move || {
         stage_ready()?;
         view_ready()?;
+        if !tail.is_running() {
+            return Err("starting the live stream tail".to_owned());
+        }
         hooks_ready()
     });
     let app = api::router(store.clone())
