@@ -26,7 +26,7 @@ pub fn router(store: Arc<RwLock<Store>>) -> Router {
 
 async fn get_article(State(store): State<Arc<RwLock<Store>>>, Path(uri): Path<String>) -> Response {
     let Ok(store) = store.read() else {
-        return unavailable();
+        return unavailable().into_response();
     };
     match store.get(&uri) {
         Some(e) if e.action.is_visible() => Json(&e.event.article).into_response(),
@@ -46,21 +46,12 @@ async fn topic_articles(
     Path(slug): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let limit = match query.get("limit").map(|l| l.parse::<usize>()) {
-        None => 20,
-        Some(Ok(n)) if (1..=100).contains(&n) => n,
-        Some(_) => {
-            return Problem::new(
-                StatusCode::BAD_REQUEST,
-                "invalid-parameter",
-                "Invalid query parameter",
-                "limit: must be a whole number from 1 to 100",
-            )
-            .into_response();
-        }
+    let limit = match limit(&query, 20) {
+        Ok(n) => n,
+        Err(problem) => return problem.into_response(),
     };
     let Ok(store) = store.read() else {
-        return unavailable();
+        return unavailable().into_response();
     };
     let articles: Vec<_> = store
         .topic(&slug, limit)
@@ -70,12 +61,29 @@ async fn topic_articles(
     Json(serde_json::json!({ "topic": slug, "articles": articles })).into_response()
 }
 
-fn unavailable() -> Response {
+/// Most stories one list or feed answer holds.
+pub(crate) const MAX_LIMIT: usize = 100;
+
+/// `?limit=N`: `default` when absent, else a whole number from 1 to [`MAX_LIMIT`].
+pub(crate) fn limit(query: &HashMap<String, String>, default: usize) -> Result<usize, Problem> {
+    match query.get("limit").map(|l| l.parse::<usize>()) {
+        None => Ok(default),
+        Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        Some(_) => Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-parameter",
+            "Invalid query parameter",
+            format!("limit: must be a whole number from 1 to {MAX_LIMIT}"),
+        )),
+    }
+}
+
+/// The store's lock was poisoned by a panicking writer.
+pub(crate) fn unavailable() -> Problem {
     Problem::new(
         StatusCode::SERVICE_UNAVAILABLE,
         "unavailable",
         "Unavailable",
         "store unavailable; retry",
     )
-    .into_response()
 }

@@ -113,11 +113,8 @@ impl Publish {
                     action: Some(Action::Embargoed.as_str().into()),
                     published_at: None,
                 });
-                let held = self.record(&self.topics.publish_embargoes, &event, now, trace, None)?;
-                out.push(Output {
-                    partition: Some(partition),
-                    ..held
-                });
+                let held = Encoded::of(&event, now, trace)?;
+                out.push(held.to(&self.topics.publish_embargoes, Some(partition), None));
                 next.embargoed = true;
                 self.changes.push(Change::Embargoed(event, partition));
             }
@@ -126,26 +123,16 @@ impl Publish {
                     action: Some(action.as_str().into()),
                     published_at: Some(now),
                 });
-                let state = self.record(&self.topics.publish_state, &event, now, trace, None)?;
-                out.push(Output {
-                    partition: Some(partition),
-                    ..state
-                });
+                // Serialized once; the state, published and route records share it.
+                let mut encoded = Encoded::of(&event, now, trace)?;
+                out.push(encoded.to(&self.topics.publish_state, Some(partition), None));
                 if notify {
                     let slugs = self.reader_topics(&uri, &event)?;
+                    encoded.headers = with_topics(encoded.headers, &slugs);
                     let ingested = Some(event.ingested_at);
-                    let published =
-                        self.record(&self.topics.published, &event, now, trace, ingested)?;
-                    out.push(Output {
-                        headers: with_topics(published.headers, &slugs),
-                        ..published
-                    });
+                    out.push(encoded.to(&self.topics.published, None, ingested));
                     for route in self.routes.iter().filter(|r| slugs.contains(&r.slug)) {
-                        let routed = self.record(&route.topic, &event, now, trace, None)?;
-                        out.push(Output {
-                            headers: with_topics(routed.headers, &slugs),
-                            ..routed
-                        });
+                        out.push(encoded.to(&route.topic, None, None));
                     }
                 }
                 if known.embargoed {
@@ -172,23 +159,42 @@ impl Publish {
         slugs.dedup();
         Ok(slugs)
     }
+}
 
-    fn record(
-        &self,
-        topic: &str,
+/// A decided event as a record: key, value and headers, made once.
+struct Encoded {
+    key: Vec<u8>,
+    payload: Vec<u8>,
+    headers: rdkafka::message::OwnedHeaders,
+}
+
+impl Encoded {
+    fn of(
         event: &ArticleEvent,
         now: chrono::DateTime<Utc>,
         trace: &TraceParent,
-        article: Option<Option<chrono::DateTime<Utc>>>,
-    ) -> Result<Output, Rejection> {
-        Ok(Output {
-            topic: topic.to_owned(),
-            partition: None,
+    ) -> Result<Self, Rejection> {
+        Ok(Self {
             key: event.article.uri.clone().unwrap_or_default().into_bytes(),
-            payload: Some(serde_json::to_vec(event).map_err(|e| internal(&e.to_string()))?),
+            payload: serde_json::to_vec(event).map_err(|e| internal(&e.to_string()))?,
             headers: headers(event, EventType::Published, "publish", now, trace),
-            article,
         })
+    }
+
+    fn to(
+        &self,
+        topic: &str,
+        partition: Option<i32>,
+        article: Option<Option<chrono::DateTime<Utc>>>,
+    ) -> Output {
+        Output {
+            topic: topic.to_owned(),
+            partition,
+            key: self.key.clone(),
+            payload: Some(self.payload.clone()),
+            headers: self.headers.clone(),
+            article,
+        }
     }
 }
 

@@ -55,11 +55,6 @@ pub struct Rejection {
 
 /// A stage's work on one record.
 pub trait Processor: Send {
-    /// Runs once on the loop's thread before the first record, e.g. to
-    /// rebuild state from Kafka; the stage is not ready until it returns.
-    fn prepare(&mut self) -> anyhow::Result<()> {
-        Ok(())
-    }
     /// Turns one committed input record into output records.
     fn process(&mut self, record: &BorrowedMessage<'_>) -> Result<Vec<Output>, Rejection>;
     /// Records to write now that no input caused, such as a story whose
@@ -380,7 +375,7 @@ pub struct StageHandle {
 }
 
 /// Starts `processor` on its own thread: connects (retrying until Kafka
-/// answers), prepares, then runs the loop until `shutdown`. A fatal error
+/// answers), then runs the loop until `shutdown`. A fatal error
 /// cancels `shutdown` so the whole service stops.
 pub fn spawn<P: Processor + 'static>(
     clients: KafkaClients,
@@ -400,7 +395,6 @@ pub fn spawn<P: Processor + 'static>(
             else {
                 return Ok(());
             };
-            processor.prepare()?;
             let _ = published.set(consumer.clone());
             run(
                 &consumer,
@@ -470,7 +464,7 @@ impl StageHandle {
     pub fn readiness(&self) -> ReadinessCheck {
         let (consumer, input) = (self.consumer.clone(), self.input.clone());
         Arc::new(move || match consumer.get() {
-            None => Err("starting: connecting to Kafka or rebuilding state".to_owned()),
+            None => Err("starting: connecting to Kafka".to_owned()),
             Some(c) if probe(c.client(), &input, Duration::from_secs(2)) => Ok(()),
             Some(_) => Err(format!("Kafka does not answer for {input}")),
         })

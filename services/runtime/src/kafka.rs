@@ -2,7 +2,6 @@
 //! with `acks=all`; every consumer reads committed data only and commits
 //! offsets explicitly (inside a transaction or after the output is acked).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -263,9 +262,6 @@ pub fn probe<C: ClientContext>(
             .all(|t| t.error().is_none() && !t.partitions().is_empty())
     })
 }
-
-/// Partition → next offset to consume, for committing a batch.
-pub type NextOffsets = HashMap<(String, i32), i64>;
 
 /// Retries `attempt` with backoff until it succeeds or `shutdown` fires, so a
 /// service can start before its broker and become ready when Kafka is.

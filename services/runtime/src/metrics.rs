@@ -113,11 +113,6 @@ impl StageMetrics {
         Ok(Arc::new(m))
     }
 
-    /// The service these metrics belong to.
-    pub fn service(&self) -> &'static str {
-        self.service
-    }
-
     /// Names a metric of this service: `newsfeed_<service>_<name>`.
     pub fn name(&self, name: &str) -> String {
         format!("newsfeed_{}_{name}", self.service)

@@ -35,12 +35,11 @@ use serde_json::json;
 
 use self::caching::Validators;
 use self::model::{Feed, Format, topic_path};
+use crate::api::{limit, unavailable};
 use crate::store::Store;
 
 /// Stories per feed when the reader does not say.
 const DEFAULT_LIMIT: usize = 50;
-/// The most stories a feed holds.
-const MAX_LIMIT: usize = 100;
 
 /// `GET /v1/topics` and `GET /v1/topics/{slug}/feed.{json,rss,atom}`.
 pub fn router(store: Arc<RwLock<Store>>, metrics: Arc<StageMetrics>) -> Router {
@@ -170,7 +169,7 @@ impl FeedState {
         params: &HashMap<String, String>,
         headers: &HeaderMap,
     ) -> (Outcome, Response) {
-        let limit = match limit(params) {
+        let limit = match limit(params, DEFAULT_LIMIT) {
             Ok(limit) => limit,
             Err(problem) => return (Outcome::BadRequest, problem.into_response()),
         };
@@ -225,20 +224,6 @@ fn set_validators(response: &mut Response, v: &Validators) {
     // Without it a cache may guess a freshness lifetime from Last-Modified
     // (RFC 9111 §4.2.2) and serve an old feed; revalidating is one cheap 304.
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-}
-
-/// `?limit=`, 1 to 100.
-fn limit(query: &HashMap<String, String>) -> Result<usize, Problem> {
-    match query.get("limit").map(|l| l.parse::<usize>()) {
-        None => Ok(DEFAULT_LIMIT),
-        Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-        Some(_) => Err(Problem::new(
-            StatusCode::BAD_REQUEST,
-            "invalid-parameter",
-            "Invalid query parameter",
-            format!("limit: must be a whole number from 1 to {MAX_LIMIT}"),
-        )),
-    }
 }
 
 /// `scheme://host[:port]` as the reader addressed us, so feed links work
@@ -296,15 +281,6 @@ async fn topic_index(State(state): State<FeedState>) -> Response {
         })
         .collect();
     Json(json!({ "topics": topics })).into_response()
-}
-
-fn unavailable() -> Problem {
-    Problem::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "unavailable",
-        "Unavailable",
-        "store unavailable; retry",
-    )
 }
 
 #[cfg(test)]
