@@ -17,6 +17,10 @@ pub struct Config {
     #[command(flatten)]
     pub kafka: KafkaArgs,
 
+    /// HTTP timeouts and connection cap.
+    #[command(flatten)]
+    pub http: newsfeed_runtime::http::HttpLimits,
+
     /// Address to serve the read API, /metrics, /healthz and /readyz on.
     #[arg(long, env = "NEWSFEED_HTTP_ADDR", value_parser = newsfeed_runtime::config::http_addr, default_value = "127.0.0.1:8083")]
     pub http_addr: SocketAddr,
@@ -52,6 +56,7 @@ impl Config {
     /// Checks the settings and says what to fix.
     pub fn validate(&self) -> anyhow::Result<()> {
         self.kafka.validate()?;
+        self.http.validate()?;
         if self.batch_size == 0 {
             anyhow::bail!("NEWSFEED_PUBLISH_BATCH: must be at least 1");
         }
