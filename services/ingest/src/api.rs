@@ -109,7 +109,15 @@ async fn accept(s: &AppState, headers_in: &HeaderMap, body: Body) -> Result<Resp
     drop(bytes);
     check_prefixes(&source, &stories, batch)?;
     if stories.len() > 1 {
-        take_rate(s, &source, stories.len() as u32 - 1)?;
+        let n = u32::try_from(stories.len()).unwrap_or(u32::MAX);
+        if n > source.rate_per_minute {
+            return Err(over_rate(
+                s,
+                &source,
+                Limited::NeverFits(source.rate_per_minute),
+            ));
+        }
+        take_rate(s, &source, n - 1)?;
     }
     let writer = s
         .writer
@@ -207,8 +215,14 @@ fn content_kind(h: &HeaderMap) -> Result<bool, Rejected> {
 }
 
 fn take_rate(s: &AppState, source: &Source, n: u32) -> Result<(), Rejected> {
-    s.rates.take(source, n).map_err(|limited| {
-        s.ingest.rate_limited(&source.name);
+    s.rates
+        .take(source, n)
+        .map_err(|limited| over_rate(s, source, limited))
+}
+
+fn over_rate(s: &AppState, source: &Source, limited: Limited) -> Rejected {
+    s.ingest.rate_limited(&source.name);
+    {
         match limited {
             Limited::RetryAfter(wait) => reject(
                 "rate_limited",
@@ -236,7 +250,7 @@ fn take_rate(s: &AppState, source: &Source, n: u32) -> Result<(), Rejected> {
                 ),
             ),
         }
-    })
+    }
 }
 
 fn check_prefixes(source: &Source, stories: &[ValidArticle], batch: bool) -> Result<(), Rejected> {

@@ -225,18 +225,22 @@ fn check_name(name: &str) -> anyhow::Result<()> {
 /// uris, the whole host and a path start, so `https://a.example` cannot
 /// be stretched to `https://a.example.evil/`.
 fn check_uri_prefix(prefix: &str) -> anyhow::Result<()> {
-    let scheme_ok = prefix.split_once(':').is_some_and(|(s, rest)| {
-        !rest.is_empty()
-            && s.starts_with(|c: char| c.is_ascii_alphabetic())
+    let scheme_ok = prefix.split_once(':').is_some_and(|(s, _)| {
+        s.starts_with(|c: char| c.is_ascii_alphabetic())
             && s.chars()
                 .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
     });
     if !scheme_ok {
         bail!(
-            "--uri-prefix: `{prefix}` must start with a uri scheme and more, e.g. https://newsroom.example/ or urn:newsroom:"
+            "--uri-prefix: `{prefix}` must start with a uri scheme, e.g. https://newsroom.example/ or urn:newsroom:"
         );
     }
-    if prefix.starts_with("http://") || prefix.starts_with("https://") {
+    let scheme = prefix
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if scheme == "http" || scheme == "https" {
         let url = url::Url::parse(prefix).with_context(|| format!("--uri-prefix: `{prefix}`"))?;
         let host_end = prefix
             .find("//")
@@ -266,10 +270,17 @@ mod tests {
             "https://a.example/stories/",
             "urn:newsroom:",
             "tag:a.example,2026:",
+            "urn:",
         ] {
             assert!(check_uri_prefix(good).is_ok(), "{good}");
         }
-        for bad in ["https://newsroom.example", "newsroom", "https:", "1x:abc"] {
+        for bad in [
+            "https://newsroom.example",
+            "newsroom",
+            "https:",
+            "https://",
+            "1x:abc",
+        ] {
             assert!(check_uri_prefix(bad).is_err(), "{bad}");
         }
     }

@@ -267,7 +267,10 @@ impl AuthError {
                 header::WWW_AUTHENTICATE,
                 challenge(realm, Some("insufficient_scope")),
             ),
-            Self::NotLoaded => Problem::unavailable("credentials are still loading", 1),
+            Self::NotLoaded => Problem::unavailable(
+                "credentials are still loading from Kafka; nothing was written, retry later",
+                2,
+            ),
         }
     }
 }

@@ -13,7 +13,7 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use http_body_util::BodyExt;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -119,13 +119,14 @@ pub async fn serve(
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "http listening");
     let router = router.fallback(unknown_route);
-    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
+    // HTTP/1.1 only (WebSocket upgrades included): hyper's protocol
+    // auto-detection waits for a first byte without any timeout.
+    let mut http1 = hyper::server::conn::http1::Builder::new();
+    http1
         .timer(TokioTimer::new())
         .header_read_timeout(Duration::from_millis(limits.http_header_timeout_ms));
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let slots = Arc::new(Semaphore::new(limits.http_max_connections));
+    let max = u32::try_from(limits.http_max_connections).unwrap_or(u32::MAX);
+    let slots = Arc::new(Semaphore::new(max as usize));
     loop {
         let (stream, _peer) = tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -150,19 +151,35 @@ pub async fn serve(
                 router.clone().oneshot(req.map(Body::new))
             }
         });
-        let conn = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
-        let conn = graceful.watch(conn);
+        let conn = http1
+            .serve_connection(TokioIo::new(stream), service)
+            .with_upgrades();
+        let stop = shutdown.clone();
         tokio::spawn(async move {
-            let _ = conn.await;
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = stop.cancelled() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
             drop(slot);
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    // Let in-flight requests finish (streams end on the same signal).
+    if tokio::time::timeout(DRAIN, slots.acquire_many(max))
+        .await
+        .is_err()
+    {
+        tracing::warn!("some HTTP connections were still open after {DRAIN:?}");
+    }
     Ok(())
 }
+
+/// How long shutdown waits for open connections to finish.
+const DRAIN: Duration = Duration::from_secs(10);
 
 /// Every path no route knows: a 404 problem, not an empty body.
 async fn unknown_route(uri: axum::http::Uri) -> Problem {
