@@ -15,4 +15,5 @@ mod scale_out;
 mod streams;
 mod taxonomy_reload;
 mod trust_ingest;
+mod trust_publish;
 mod webhooks;

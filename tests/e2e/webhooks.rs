@@ -338,7 +338,7 @@ impl Receiver {
             child,
             port,
             log,
-            http: reqwest::Client::new(),
+            http: newsfeed_tests::services::http_client(),
         }
     }
 

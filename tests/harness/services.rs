@@ -210,6 +210,16 @@ pub const TEST_URI_PREFIXES: &[&str] = &[
     "urn:",
 ];
 
+/// An HTTP client whose pooled connections idle out (5 s) well before the
+/// services close idle keep-alive connections (the header timeout, 30 s by
+/// default), so a request never races a connection being closed.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_idle_timeout(std::time::Duration::from_secs(5))
+        .build()
+        .expect("HTTP client")
+}
+
 /// The first JSON error answer's parts: status, content type, body.
 pub type Answer = (StatusCode, String, Value);
 
@@ -264,7 +274,7 @@ impl Pipeline {
             prefix: prefix.to_owned(),
             services,
             base_env: base,
-            http: reqwest::Client::new(),
+            http: http_client(),
             source_token,
             client_token,
         }

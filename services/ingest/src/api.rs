@@ -280,7 +280,7 @@ fn check_prefixes(source: &Source, stories: &[ValidArticle], batch: bool) -> Res
             newsfeed_model::echo::clip(story.uri.as_str())
         ),
     }];
-    p.line = line;
+    p.line = line.and_then(|l| u32::try_from(l).ok());
     Err(reject("forbidden", p))
 }
 
@@ -336,7 +336,7 @@ fn parse_one(bytes: &[u8], line: Option<usize>) -> Result<ValidArticle, Rejected
                 detail: e.message,
             }];
         }
-        p.line = line;
+        p.line = line.and_then(|l| u32::try_from(l).ok());
         reject("malformed", p)
     })?;
     parse_article(value).map_err(|violations| {
@@ -357,7 +357,7 @@ fn parse_one(bytes: &[u8], line: Option<usize>) -> Result<ValidArticle, Rejected
                 detail: v.message,
             })
             .collect();
-        p.line = line;
+        p.line = line.and_then(|l| u32::try_from(l).ok());
         reject("invalid", p)
     })
 }
@@ -397,7 +397,7 @@ fn too_big_for_kafka(max: usize, line: Option<usize>) -> Rejected {
             "{at}the story's event exceeds the {max}-byte Kafka message limit (NEWSFEED_KAFKA_MAX_MESSAGE_BYTES); shorten it or move media to renditions"
         ),
     );
-    p.line = line;
+    p.line = line.and_then(|l| u32::try_from(l).ok());
     reject("too_large", p)
 }
 

@@ -41,6 +41,15 @@ pub struct Config {
     /// comma-separated `slug=topic` pairs, e.g. `russia=feed.russia` (topic names get the prefix).
     #[arg(long, env = "NEWSFEED_PUBLISH_ROUTES", default_value = "")]
     pub routes: String,
+
+    /// Require a client token with the `read` scope to read stories, feeds
+    /// and streams (public otherwise).
+    #[arg(
+        long,
+        env = "NEWSFEED_PUBLISH_READ_REQUIRES_TOKEN",
+        default_value_t = false
+    )]
+    pub read_requires_token: bool,
 }
 
 /// Stories tagged `slug` are also written to `topic`.

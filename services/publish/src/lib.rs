@@ -1,6 +1,7 @@
 //! The publish service: consumes `<prefix>articles.enriched`, releases each
 //! story version that is newer than what readers have, and serves reads.
 //! - [`config`] — settings.
+//! - [`access`] — client tokens: who may read, who may manage subscriptions.
 //! - [`store`] — the current version of every story and per-topic lists.
 //! - [`lifecycle`] — what a story version does: replace, retract, hold, embargo.
 //! - [`stage`] — the per-record decision inside the exactly-once loop.
@@ -10,6 +11,7 @@
 //! - [`streams`] — live, resumable subscriptions over SSE and WebSocket.
 //! - [`webhooks`] — subscriptions and signed deliveries (Standard Webhooks).
 
+pub mod access;
 pub mod api;
 pub mod config;
 pub mod feeds;
@@ -23,9 +25,11 @@ pub mod webhooks;
 use std::sync::{Arc, RwLock};
 
 use newsfeed_runtime::StageMetrics;
+use newsfeed_runtime::auth::{Authenticator, Client, Credentials};
 use newsfeed_runtime::exactly_once::{self, LoopSettings};
 use newsfeed_runtime::http::{ReadinessCheck, admin_router, bind, serve};
 use newsfeed_runtime::kafka::KafkaClients;
+use newsfeed_runtime::table::Table;
 use tokio_util::sync::CancellationToken;
 
 pub use config::Config;
@@ -50,6 +54,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
             topics.publish_dlq.clone(),
             topics.publish_state.clone(),
             topics.publish_embargoes.clone(),
+            topics.clients.clone(),
         ]
         .into_iter()
         .chain(routes.iter().map(|r| r.topic.clone()))
@@ -57,9 +62,13 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         compacted: vec![
             topics.publish_state.clone(),
             topics.publish_embargoes.clone(),
+            topics.clients.clone(),
         ],
     };
     let clients = KafkaClients::new(&config.kafka, "publish");
+    let (client_table, client_tail) =
+        Table::<Credentials<Client>>::start(&clients, &topics.clients, shutdown.clone())?;
+    let access = Authenticator::new(client_table);
     let store = Arc::new(RwLock::new(store::Store::default()));
     let view = view::StateView::start(
         clients.clone(),
@@ -84,22 +93,34 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
 
     let (stage_ready, view_ready, hooks_ready) =
         (stage.readiness(), view.readiness(), hooks.readiness());
+    let access_ready = access.clone();
     let ready: ReadinessCheck = Arc::new(move || {
         stage_ready()?;
+        if !access_ready.is_loaded() {
+            return Err("loading clients".to_owned());
+        }
         view_ready()?;
         if !tail.is_running() {
             return Err("starting the live stream tail".to_owned());
         }
         hooks_ready()
     });
-    let app = api::router(store.clone())
+    let mut reads = api::router(store.clone())
         .merge(feeds::router(store, metrics.clone()))
-        .merge(streams.router())
+        .merge(streams.router());
+    if config.read_requires_token {
+        reads = reads.layer(axum::middleware::from_fn_with_state(
+            access.clone(),
+            access::require_read,
+        ));
+    }
+    let app = reads
         .merge(hooks.router())
         .merge(admin_router(metrics, ready));
     serve(listener, app, &config.http, shutdown.clone()).await?;
     stage.join().await?;
     hooks.join().await;
+    client_tail.join().await;
     tracing::info!("publish stopped");
     Ok(())
 }

@@ -62,11 +62,12 @@ async fn readyz(State(s): State<AdminState>) -> Response {
 #[derive(Debug, Clone, clap::Args)]
 pub struct HttpLimits {
     /// Longest a client may take to send a request's headers (also how long
-    /// an idle keep-alive connection stays open), in milliseconds.
+    /// an idle keep-alive connection stays open: clients should let pooled
+    /// connections idle out sooner), in milliseconds.
     #[arg(
         long,
         env = "NEWSFEED_HTTP_HEADER_TIMEOUT_MS",
-        default_value_t = 10_000
+        default_value_t = 30_000
     )]
     pub http_header_timeout_ms: u64,
 
@@ -277,11 +278,12 @@ pub struct FieldProblem {
 /// An RFC 9457 problem document, the body of every error answer.
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
-    /// A URI naming the kind of problem.
-    #[serde(rename = "type")]
-    pub kind: String,
+    /// The kind of problem: its slug, sent as the URI
+    /// `https://newsfeed.dev/problems/<slug>`.
+    #[serde(rename = "type", serialize_with = "problem_type")]
+    pub kind: &'static str,
     /// Short summary of the kind.
-    pub title: String,
+    pub title: &'static str,
     /// HTTP status.
     pub status: u16,
     /// What happened this time.
@@ -295,15 +297,24 @@ pub struct Problem {
     pub errors: Vec<FieldProblem>,
     /// For batches: the 1-based line of the batch at fault.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<usize>,
+    pub line: Option<u32>,
+}
+
+fn problem_type<S: serde::Serializer>(slug: &&'static str, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&format_args!("https://newsfeed.dev/problems/{slug}"))
 }
 
 impl Problem {
     /// A problem of kind `slug` (documented under `https://newsfeed.dev/problems/<slug>`).
-    pub fn new(status: StatusCode, slug: &str, title: &str, detail: impl Into<String>) -> Self {
+    pub fn new(
+        status: StatusCode,
+        slug: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
         Self {
-            kind: format!("https://newsfeed.dev/problems/{slug}"),
-            title: title.to_owned(),
+            kind: slug,
+            title,
             status: status.as_u16(),
             detail: newsfeed_model::echo::clip_quoted(&detail.into()),
             headers: Vec::new(),

@@ -283,7 +283,12 @@ fn invalid(errors: Vec<FieldProblem>) -> Problem {
     p
 }
 
-fn field_problem(slug: &str, title: &str, pointer: &str, detail: String) -> Problem {
+fn field_problem(
+    slug: &'static str,
+    title: &'static str,
+    pointer: &str,
+    detail: String,
+) -> Problem {
     let mut p = Problem::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         slug,
