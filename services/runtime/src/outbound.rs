@@ -264,6 +264,11 @@ pub struct OutboundClient {
 }
 
 impl OutboundClient {
+    /// The policy it enforces.
+    pub fn policy(&self) -> &OutboundPolicy {
+        &self.policy
+    }
+
     /// A `method` request to `url`, if the policy permits `url`.
     pub fn request(
         &self,

@@ -103,7 +103,7 @@ async fn subscription(
             return None;
         }
     };
-    match s.start_at(sub.since.as_deref()).await {
+    match s.start_at(sub.since.as_deref(), "since").await {
         Ok(from) => Some((from, Filter::parse(Some(&sub.topics.join(","))))),
         Err(problem) => {
             let _ = socket.send(error(&problem.detail)).await;

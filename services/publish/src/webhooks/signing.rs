@@ -7,6 +7,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use hmac::{Hmac, Mac};
+use newsfeed_runtime::secrets::{self, Keyring, Sealed, Unsealable};
 use sha2::Sha256;
 
 const PREFIX: &str = "whsec_";
@@ -14,8 +15,7 @@ const PREFIX: &str = "whsec_";
 const SECRET_BYTES: usize = 32;
 
 /// A subscription's signing secret; stored and sent as `whsec_<base64>`.
-#[derive(Clone, serde::Serialize, serde::Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone)]
 pub(crate) struct Secret {
     text: String,
     key: Vec<u8>,
@@ -56,6 +56,23 @@ impl Secret {
         })
     }
 
+    /// The secret encrypted for Kafka, bound to subscription `id`.
+    pub(crate) fn seal(&self, keyring: &Keyring, id: &str) -> anyhow::Result<Sealed> {
+        keyring.seal(self.text.as_bytes(), id.as_bytes())
+    }
+
+    /// The secret of subscription `id`, from its sealed form.
+    pub(crate) fn open(
+        keyring: Option<&Keyring>,
+        sealed: &Sealed,
+        id: &str,
+    ) -> Result<Self, Unsealable> {
+        let plain = secrets::open(keyring, sealed, id.as_bytes())?;
+        let text = String::from_utf8(plain)
+            .map_err(|_| Unsealable::Damaged(sealed.key_id.clone()))?;
+        Self::parse(&text).map_err(|_| Unsealable::Damaged(sealed.key_id.clone()))
+    }
+
     /// The `whsec_...` form handed to the subscriber.
     pub(crate) fn as_str(&self) -> &str {
         &self.text
@@ -71,19 +88,6 @@ impl Secret {
         mac.update(b".");
         mac.update(body);
         format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
-    }
-}
-
-impl TryFrom<String> for Secret {
-    type Error = String;
-    fn try_from(text: String) -> Result<Self, String> {
-        Self::parse(&text)
-    }
-}
-
-impl From<Secret> for String {
-    fn from(secret: Secret) -> Self {
-        secret.text
     }
 }
 
@@ -132,6 +136,23 @@ mod tests {
         assert!(Secret::parse("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").is_err());
         assert!(Secret::parse("whsec_!!!").is_err());
         assert_eq!(format!("{a:?}"), "Secret(whsec_…)");
+    }
+
+    #[test]
+    fn sealed_secrets_open_only_for_their_subscription() {
+        let keyring = Keyring::from_keys([9; 32], Vec::new());
+        let secret = Secret::generate().unwrap();
+        let sealed = secret.seal(&keyring, "sub_1").unwrap();
+        let json = serde_json::to_string(&sealed).unwrap();
+        assert!(!json.contains("whsec_"), "{json}");
+        assert!(!json.contains(&secret.as_str()["whsec_".len()..]), "{json}");
+        let opened = Secret::open(Some(&keyring), &sealed, "sub_1").unwrap();
+        assert_eq!(opened.as_str(), secret.as_str());
+        assert!(Secret::open(Some(&keyring), &sealed, "sub_2").is_err());
+        assert_eq!(
+            Secret::open(None, &sealed, "sub_1").unwrap_err(),
+            Unsealable::NoKeys
+        );
     }
 
     #[test]

@@ -11,9 +11,8 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use newsfeed_runtime::secrets::Sealed;
 use serde::{Deserialize, Serialize};
-
-use super::signing::Secret;
 
 /// Whether a subscription receives deliveries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,8 +35,9 @@ pub(crate) struct Subscription {
     /// Topic slugs wanted; empty means every story.
     #[serde(default)]
     pub(crate) topics: Vec<String>,
-    /// Signing secret (kept in the topic so every instance can sign).
-    pub(crate) secret: Secret,
+    /// Signing secret, sealed with the secrets key and bound to `id` (kept
+    /// in the topic so every instance can sign; never in plain text).
+    pub(crate) secret: Sealed,
     /// Active or disabled.
     pub(crate) status: Status,
     /// Why it was disabled.
@@ -54,6 +54,14 @@ impl Subscription {
     /// Whether a story tagged with `slugs` is for this subscriber.
     pub(crate) fn wants(&self, slugs: &[String]) -> bool {
         self.topics.is_empty() || self.topics.iter().any(|t| slugs.contains(t))
+    }
+
+    /// `scheme://host:port` of the URL: what logs show of it (a path or
+    /// query may carry the subscriber's own tokens).
+    pub(crate) fn origin(&self) -> String {
+        url::Url::parse(&self.url)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_else(|_| "(unparsable url)".to_owned())
     }
 
     /// The consumer group suffix of this subscription's delivery worker
@@ -203,18 +211,30 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::webhooks::signing::Secret;
+    use newsfeed_runtime::secrets::Keyring;
 
     fn sub(id: &str, topics: &[&str]) -> Subscription {
         Subscription {
             id: id.into(),
             url: "https://hooks.example/x".into(),
             topics: topics.iter().map(|t| (*t).to_owned()).collect(),
-            secret: Secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap(),
+            secret: Secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+                .unwrap()
+                .seal(&Keyring::from_keys([3; 32], Vec::new()), id)
+                .unwrap(),
             status: Status::Active,
             disabled_reason: None,
             disabled_at: None,
             created_at: Utc::now(),
         }
+    }
+
+    #[test]
+    fn logs_show_only_the_origin() {
+        let mut s = sub("a", &[]);
+        s.url = "https://hooks.example:8443/in?token=abc".into();
+        assert_eq!(s.origin(), "https://hooks.example:8443");
     }
 
     #[test]
@@ -234,11 +254,9 @@ mod tests {
         let json = serde_json::to_vec(&s).unwrap();
         r.apply("sub_1", Some(&json)).unwrap();
         assert!(r.is_active("sub_1"));
-        assert!(
-            String::from_utf8(json.clone())
-                .unwrap()
-                .contains("\"secret\":\"whsec_")
-        );
+        let text = String::from_utf8(json.clone()).unwrap();
+        assert!(text.contains("\"secret\":{\"keyId\":\"k_"), "{text}");
+        assert!(!text.contains("whsec_") && !text.contains("MfKQ9r8G"), "{text}");
 
         let mut disabled = s.clone();
         disabled.status = Status::Disabled;
