@@ -14,4 +14,5 @@ mod observability;
 mod scale_out;
 mod streams;
 mod taxonomy_reload;
+mod webhook_targets;
 mod webhooks;

@@ -11,7 +11,7 @@
 //! `NEWSFEED_SECRETS_PREVIOUS_KEY_FILES`. New secrets are sealed with the
 //! new key; older records still open with the old one.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, bail};
 use base64::Engine;
@@ -30,8 +30,8 @@ pub struct SecretsArgs {
     /// File holding the base64-encoded 32-byte key that seals secrets kept in
     /// Kafka (`openssl rand -base64 32 > FILE`). Without it nothing that
     /// needs a stored secret (webhook subscriptions) can be created.
-    #[arg(long, env = "NEWSFEED_SECRETS_KEY_FILE")]
-    pub secrets_key_file: Option<PathBuf>,
+    #[arg(long, env = "NEWSFEED_SECRETS_KEY_FILE", default_value = "")]
+    pub secrets_key_file: String,
 
     /// Earlier key files, comma-separated: secrets sealed with them still
     /// open after a key rotation.
@@ -48,19 +48,16 @@ impl SecretsArgs {
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .collect();
-        let current = self
-            .secrets_key_file
-            .as_ref()
-            .filter(|p| !p.as_os_str().is_empty());
-        let Some(current) = current else {
+        let current = self.secrets_key_file.trim();
+        if current.is_empty() {
             if !previous.is_empty() {
                 bail!(
                     "NEWSFEED_SECRETS_PREVIOUS_KEY_FILES: set, but NEWSFEED_SECRETS_KEY_FILE is not"
                 );
             }
             return Ok(None);
-        };
-        let current = read_key("NEWSFEED_SECRETS_KEY_FILE", current)?;
+        }
+        let current = read_key("NEWSFEED_SECRETS_KEY_FILE", Path::new(current))?;
         let previous = previous
             .iter()
             .map(|p| read_key("NEWSFEED_SECRETS_PREVIOUS_KEY_FILES", Path::new(p)))
@@ -120,7 +117,7 @@ pub struct Sealed {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Unsealable {
     /// No key was configured at all.
-    #[error("NEWSFEED_SECRETS_KEY_FILE is not set, so stored secrets cannot be read")]
+    #[error("cannot be opened: NEWSFEED_SECRETS_KEY_FILE is not set")]
     NoKeys,
     /// Sealed with a key that is not configured.
     #[error(
@@ -298,7 +295,7 @@ mod tests {
         let short = dir.join("short.key");
         std::fs::write(&short, STANDARD.encode([1u8; 16])).unwrap();
         let args = |current: Option<&Path>, previous: &str| SecretsArgs {
-            secrets_key_file: current.map(Path::to_path_buf),
+            secrets_key_file: current.map(|p| p.display().to_string()).unwrap_or_default(),
             secrets_previous_key_files: previous.to_owned(),
         };
 
