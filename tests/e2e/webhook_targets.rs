@@ -65,7 +65,10 @@ async fn challenges_and_secrets_reveal_nothing_and_survive_key_rotation() {
     // they answer stays with publish.
     for (status_line, banner) in [
         ("200 OK", "INTERNAL-BANNER redis_version:7.2.4"),
-        ("500 Internal Server Error", "INTERNAL-TRACEBACK at db.internal:5432"),
+        (
+            "500 Internal Server Error",
+            "INTERNAL-TRACEBACK at db.internal:5432",
+        ),
     ] {
         let target = LocalTarget::start(http(status_line, banner)).await;
         let url = format!("http://127.0.0.1:{}/hook", target.port);
@@ -138,7 +141,11 @@ async fn challenges_and_secrets_reveal_nothing_and_survive_key_rotation() {
     assert_eq!(ct, "application/problem+json");
     let detail = body["detail"].as_str().unwrap_or_default();
     assert!(detail.contains("NEWSFEED_SECRETS_KEY_FILE"), "{body}");
-    assert_eq!(target.hits(), 0, "contacted without a key to seal the secret");
+    assert_eq!(
+        target.hits(),
+        0,
+        "contacted without a key to seal the secret"
+    );
     let (status, _, view) = get(&p, &first).await;
     assert_eq!(status, StatusCode::OK, "{view}");
     let blocked = view["deliveriesBlocked"].as_str().unwrap_or_default();
@@ -147,7 +154,10 @@ async fn challenges_and_secrets_reveal_nothing_and_survive_key_rotation() {
     let log = std::fs::read_to_string(&p.svc(Svc::Publish).log).unwrap();
     for s in [&secret, &second_secret] {
         assert!(!log.contains(s.as_str()), "publish logged a secret");
-        assert!(!log.contains(&s["whsec_".len()..]), "publish logged a secret");
+        assert!(
+            !log.contains(&s["whsec_".len()..]),
+            "publish logged a secret"
+        );
     }
     assert!(!log.contains("whsec_"), "publish logged a secret");
 }

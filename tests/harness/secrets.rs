@@ -22,7 +22,10 @@ pub fn new_key_file(prefix: &str, name: &str) -> PathBuf {
     let mut key = Vec::with_capacity(32);
     key.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
     key.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
-    let text = format!("{}\n", base64::engine::general_purpose::STANDARD.encode(&key));
+    let text = format!(
+        "{}\n",
+        base64::engine::general_purpose::STANDARD.encode(&key)
+    );
     std::fs::write(&path, text).expect("writing key file");
     #[cfg(unix)]
     {

@@ -231,7 +231,9 @@ impl Pipeline {
             // Publish seals webhook secrets; tests' subscribers listen on loopback.
             (
                 "NEWSFEED_SECRETS_KEY_FILE".into(),
-                crate::secrets::new_key_file(prefix, "secrets").display().to_string(),
+                crate::secrets::new_key_file(prefix, "secrets")
+                    .display()
+                    .to_string(),
             ),
             ("NEWSFEED_OUTBOUND_ALLOW_NETS".into(), "127.0.0.0/8".into()),
         ];

@@ -465,9 +465,9 @@ mod tests {
             ("240.0.0.1", Reserved),
             ("192.0.0.1", Reserved),
             ("192.88.99.1", Reserved),
-            ("2001::1", Reserved),         // Teredo
-            ("2001:20::1", Reserved),      // ORCHIDv2
-            ("100::1", Reserved),          // discard-only
+            ("2001::1", Reserved),          // Teredo
+            ("2001:20::1", Reserved),       // ORCHIDv2
+            ("100::1", Reserved),           // discard-only
             ("64:ff9b:1::a00:1", Reserved), // NAT64 local use
             ("5f00::1", Reserved),
             ("4000::1", Reserved),
@@ -601,7 +601,10 @@ mod tests {
         assert_eq!(check("http://127.0.0.1:9/"), Ok(()));
         assert_eq!(check("ftp://hooks.example/"), Err(Refused::Scheme));
         assert_eq!(check("file:///etc/passwd"), Err(Refused::Scheme));
-        assert_eq!(check("http://user:hunter2@hooks.example/"), Err(Refused::Userinfo));
+        assert_eq!(
+            check("http://user:hunter2@hooks.example/"),
+            Err(Refused::Userinfo)
+        );
         assert_eq!(check("http://user@hooks.example/"), Err(Refused::Userinfo));
         assert_eq!(check("http://:pass@hooks.example/"), Err(Refused::Userinfo));
         let shown = Refused::Userinfo.to_string();
@@ -644,10 +647,7 @@ mod tests {
             "{err:?}"
         );
         let literal = Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
-        assert!(matches!(
-            client.get(&literal),
-            Err(Refused::Address { .. })
-        ));
+        assert!(matches!(client.get(&literal), Err(Refused::Address { .. })));
         assert_eq!(served.await.unwrap(), 0, "the local server was contacted");
     }
 

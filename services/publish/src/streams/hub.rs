@@ -188,7 +188,9 @@ impl Hub {
     /// The partitions the tail follows; `None` until it has started.
     pub fn partitions(&self) -> Option<Vec<i32>> {
         let position = self.position.lock().unwrap_or_else(|p| p.into_inner());
-        position.as_ref().map(|p| p.iter().map(|(p, _)| p).collect())
+        position
+            .as_ref()
+            .map(|p| p.iter().map(|(p, _)| p).collect())
     }
 
     /// The position of the first record at or after `time`, per partition.

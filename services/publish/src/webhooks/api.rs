@@ -66,9 +66,11 @@ async fn create(State(ctx): State<Arc<Deliveries>>, body: Bytes) -> Result<Respo
         disabled_at: None,
         created_at: Utc::now(),
     };
-    verify_url(&ctx, &subscription.url, &secret).await.map_err(|why| {
-        field_problem("unverified-url", "Subscriber URL not verified", "/url", why)
-    })?;
+    verify_url(&ctx, &subscription.url, &secret)
+        .await
+        .map_err(|why| {
+            field_problem("unverified-url", "Subscriber URL not verified", "/url", why)
+        })?;
     let started = {
         let (ctx, s) = (ctx.clone(), subscription.clone());
         tokio::task::spawn_blocking(move || start_at_end(&ctx, &s)).await
@@ -169,7 +171,14 @@ async fn verify_url(ctx: &Deliveries, url: &str, secret: &Secret) -> Result<(), 
         random_token(12).map_err(|e| e.to_string())?
     );
     let body = json!({"type": "webhook.challenge", "challenge": challenge});
-    let sent = post_signed(&ctx.http, url, secret, &msg_id, body.to_string().into_bytes()).await;
+    let sent = post_signed(
+        &ctx.http,
+        url,
+        secret,
+        &msg_id,
+        body.to_string().into_bytes(),
+    )
+    .await;
     let mut answer = match sent {
         Ok(answer) => answer,
         Err(SendError::Refused(r)) => return Err(r.to_string()),

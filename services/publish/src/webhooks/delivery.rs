@@ -70,7 +70,8 @@ pub(crate) async fn post_signed(
     msg_id: &str,
     body: Vec<u8>,
 ) -> Result<reqwest::Response, SendError> {
-    let url = url::Url::parse(url).map_err(|_| SendError::Failed("the URL does not parse".into()))?;
+    let url =
+        url::Url::parse(url).map_err(|_| SendError::Failed("the URL does not parse".into()))?;
     let request = http.post(&url).map_err(SendError::Refused)?;
     let timestamp = Utc::now().timestamp();
     let signature = secret.sign(msg_id, timestamp, &body);

@@ -68,8 +68,8 @@ impl Secret {
         id: &str,
     ) -> Result<Self, Unsealable> {
         let plain = secrets::open(keyring, sealed, id.as_bytes())?;
-        let text = String::from_utf8(plain)
-            .map_err(|_| Unsealable::Damaged(sealed.key_id.clone()))?;
+        let text =
+            String::from_utf8(plain).map_err(|_| Unsealable::Damaged(sealed.key_id.clone()))?;
         Self::parse(&text).map_err(|_| Unsealable::Damaged(sealed.key_id.clone()))
     }
 

@@ -256,7 +256,10 @@ mod tests {
         assert!(r.is_active("sub_1"));
         let text = String::from_utf8(json.clone()).unwrap();
         assert!(text.contains("\"secret\":{\"keyId\":\"k_"), "{text}");
-        assert!(!text.contains("whsec_") && !text.contains("MfKQ9r8G"), "{text}");
+        assert!(
+            !text.contains("whsec_") && !text.contains("MfKQ9r8G"),
+            "{text}"
+        );
 
         let mut disabled = s.clone();
         disabled.status = Status::Disabled;
