@@ -162,6 +162,53 @@ async fn challenges_and_secrets_reveal_nothing_and_survive_key_rotation() {
     assert!(!log.contains("whsec_"), "publish logged a secret");
 }
 
+#[tokio::test]
+async fn plain_text_secrets_of_earlier_versions_are_sealed_on_start() {
+    use rdkafka::ClientConfig;
+    use rdkafka::producer::{FutureProducer, FutureRecord};
+    let p = Pipeline::start_some("webhook-legacy", &[Svc::Publish], &[]).await;
+    let topic = p.topic("publish.subscriptions");
+    let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let id = "sub_0123456789abcdef0123456789abcdef";
+    // As publish wrote it before secrets were sealed (an unreachable URL:
+    // nothing is delivered, only the record matters).
+    let legacy = json!({
+        "id": id,
+        "url": "http://127.0.0.1:1/hook",
+        "topics": ["no-such-topic"],
+        "secret": secret,
+        "status": "active",
+        "createdAt": "2026-11-01T00:00:00Z",
+    });
+    let producer: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", newsfeed_tests::brokers())
+        .create()
+        .unwrap();
+    producer
+        .send(
+            FutureRecord::to(&topic)
+                .key(id)
+                .payload(&legacy.to_string()),
+            Duration::from_secs(10),
+        )
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + WITHIN;
+    loop {
+        let records = read_topic(&topic, WITHIN);
+        let latest = records.iter().rev().find(|r| r.key == id);
+        if let Some(r) = latest.filter(|r| r.value["secret"]["keyId"].is_string()) {
+            assert_eq!(r.value["status"], "active", "{:?}", r.value);
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never re-sealed");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (status, _, view) = get(&p, id).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    assert!(view["deliveriesBlocked"].is_null(), "{view}");
+}
+
 /// Registers endpoint `name` of the receiver; returns the id and secret.
 async fn register(p: &Pipeline, rx: &Receiver, name: &str) -> (String, String) {
     let (status, _, body) = create(p, &json!({ "url": rx.url(name) })).await;

@@ -25,7 +25,7 @@ use newsfeed_runtime::outbound::OutboundPolicy;
 use serde_json::{Value, json};
 
 use super::delivery::{Deliveries, SendError, post_signed};
-use super::signing::{Secret, random_token};
+use super::signing::{Secret, StoredSecret, random_token};
 use super::subscriptions::{Status, Subscription};
 use super::worker::start_at_end;
 use crate::store::slugify;
@@ -57,9 +57,11 @@ async fn create(State(ctx): State<Arc<Deliveries>>, body: Bytes) -> Result<Respo
     let subscription = Subscription {
         url: request.url,
         topics: request.topics,
-        secret: secret
-            .seal(keyring, &id)
-            .map_err(|e| internal(&e.to_string()))?,
+        secret: StoredSecret::Sealed(
+            secret
+                .seal(keyring, &id)
+                .map_err(|e| internal(&e.to_string()))?,
+        ),
         id,
         status: Status::Active,
         disabled_reason: None,

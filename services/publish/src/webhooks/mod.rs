@@ -43,7 +43,8 @@ use tokio_util::sync::CancellationToken;
 
 use delivery::Deliveries;
 use journal::Journal;
-use signing::Secret;
+use signing::{Secret, StoredSecret};
+use subscriptions::Subscription;
 use worker::Worker;
 
 /// What keeps webhooks safe: where requests may go, and the key sealing secrets.
@@ -172,10 +173,12 @@ async fn supervise(ctx: &Arc<Deliveries>, shutdown: &CancellationToken) {
     let mut running: HashMap<String, Worker> = HashMap::new();
     let mut stopping: Vec<Worker> = Vec::new();
     let mut sealed_shut: HashSet<String> = HashSet::new();
+    let mut resealed: HashSet<String> = HashSet::new();
     let mut changes = ctx.journal.changes();
     loop {
         if ctx.journal.is_caught_up() {
             reconcile(ctx, &mut running, &mut stopping, &mut sealed_shut, shutdown);
+            reseal_legacy_secrets(ctx, &mut resealed);
         }
         tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -190,6 +193,50 @@ async fn supervise(ctx: &Arc<Deliveries>, shutdown: &CancellationToken) {
     }
     let _ = tokio::task::spawn_blocking(move || stopping.into_iter().for_each(Worker::join)).await;
     tracing::info!("webhook deliveries stopped");
+}
+
+/// Seals the plain-text secrets of subscriptions written before secrets
+/// were sealed, once a key is configured (each once per run: a failed
+/// write is retried at the next start). Compaction then drops the plain
+/// records.
+fn reseal_legacy_secrets(ctx: &Arc<Deliveries>, resealed: &mut HashSet<String>) {
+    let Some(keyring) = ctx.keyring.as_ref() else {
+        return;
+    };
+    let legacy: Vec<Subscription> = ctx
+        .journal
+        .read()
+        .all()
+        .filter(|s| matches!(s.secret, StoredSecret::Legacy(_)) && !resealed.contains(&s.id))
+        .cloned()
+        .collect();
+    for s in legacy {
+        resealed.insert(s.id.clone());
+        let sealed = Secret::open(None, &s.secret, &s.id)
+            .ok()
+            .and_then(|secret| secret.seal(keyring, &s.id).ok());
+        let Some(sealed) = sealed else {
+            tracing::warn!(subscription = %s.id, "a plain-text webhook secret is unreadable; not re-sealed");
+            continue;
+        };
+        let journal = ctx.journal.clone();
+        tokio::spawn(async move {
+            // The record as it is now (it may have been disabled meanwhile);
+            // never resurrect a deleted one.
+            let current = journal.read().get(&s.id).cloned();
+            let Some(mut current) = current.filter(|c| matches!(c.secret, StoredSecret::Legacy(_)))
+            else {
+                return;
+            };
+            current.secret = StoredSecret::Sealed(sealed);
+            match journal.put(&current).await {
+                Ok(()) => tracing::info!(subscription = %s.id, "plain-text webhook secret sealed"),
+                Err(e) => {
+                    tracing::warn!(subscription = %s.id, error = format!("{e:#}"), "sealing a plain-text webhook secret failed")
+                }
+            }
+        });
+    }
 }
 
 /// Starts and stops workers to match the registry. A subscription whose

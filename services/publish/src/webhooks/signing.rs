@@ -61,12 +61,18 @@ impl Secret {
         keyring.seal(self.text.as_bytes(), id.as_bytes())
     }
 
-    /// The secret of subscription `id`, from its sealed form.
+    /// The secret of subscription `id`, from its stored form.
     pub(crate) fn open(
         keyring: Option<&Keyring>,
-        sealed: &Sealed,
+        stored: &StoredSecret,
         id: &str,
     ) -> Result<Self, Unsealable> {
+        let sealed = match stored {
+            StoredSecret::Sealed(sealed) => sealed,
+            StoredSecret::Legacy(text) => {
+                return Self::parse(text).map_err(|_| Unsealable::Damaged("(none)".into()));
+            }
+        };
         let plain = secrets::open(keyring, sealed, id.as_bytes())?;
         let text =
             String::from_utf8(plain).map_err(|_| Unsealable::Damaged(sealed.key_id.clone()))?;
@@ -88,6 +94,28 @@ impl Secret {
         mac.update(b".");
         mac.update(body);
         format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
+    }
+}
+
+/// A signing secret as the subscriptions topic holds it.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub(crate) enum StoredSecret {
+    /// Sealed with the secrets key, bound to the subscription id.
+    Sealed(Sealed),
+    /// `whsec_…` in plain text, as written before secrets were sealed; read
+    /// so that upgrading loses no subscription, and re-sealed as soon as a
+    /// key is configured.
+    Legacy(String),
+}
+
+// Never print a legacy secret.
+impl std::fmt::Debug for StoredSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sealed(s) => write!(f, "Sealed({})", s.key_id),
+            Self::Legacy(_) => f.write_str("Legacy(whsec_…)"),
+        }
     }
 }
 
@@ -142,7 +170,7 @@ mod tests {
     fn sealed_secrets_open_only_for_their_subscription() {
         let keyring = Keyring::from_keys([9; 32], Vec::new());
         let secret = Secret::generate().unwrap();
-        let sealed = secret.seal(&keyring, "sub_1").unwrap();
+        let sealed = StoredSecret::Sealed(secret.seal(&keyring, "sub_1").unwrap());
         let json = serde_json::to_string(&sealed).unwrap();
         assert!(!json.contains("whsec_"), "{json}");
         assert!(!json.contains(&secret.as_str()["whsec_".len()..]), "{json}");
@@ -153,6 +181,19 @@ mod tests {
             Secret::open(None, &sealed, "sub_1").unwrap_err(),
             Unsealable::NoKeys
         );
+    }
+
+    #[test]
+    fn plain_text_secrets_of_earlier_versions_still_read() {
+        let legacy: StoredSecret =
+            serde_json::from_str(r#""whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw""#).unwrap();
+        assert_eq!(format!("{legacy:?}"), "Legacy(whsec_…)");
+        let secret = Secret::open(None, &legacy, "sub_1").unwrap();
+        assert_eq!(secret.as_str(), "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        let sealed: StoredSecret =
+            serde_json::from_str(r#"{"keyId": "k_1", "nonce": "AA==", "ciphertext": "AA=="}"#)
+                .unwrap();
+        assert_eq!(format!("{sealed:?}"), "Sealed(k_1)");
     }
 
     #[test]

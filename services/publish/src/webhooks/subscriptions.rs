@@ -11,8 +11,9 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use newsfeed_runtime::secrets::Sealed;
 use serde::{Deserialize, Serialize};
+
+use super::signing::StoredSecret;
 
 /// Whether a subscription receives deliveries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,7 +38,7 @@ pub(crate) struct Subscription {
     pub(crate) topics: Vec<String>,
     /// Signing secret, sealed with the secrets key and bound to `id` (kept
     /// in the topic so every instance can sign; never in plain text).
-    pub(crate) secret: Sealed,
+    pub(crate) secret: StoredSecret,
     /// Active or disabled.
     pub(crate) status: Status,
     /// Why it was disabled.
@@ -166,6 +167,11 @@ impl Registry {
         self.get(id).is_some_and(|s| s.status == Status::Active)
     }
 
+    /// Every subscription, active or not.
+    pub(crate) fn all(&self) -> impl Iterator<Item = &Subscription> {
+        self.subscriptions.values()
+    }
+
     /// Every active subscription.
     pub(crate) fn active(&self) -> impl Iterator<Item = &Subscription> {
         self.subscriptions
@@ -219,10 +225,12 @@ mod tests {
             id: id.into(),
             url: "https://hooks.example/x".into(),
             topics: topics.iter().map(|t| (*t).to_owned()).collect(),
-            secret: Secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
-                .unwrap()
-                .seal(&Keyring::from_keys([3; 32], Vec::new()), id)
-                .unwrap(),
+            secret: StoredSecret::Sealed(
+                Secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+                    .unwrap()
+                    .seal(&Keyring::from_keys([3; 32], Vec::new()), id)
+                    .unwrap(),
+            ),
             status: Status::Active,
             disabled_reason: None,
             disabled_at: None,
