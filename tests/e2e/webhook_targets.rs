@@ -118,6 +118,31 @@ async fn challenges_and_secrets_reveal_nothing_and_survive_key_rotation() {
     assert_eq!(key_ids.len(), 2, "new secrets use the new key: {key_ids:?}");
     secret_stays_sealed(&p, &secrets_topic, &secret);
 
+    // Every delivery is checked again: once loopback is no longer allowed,
+    // the subscriber registered on it gets nothing more.
+    restart_publish(&mut p, &[("NEWSFEED_OUTBOUND_ALLOW_NETS", "")]).await;
+    let refused = uri("webhook-secrets-refused");
+    post(&p, &kazakhstan_unrest(&refused, 1)).await;
+    let deadline = std::time::Instant::now() + WITHIN;
+    loop {
+        let (_, _, view) = get(&p, &first).await;
+        let error = view["lastError"].as_str().unwrap_or_default();
+        if error.contains("not contacted") {
+            assert!(error.contains("127.0.0.1"), "{view}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never refused: {view}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let delivered = rx
+        .entries()
+        .into_iter()
+        .any(|e| e["uri"] == refused.as_str());
+    assert!(!delivered, "delivered to a target no longer allowed");
+
     // No key: publish serves, refuses to create, and says why it cannot deliver.
     restart_publish(
         &mut p,

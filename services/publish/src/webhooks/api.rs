@@ -118,7 +118,7 @@ async fn show(
         .map(|why| format!("this publish instance cannot sign deliveries: the secret {why}"));
     Ok(Json(json!({
         "id": s.id,
-        "url": s.url,
+        "url": s.shown_url(),
         "topics": s.topics,
         "status": s.status,
         "disabledReason": s.disabled_reason,

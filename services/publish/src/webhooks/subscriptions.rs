@@ -65,6 +65,19 @@ impl Subscription {
             .unwrap_or_else(|_| "(unparsable url)".to_owned())
     }
 
+    /// The URL without any user name or password (records written before
+    /// userinfo was refused may have one): what answers show.
+    pub(crate) fn shown_url(&self) -> String {
+        match url::Url::parse(&self.url) {
+            Ok(mut u) => {
+                let _ = u.set_username("");
+                let _ = u.set_password(None);
+                u.to_string()
+            }
+            Err(_) => "(unparsable url)".to_owned(),
+        }
+    }
+
     /// The consumer group suffix of this subscription's delivery worker
     /// (the group is `<prefix>publish.webhook.<id>`).
     pub(crate) fn group_suffix(&self) -> String {
@@ -243,6 +256,9 @@ mod tests {
         let mut s = sub("a", &[]);
         s.url = "https://hooks.example:8443/in?token=abc".into();
         assert_eq!(s.origin(), "https://hooks.example:8443");
+        s.url = "https://user:hunter2@hooks.example/in".into();
+        assert_eq!(s.shown_url(), "https://hooks.example/in");
+        assert!(!s.origin().contains("hunter2"));
     }
 
     #[test]
