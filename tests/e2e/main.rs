@@ -14,5 +14,6 @@ mod observability;
 mod scale_out;
 mod streams;
 mod taxonomy_reload;
+mod trust_ingest;
 mod webhook_targets;
 mod webhooks;

@@ -2,6 +2,7 @@
 //! test a [`Pipeline`] of the three real service binaries under a topic
 //! prefix of its own, with one method per endpoint.
 //! - [`browser`] — a headless Chromium page driven by JavaScript lines.
+//! - [`ctl`] — `newsfeedctl`, the operators' CLI, as a process.
 //! - [`broker`] — finds or starts the broker (`deploy/local/kafka up`).
 //! - [`services`] — spawning, killing and restarting service processes.
 //! - [`python`] — a virtualenv with the Python clients tests use.
@@ -11,6 +12,7 @@
 pub mod broker;
 pub mod browser;
 pub mod contract;
+pub mod ctl;
 pub mod python;
 pub mod secrets;
 pub mod services;

@@ -36,17 +36,21 @@ impl Svc {
 /// Where cargo put the service binaries: beside this executable (a bench
 /// binary) or one level up (a test in `deps/`).
 pub fn binary_path(svc: Svc) -> PathBuf {
+    binary_named(svc.binary())
+}
+
+/// Where cargo put the workspace binary `name`.
+pub fn binary_named(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("current exe");
     let found = exe
         .ancestors()
         .skip(1)
         .take(2)
-        .map(|d| d.join(svc.binary()))
+        .map(|d| d.join(name))
         .find(|p| p.exists());
     found.unwrap_or_else(|| {
         panic!(
-            "{} is missing beside {}: build it first (`cargo test --workspace` or `cargo build --workspace --bins`)",
-            svc.binary(),
+            "{name} is missing beside {}: build it first (`cargo test --workspace` or `cargo build --workspace --bins`)",
             exe.display()
         )
     })
@@ -195,7 +199,22 @@ pub struct Pipeline {
     base_env: Vec<(String, String)>,
     /// HTTP client.
     pub http: reqwest::Client,
+    /// Token of the source `test`, registered for every pipeline (may write
+    /// the uris the test stories use); sent by [`Pipeline::post_raw`].
+    pub source_token: String,
+    /// Token of the client `test`, with the `subscriptions` and `read` scopes.
+    pub client_token: String,
 }
+
+/// Uri prefixes of the test source: those of the stories in [`crate::stories`],
+/// the tests and IPTC's examples.
+pub const TEST_URI_PREFIXES: &[&str] = &[
+    "https://news.example.com/",
+    "https://newsroom.example/",
+    "http://ninjs.example.com/",
+    "http://www.businesswire.com/",
+    "urn:",
+];
 
 /// The first JSON error answer's parts: status, content type, body.
 pub type Answer = (StatusCode, String, Value);
@@ -238,6 +257,13 @@ impl Pipeline {
             ("NEWSFEED_OUTBOUND_ALLOW_NETS".into(), "127.0.0.0/8".into()),
         ];
         base.extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        let ctl = crate::ctl::Ctl::new(prefix);
+        let mut source = vec!["sources", "add", "test", "--rate", "1000000"];
+        for p in TEST_URI_PREFIXES {
+            source.extend(["--uri-prefix", p]);
+        }
+        let source_token = ctl.token(&source);
+        let client_token = ctl.token(&["clients", "add", "test", "--scope", "subscriptions,read"]);
         let services = which
             .iter()
             .map(|svc| {
@@ -253,6 +279,8 @@ impl Pipeline {
             services,
             base_env: base,
             http: reqwest::Client::new(),
+            source_token,
+            client_token,
         }
     }
 
@@ -289,6 +317,20 @@ impl Pipeline {
             .url(path)
     }
 
+    /// `http://<svc>/path`.
+    pub fn svc_url(&self, svc: Svc, path: &str) -> String {
+        self.url(svc, path)
+    }
+
+    /// The HTTP address of `svc`.
+    pub fn svc_addr(&self, svc: Svc) -> SocketAddr {
+        self.services
+            .iter()
+            .find(|s| s.svc == svc)
+            .expect("service not in this pipeline")
+            .addr
+    }
+
     /// `http://publish/path`.
     pub fn publish_url(&self, path: &str) -> String {
         self.url(Svc::Publish, path)
@@ -299,16 +341,27 @@ impl Pipeline {
         format!("{}{name}", self.prefix)
     }
 
-    /// `POST /v1/articles` with `body` as `content_type`.
+    /// `POST /v1/articles` with `body` as `content_type`, as the test source.
     pub async fn post_raw(&self, content_type: &str, body: impl Into<reqwest::Body>) -> Answer {
-        let r = self
+        self.post_as(Some(&self.source_token), content_type, body)
+            .await
+    }
+
+    /// `POST /v1/articles` with `token` (none: no `Authorization` header).
+    pub async fn post_as(
+        &self,
+        token: Option<&str>,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Answer {
+        let mut req = self
             .http
             .post(self.url(Svc::Ingest, "/v1/articles"))
-            .header("content-type", content_type)
-            .body(body)
-            .send()
-            .await
-            .expect("POST /v1/articles");
+            .header("content-type", content_type);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let r = req.body(body).send().await.expect("POST /v1/articles");
         answer(r).await
     }
 

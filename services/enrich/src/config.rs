@@ -22,6 +22,10 @@ pub struct Config {
     #[command(flatten)]
     pub kafka: KafkaArgs,
 
+    /// HTTP timeouts and connection cap.
+    #[command(flatten)]
+    pub http: newsfeed_runtime::http::HttpLimits,
+
     /// Address to serve /metrics, /healthz and /readyz on.
     #[arg(long, env = "NEWSFEED_HTTP_ADDR", value_parser = newsfeed_runtime::config::http_addr, default_value = "127.0.0.1:8082")]
     pub http_addr: SocketAddr,
@@ -71,6 +75,7 @@ impl Config {
     /// Checks the settings and says what to fix.
     pub fn validate(&self) -> anyhow::Result<()> {
         self.kafka.validate()?;
+        self.http.validate()?;
         if self.batch_size == 0 {
             anyhow::bail!("NEWSFEED_ENRICH_BATCH: must be at least 1");
         }

@@ -63,6 +63,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     serve(
         listener,
         admin_router(metrics, stage.readiness()),
+        &config.http,
         shutdown.clone(),
     )
     .await?;

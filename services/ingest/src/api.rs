@@ -1,18 +1,22 @@
 //! `POST /v1/articles`: one ninjs document (`application/json`) or a batch
-//! (`application/x-ndjson`, one document per line). A batch is all or
-//! nothing: one bad line rejects the whole batch, naming the line.
+//! (`application/x-ndjson`, one document per line), from a registered
+//! source. A batch is all or nothing: one bad line refuses the whole batch,
+//! naming the line.
 //!
-//! Answers: 202 `{uri, version}` (a batch: `{accepted: [...]}`) once Kafka
-//! acknowledged; 400 malformed JSON; 413 too large; 415 wrong media type;
-//! 422 invalid ninjs, each field named by JSON pointer; 503 Kafka not
-//! acknowledging in time. Errors are RFC 9457 `application/problem+json`.
+//! The order of checks is the order of cost: media type, then the bearer
+//! token (401), the source's rate (429), the body within its size and time
+//! (413, 408), JSON (400, duplicate keys too), ninjs (422), the source's
+//! uri prefixes (403), the broker's message size (413), and only then Kafka
+//! (202 once it acknowledged; 503 when it does not in time). Every error is
+//! RFC 9457 `application/problem+json` and shows at most a short prefix of
+//! any value it names.
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::{Body, to_bytes};
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -20,20 +24,33 @@ use chrono::Utc;
 use newsfeed_model::validate::ValidArticle;
 use newsfeed_model::{ArticleEvent, EventType, parse_article};
 use newsfeed_runtime::StageMetrics;
+use newsfeed_runtime::auth::{Authenticator, Source};
 use newsfeed_runtime::cloudevents::{TraceParent, headers};
-use newsfeed_runtime::http::{FieldProblem, Problem};
+use newsfeed_runtime::http::{FieldProblem, Problem, read_body};
+use rdkafka::message::Header;
 use serde::Serialize;
 
 use crate::config::Limits;
-use crate::writer::{Prepared, Writer};
+use crate::metrics::IngestMetrics;
+use crate::sources::{Limited, RateLimits};
+use crate::writer::{Prepared, Unavailable, Writer};
+
+/// Header naming the source that wrote a story, on every ingested record.
+pub const SOURCE_HEADER: &str = "newsfeed-source";
 
 /// What the handlers share.
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// Set once Kafka is reachable.
     pub writer: Arc<tokio::sync::OnceCell<Writer>>,
-    /// The service's metrics.
+    /// The registered sources.
+    pub sources: Authenticator<Source>,
+    /// Per-source rate limiters.
+    pub rates: Arc<RateLimits>,
+    /// The service's stage metrics.
     pub metrics: Arc<StageMetrics>,
+    /// Ingest's own metrics.
+    pub ingest: Arc<IngestMetrics>,
     /// Request limits.
     pub limits: Limits,
 }
@@ -54,7 +71,7 @@ pub struct Accepted {
     pub version: Option<String>,
 }
 
-/// A rejected request: which metric reason and which problem to answer.
+/// A refused request: which metric reason and which problem to answer.
 struct Rejected(&'static str, Box<Problem>);
 
 fn reject(reason: &'static str, problem: Problem) -> Rejected {
@@ -75,19 +92,33 @@ async fn post_articles(State(s): State<AppState>, headers_in: HeaderMap, body: B
 }
 
 async fn accept(s: &AppState, headers_in: &HeaderMap, body: Body) -> Result<Response, Rejected> {
-    let batch = match media_type(headers_in).as_deref() {
-        Some("application/json") | Some("application/ninjs+json") => false,
-        Some("application/x-ndjson") | Some("application/jsonl") => true,
-        other => return Err(unsupported(other)),
-    };
-    let bytes = to_bytes(body, s.limits.max_body_bytes)
+    let batch = content_kind(headers_in)?;
+    let source = s.sources.authenticate(headers_in).map_err(|e| {
+        s.ingest.auth_failed(e.reason());
+        reject("unauthorized", e.problem("newsfeed-ingest"))
+    })?;
+    take_rate(s, &source, 1)?;
+    let bytes = read_body(body, s.limits.max_body_bytes, s.limits.body_timeout)
         .await
-        .map_err(|_| too_large(s.limits.max_body_bytes))?;
+        .map_err(|e| reject(e.reason(), e.problem("NEWSFEED_INGEST_MAX_BODY_BYTES")))?;
     let stories = if batch {
         parse_batch(&bytes, s.limits.max_batch)?
     } else {
         vec![parse_one(&bytes, None)?]
     };
+    drop(bytes);
+    check_prefixes(&source, &stories, batch)?;
+    if stories.len() > 1 {
+        let n = u32::try_from(stories.len()).unwrap_or(u32::MAX);
+        if n > source.rate_per_minute {
+            return Err(over_rate(
+                s,
+                &source,
+                Limited::NeverFits(source.rate_per_minute),
+            ));
+        }
+        take_rate(s, &source, n - 1)?;
+    }
     let writer = s
         .writer
         .get()
@@ -98,7 +129,7 @@ async fn accept(s: &AppState, headers_in: &HeaderMap, body: Body) -> Result<Resp
     let now = Utc::now();
     let mut accepted = Vec::with_capacity(stories.len());
     let mut records = Vec::with_capacity(stories.len());
-    for ValidArticle { uri, article } in stories {
+    for (i, ValidArticle { uri, article }) in stories.into_iter().enumerate() {
         accepted.push(Accepted {
             uri: uri.to_string(),
             version: article.version.clone(),
@@ -109,7 +140,15 @@ async fn accept(s: &AppState, headers_in: &HeaderMap, body: Body) -> Result<Resp
             ..ArticleEvent::default()
         };
         let payload = serde_json::to_vec(&event).map_err(|e| internal(&e.to_string()))?;
-        let headers = headers(&event, EventType::Ingested, "ingest", now, &trace);
+        let line = batch.then_some(i + 1);
+        // Headers and record framing take well under a kilobyte.
+        if payload.len() + uri.as_str().len() + 1024 > s.limits.max_message_bytes {
+            return Err(too_big_for_kafka(s.limits.max_message_bytes, line));
+        }
+        let headers = headers(&event, EventType::Ingested, "ingest", now, &trace).insert(Header {
+            key: SOURCE_HEADER,
+            value: Some(source.name.as_str()),
+        });
         records.push(Prepared {
             key: uri.to_string(),
             payload,
@@ -122,11 +161,15 @@ async fn accept(s: &AppState, headers_in: &HeaderMap, body: Body) -> Result<Resp
     } else {
         writer.write_one(records.remove(0)).await
     };
-    written.map_err(|e| unavailable(&e.to_string()))?;
+    written.map_err(|e| match e {
+        Unavailable::TooLarge => too_big_for_kafka(s.limits.max_message_bytes, None),
+        Unavailable::Kafka(why) => unavailable(&why),
+    })?;
     for _ in &accepted {
         s.metrics.emitted(Some(now));
     }
-    tracing::debug!(stories = accepted.len(), trace_id = %trace.trace_id(), "accepted");
+    s.ingest.accepted(&source.name, accepted.len() as u64);
+    tracing::info!(source = %source.name, stories = accepted.len(), uri = %accepted[0].uri, trace_id = %trace.trace_id(), "accepted");
     let body = if batch {
         serde_json::json!({ "accepted": accepted })
     } else {
@@ -135,15 +178,110 @@ async fn accept(s: &AppState, headers_in: &HeaderMap, body: Body) -> Result<Resp
     Ok((StatusCode::ACCEPTED, Json(body)).into_response())
 }
 
-fn media_type(h: &HeaderMap) -> Option<String> {
-    let v = h.get(header::CONTENT_TYPE)?.to_str().ok()?;
-    Some(
-        v.split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase(),
-    )
+/// True for a batch; refuses other media types and charsets.
+fn content_kind(h: &HeaderMap) -> Result<bool, Rejected> {
+    let value = h
+        .get(header::CONTENT_TYPE)
+        .map(|v| {
+            v.to_str()
+                .map_err(|_| unsupported(Some("a non-ASCII value")))
+        })
+        .transpose()?;
+    let Some(value) = value else {
+        return Err(unsupported(None));
+    };
+    let mut parts = value.split(';');
+    let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+    for param in parts {
+        let (name, v) = param.split_once('=').unwrap_or((param, ""));
+        let v = v.trim().trim_matches('"');
+        if name.trim().eq_ignore_ascii_case("charset") && !v.eq_ignore_ascii_case("utf-8") {
+            return Err(reject(
+                "unsupported_media_type",
+                Problem::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported-charset",
+                    "Unsupported charset",
+                    format!("send UTF-8 (charset=utf-8 or no charset), not `{v}`"),
+                ),
+            ));
+        }
+    }
+    match media.as_str() {
+        "application/json" | "application/ninjs+json" => Ok(false),
+        "application/x-ndjson" | "application/jsonl" => Ok(true),
+        other => Err(unsupported(Some(other))),
+    }
+}
+
+fn take_rate(s: &AppState, source: &Source, n: u32) -> Result<(), Rejected> {
+    s.rates
+        .take(source, n)
+        .map_err(|limited| over_rate(s, source, limited))
+}
+
+fn over_rate(s: &AppState, source: &Source, limited: Limited) -> Rejected {
+    s.ingest.rate_limited(&source.name);
+    {
+        match limited {
+            Limited::RetryAfter(wait) => reject(
+                "rate_limited",
+                Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate-limited",
+                    "Too many stories",
+                    format!(
+                        "source `{}` may write {} stories a minute; retry after the Retry-After seconds",
+                        source.name, source.rate_per_minute
+                    ),
+                )
+                .retry_after(wait.as_secs_f64().ceil() as u64),
+            ),
+            Limited::NeverFits(rate) => reject(
+                "too_large",
+                Problem::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "batch-over-rate",
+                    "Batch larger than the source's rate",
+                    format!(
+                        "source `{}` may write {rate} stories a minute, so a batch may hold at most {rate}; split it",
+                        source.name
+                    ),
+                ),
+            ),
+        }
+    }
+}
+
+fn check_prefixes(source: &Source, stories: &[ValidArticle], batch: bool) -> Result<(), Rejected> {
+    let Some((i, story)) = stories
+        .iter()
+        .enumerate()
+        .find(|(_, s)| !source.may_write(s.uri.as_str()))
+    else {
+        return Ok(());
+    };
+    let line = batch.then_some(i + 1);
+    let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
+    let detail = format!(
+        "source `{}` may only write stories whose uri starts with one of its prefixes",
+        source.name
+    );
+    let mut p = Problem::new(
+        StatusCode::FORBIDDEN,
+        "uri-not-allowed",
+        "Story outside the source's uri prefixes",
+        format!("{at}/uri: {detail}"),
+    );
+    p.errors = vec![FieldProblem {
+        pointer: "/uri".into(),
+        detail: format!(
+            "`{}` is outside the source's prefixes",
+            newsfeed_model::echo::clip(story.uri.as_str())
+        ),
+    }];
+    p.line = line;
+    Err(reject("forbidden", p))
 }
 
 fn parse_batch(bytes: &[u8], max: usize) -> Result<Vec<ValidArticle>, Rejected> {
@@ -159,7 +297,7 @@ fn parse_batch(bytes: &[u8], max: usize) -> Result<Vec<ValidArticle>, Rejected> 
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "batch-too-large",
                     "Batch too large",
-                    format!("a batch holds at most {max} stories"),
+                    format!("a batch holds at most {max} stories (NEWSFEED_INGEST_MAX_BATCH)"),
                 ),
             ));
         }
@@ -181,13 +319,23 @@ fn parse_batch(bytes: &[u8], max: usize) -> Result<Vec<ValidArticle>, Rejected> 
 
 fn parse_one(bytes: &[u8], line: Option<usize>) -> Result<ValidArticle, Rejected> {
     let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+    let value = newsfeed_model::json::from_slice_strict(bytes).map_err(|e| {
+        let (slug, title) = match e.pointer {
+            Some(_) => ("duplicate-key", "Duplicate key"),
+            None => ("malformed-json", "Malformed JSON"),
+        };
         let mut p = Problem::new(
             StatusCode::BAD_REQUEST,
-            "malformed-json",
-            "Malformed JSON",
-            format!("{at}{e}"),
+            slug,
+            title,
+            format!("{at}{}", e.message),
         );
+        if let Some(pointer) = e.pointer {
+            p.errors = vec![FieldProblem {
+                pointer,
+                detail: e.message,
+            }];
+        }
         p.line = line;
         reject("malformed", p)
     })?;
@@ -221,7 +369,8 @@ fn display_pointer(p: &str) -> &str {
 fn unsupported(got: Option<&str>) -> Rejected {
     let detail = format!(
         "send application/json (one story) or application/x-ndjson (a batch), not {}",
-        got.unwrap_or("a request without Content-Type")
+        got.map(|g| format!("`{g}`"))
+            .unwrap_or_else(|| "a request without Content-Type".into())
     );
     reject(
         "unsupported_media_type",
@@ -230,20 +379,26 @@ fn unsupported(got: Option<&str>) -> Rejected {
             "unsupported-media-type",
             "Unsupported media type",
             detail,
+        )
+        .with_header(
+            header::ACCEPT,
+            HeaderValue::from_static("application/json, application/x-ndjson"),
         ),
     )
 }
 
-fn too_large(max: usize) -> Rejected {
-    reject(
-        "too_large",
-        Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too-large",
-            "Request too large",
-            format!("the body exceeds {max} bytes (NEWSFEED_INGEST_MAX_BODY_BYTES)"),
+fn too_big_for_kafka(max: usize, line: Option<usize>) -> Rejected {
+    let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
+    let mut p = Problem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "story-too-large",
+        "Story too large for Kafka",
+        format!(
+            "{at}the story's event exceeds the {max}-byte Kafka message limit (NEWSFEED_KAFKA_MAX_MESSAGE_BYTES); shorten it or move media to renditions"
         ),
-    )
+    );
+    p.line = line;
+    reject("too_large", p)
 }
 
 fn unavailable(why: &str) -> Rejected {
@@ -254,7 +409,8 @@ fn unavailable(why: &str) -> Rejected {
             "kafka-unavailable",
             "Kafka unavailable",
             format!("{why}; nothing was written, retry later"),
-        ),
+        )
+        .retry_after(2),
     )
 }
 

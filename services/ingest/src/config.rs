@@ -1,8 +1,10 @@
 //! Ingest's settings.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use newsfeed_runtime::KafkaArgs;
+use newsfeed_runtime::http::HttpLimits;
 
 /// `newsfeed-ingest` command line; every flag also reads an environment variable.
 #[derive(Debug, Clone, clap::Parser)]
@@ -16,6 +18,10 @@ pub struct Config {
     #[command(flatten)]
     pub kafka: KafkaArgs,
 
+    /// HTTP timeouts and connection cap.
+    #[command(flatten)]
+    pub http: HttpLimits,
+
     /// Address to serve the API, /metrics, /healthz and /readyz on.
     #[arg(long, env = "NEWSFEED_HTTP_ADDR", value_parser = newsfeed_runtime::config::http_addr, default_value = "127.0.0.1:8081")]
     pub http_addr: SocketAddr,
@@ -27,6 +33,16 @@ pub struct Config {
     /// Most stories in one NDJSON batch.
     #[arg(long, env = "NEWSFEED_INGEST_MAX_BATCH", default_value_t = 1000)]
     pub max_batch: usize,
+
+    /// Largest Kafka message the broker accepts (its `message.max.bytes`;
+    /// librdkafka's default is the same 1000000): a story whose event is
+    /// larger is refused with 413 instead of failing at the broker.
+    #[arg(
+        long,
+        env = "NEWSFEED_KAFKA_MAX_MESSAGE_BYTES",
+        default_value_t = 1_000_000
+    )]
+    pub max_message_bytes: usize,
 }
 
 /// Request limits.
@@ -36,12 +52,23 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Most stories per batch.
     pub max_batch: usize,
+    /// Largest event written to Kafka.
+    pub max_message_bytes: usize,
+    /// Longest a body may take to arrive.
+    pub body_timeout: Duration,
 }
 
 impl Config {
     /// Checks the settings and says what to fix.
     pub fn validate(&self) -> anyhow::Result<()> {
         self.kafka.validate()?;
+        self.http.validate()?;
+        if self.max_message_bytes < 4096 {
+            anyhow::bail!(
+                "NEWSFEED_KAFKA_MAX_MESSAGE_BYTES: must be at least 4096, got {}",
+                self.max_message_bytes
+            );
+        }
         if self.max_body_bytes < 1024 {
             anyhow::bail!(
                 "NEWSFEED_INGEST_MAX_BODY_BYTES: must be at least 1024, got {}",
@@ -59,6 +86,8 @@ impl Config {
         Limits {
             max_body_bytes: self.max_body_bytes,
             max_batch: self.max_batch,
+            max_message_bytes: self.max_message_bytes,
+            body_timeout: self.http.body_timeout(),
         }
     }
 }

@@ -4,18 +4,25 @@
 //! - [`config`] — the service's settings.
 //! - [`api`] — `POST /v1/articles` (one document or an NDJSON batch) and its
 //!   error answers.
+//! - [`sources`] — per-source rate limits (who may write is
+//!   `newsfeed_runtime::auth`, over the `<prefix>auth.sources` table).
+//! - [`metrics`] — ingest's own metrics (auth failures, rate limits, per source).
 //! - [`writer`] — writing events to Kafka — single stories through the
 //!   idempotent producer, batches in one transaction (all or nothing).
 
 pub mod api;
 pub mod config;
+pub mod metrics;
+pub mod sources;
 pub mod writer;
 
 use std::sync::Arc;
 
 use newsfeed_runtime::StageMetrics;
+use newsfeed_runtime::auth::{Authenticator, Credentials, Source};
 use newsfeed_runtime::http::{admin_router, bind, serve};
 use newsfeed_runtime::kafka::{KafkaClients, probe, until_connected};
+use newsfeed_runtime::table::Table;
 use tokio_util::sync::CancellationToken;
 
 pub use config::Config;
@@ -26,16 +33,22 @@ use writer::Writer;
 pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
     config.validate()?;
     let metrics = StageMetrics::new("ingest")?;
+    let ingest_metrics = metrics::IngestMetrics::new(&metrics)?;
     let clients = KafkaClients::new(&config.kafka, "ingest");
     let topics = config.kafka.topics();
     let writer: Arc<tokio::sync::OnceCell<Writer>> = Arc::default();
+    let (sources, sources_tail) =
+        Table::<Credentials<Source>>::start(&clients, &topics.sources, shutdown.clone())?;
+    let sources = Authenticator::new(sources);
 
     let connect = {
         let (writer, clients, shutdown) = (writer.clone(), clients.clone(), shutdown.clone());
-        let topic = topics.ingested.clone();
+        let (topic, sources_topic) = (topics.ingested.clone(), topics.sources.clone());
         tokio::spawn(async move {
             let ready = until_connected("connecting to Kafka", &shutdown, || async {
-                clients.ensure_topics(&[&topic], &[]).await?;
+                clients
+                    .ensure_topics(&[&topic, &sources_topic], &[&sources_topic])
+                    .await?;
                 Writer::connect(&clients, &topic).await
             })
             .await;
@@ -46,20 +59,25 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         })
     };
 
-    let ready_writer = writer.clone();
+    let (ready_writer, ready_sources) = (writer.clone(), sources.clone());
     let readiness = Arc::new(move || match ready_writer.get() {
         None => Err("not connected to Kafka yet".to_owned()),
+        Some(_) if !ready_sources.is_loaded() => Err("loading sources".to_owned()),
         Some(w) if probe(w.client(), w.topic(), std::time::Duration::from_secs(2)) => Ok(()),
         Some(_) => Err("Kafka does not answer".to_owned()),
     });
     let app = api::router(api::AppState {
         writer: writer.clone(),
+        sources,
+        rates: Arc::default(),
         metrics: metrics.clone(),
+        ingest: ingest_metrics,
         limits: config.limits(),
     })
     .merge(admin_router(metrics, readiness));
     let listener = bind("NEWSFEED_HTTP_ADDR", config.http_addr).await?;
-    serve(listener, app, shutdown.clone()).await?;
+    serve(listener, app, &config.http, shutdown.clone()).await?;
+    sources_tail.join().await;
 
     connect.abort();
     if let Some(w) = writer.get() {

@@ -2,6 +2,12 @@
 //! SIGINT/SIGTERM; see the library for the rest.
 
 use clap::Parser;
+
+// Large request bodies parse into many small allocations; mimalloc hands
+// the memory back to the system after them, where glibc's allocator kept
+// the heap grown.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use newsfeed_ingest::Config;
 
 #[tokio::main]

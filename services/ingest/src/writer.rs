@@ -23,10 +23,26 @@ pub struct Prepared {
     pub headers: OwnedHeaders,
 }
 
-/// Kafka did not take the write in time; nothing was made visible.
+/// Kafka did not take the write; nothing was made visible.
 #[derive(Debug, thiserror::Error)]
-#[error("Kafka did not acknowledge the write: {0}")]
-pub struct Unavailable(pub String);
+pub enum Unavailable {
+    /// A record is larger than Kafka accepts: retrying cannot help.
+    #[error("a record is larger than Kafka accepts")]
+    TooLarge,
+    /// Kafka did not acknowledge in time: retrying later may.
+    #[error("Kafka did not acknowledge the write: {0}")]
+    Kafka(String),
+}
+
+impl From<rdkafka::error::KafkaError> for Unavailable {
+    fn from(e: rdkafka::error::KafkaError) -> Self {
+        use rdkafka::types::RDKafkaErrorCode as Code;
+        match e.rdkafka_error_code() {
+            Some(Code::MessageSizeTooLarge | Code::InvalidMessageSize) => Self::TooLarge,
+            _ => Self::Kafka(e.to_string()),
+        }
+    }
+}
 
 /// Writes events to the ingested topic.
 #[derive(Clone)]
@@ -83,7 +99,7 @@ impl Writer {
             .send(record, Timeout::After(self.timeout))
             .await
             .map(|_| ())
-            .map_err(|(e, _)| Unavailable(e.to_string()))
+            .map_err(|(e, _)| Unavailable::from(e))
     }
 
     /// Writes a batch in one transaction: all stories become visible, or none.
@@ -92,16 +108,16 @@ impl Writer {
         tokio::task::spawn_blocking(move || {
             let p = producer
                 .lock()
-                .map_err(|_| Unavailable("batch producer poisoned".into()))?;
+                .map_err(|_| Unavailable::Kafka("batch producer poisoned".into()))?;
             transact(&p, &topic, records, timeout).map_err(|e| {
                 if let Err(abort) = p.abort_transaction(timeout) {
                     tracing::error!(error = %abort, "aborting batch transaction");
                 }
-                Unavailable(e.to_string())
+                Unavailable::from(e)
             })
         })
         .await
-        .map_err(|e| Unavailable(e.to_string()))?
+        .map_err(|e| Unavailable::Kafka(e.to_string()))?
     }
 
     /// Waits for anything still queued to be delivered.

@@ -21,9 +21,25 @@ impl Violation {
     fn new(pointer: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             pointer: pointer.into(),
-            message: message.into(),
+            message: crate::echo::clip_quoted(&message.into()),
         }
     }
+}
+
+/// The largest story version Newsfeed accepts: 2^53 − 1, so every JSON
+/// reader (JavaScript's included) holds it exactly, and nobody can pin a
+/// story with a number its newsroom will never reach.
+pub const MAX_VERSION: u64 = (1 << 53) - 1;
+
+/// True for a canonical version: decimal digits without a leading zero,
+/// from 1 to [`MAX_VERSION`].
+pub fn is_canonical_version(v: &str) -> bool {
+    !v.is_empty()
+        && v.len() <= 16
+        && v.bytes().all(|b| b.is_ascii_digit())
+        && !v.starts_with('0')
+        && v.parse::<u64>()
+            .is_ok_and(|n| (1..=MAX_VERSION).contains(&n))
 }
 
 /// A validated story and its parsed identifier.
@@ -114,12 +130,15 @@ fn check_article(a: &Article, out: &mut Vec<Violation>) {
             format!("must be \"text\": Newsfeed carries text articles, not `{t}`"),
         ));
     }
-    let bad_version =
-        |v: &&str| !v.bytes().all(|b| b.is_ascii_digit()) || v.parse::<u64>().is_err();
-    if a.version.as_deref().filter(bad_version).is_some() {
+    if a.version
+        .as_deref()
+        .is_some_and(|v| !is_canonical_version(v))
+    {
         out.push(Violation::new(
             "/version",
-            "must be a decimal integer such as \"2\", so versions can be ordered",
+            format!(
+                "must be a decimal integer from 1 to {MAX_VERSION} without leading zeros, such as \"2\", so versions can be ordered"
+            ),
         ));
     }
     for (name, value) in [

@@ -19,6 +19,10 @@ pub struct Config {
     #[command(flatten)]
     pub kafka: KafkaArgs,
 
+    /// HTTP timeouts and connection cap.
+    #[command(flatten)]
+    pub http: newsfeed_runtime::http::HttpLimits,
+
     /// Where outbound requests (webhook deliveries) may go.
     #[command(flatten)]
     pub outbound: OutboundArgs,
@@ -62,6 +66,7 @@ impl Config {
     /// Checks the settings and says what to fix.
     pub fn validate(&self) -> anyhow::Result<()> {
         self.kafka.validate()?;
+        self.http.validate()?;
         if self.batch_size == 0 {
             anyhow::bail!("NEWSFEED_PUBLISH_BATCH: must be at least 1");
         }

@@ -113,7 +113,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         .merge(streams.router())
         .merge(hooks.router())
         .merge(admin_router(metrics, ready));
-    serve(listener, app, shutdown.clone()).await?;
+    serve(listener, app, &config.http, shutdown.clone()).await?;
     stage.join().await?;
     hooks.join().await;
     tracing::info!("publish stopped");

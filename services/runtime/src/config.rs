@@ -126,6 +126,10 @@ pub struct Topics {
     pub subscriptions: String,
     /// Webhook deliveries that ran out of retries.
     pub webhooks_dlq: String,
+    /// Compacted: the sources allowed to write stories, keyed by name.
+    pub sources: String,
+    /// Compacted: the downstream clients and their scopes, keyed by name.
+    pub clients: String,
 }
 
 impl Topics {
@@ -141,6 +145,8 @@ impl Topics {
             publish_embargoes: format!("{prefix}publish.embargoes"),
             subscriptions: format!("{prefix}publish.subscriptions"),
             webhooks_dlq: format!("{prefix}webhooks.dlq"),
+            sources: format!("{prefix}auth.sources"),
+            clients: format!("{prefix}auth.clients"),
         }
     }
 }

@@ -1,16 +1,24 @@
 //! HTTP shared by the services: the admin endpoints, the one mapping from
-//! errors to RFC 9457 problem documents, and serving until shutdown.
+//! errors to RFC 9457 problem documents, reading request bodies within
+//! bounds, and serving until shutdown with the limits a hostile network
+//! needs (header and body read timeouts, a cap on open connections).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use http_body_util::BodyExt;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde::Serialize;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
 
 use crate::metrics::StageMetrics;
 
@@ -50,19 +58,204 @@ async fn readyz(State(s): State<AdminState>) -> Response {
     }
 }
 
+/// Limits every service's HTTP server holds to.
+#[derive(Debug, Clone, clap::Args)]
+pub struct HttpLimits {
+    /// Longest a client may take to send a request's headers (also how long
+    /// an idle keep-alive connection stays open), in milliseconds.
+    #[arg(
+        long,
+        env = "NEWSFEED_HTTP_HEADER_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    pub http_header_timeout_ms: u64,
+
+    /// Longest a client may take to send a request body, in milliseconds.
+    #[arg(long, env = "NEWSFEED_HTTP_BODY_TIMEOUT_MS", default_value_t = 30_000)]
+    pub http_body_timeout_ms: u64,
+
+    /// Most connections open at once; more are closed on arrival.
+    #[arg(long, env = "NEWSFEED_HTTP_MAX_CONNECTIONS", default_value_t = 16_384)]
+    pub http_max_connections: usize,
+}
+
+impl HttpLimits {
+    /// Checks the settings and says what to fix.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.http_header_timeout_ms >= 100,
+            "NEWSFEED_HTTP_HEADER_TIMEOUT_MS: must be at least 100, got {}",
+            self.http_header_timeout_ms
+        );
+        anyhow::ensure!(
+            self.http_body_timeout_ms >= 100,
+            "NEWSFEED_HTTP_BODY_TIMEOUT_MS: must be at least 100, got {}",
+            self.http_body_timeout_ms
+        );
+        anyhow::ensure!(
+            self.http_max_connections >= 1,
+            "NEWSFEED_HTTP_MAX_CONNECTIONS: must be at least 1"
+        );
+        Ok(())
+    }
+
+    /// The body read timeout.
+    pub fn body_timeout(&self) -> Duration {
+        Duration::from_millis(self.http_body_timeout_ms)
+    }
+}
+
 /// Serves `router` on `listener` until `shutdown` fires, then lets
-/// in-flight requests finish.
+/// in-flight requests finish. A connection that does not finish sending
+/// its headers within the header timeout (or sits idle that long between
+/// requests) is closed; past the connection cap, new connections are
+/// closed on arrival rather than queued.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
+    limits: &HttpLimits,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "http listening");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown.cancelled_owned())
-        .await?;
+    let router = router.fallback(unknown_route);
+    // HTTP/1.1 only (WebSocket upgrades included): hyper's protocol
+    // auto-detection waits for a first byte without any timeout.
+    let mut http1 = hyper::server::conn::http1::Builder::new();
+    http1
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_millis(limits.http_header_timeout_ms));
+    let max = u32::try_from(limits.http_max_connections).unwrap_or(u32::MAX);
+    let slots = Arc::new(Semaphore::new(max as usize));
+    loop {
+        let (stream, _peer) = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(c) => c,
+                Err(e) => {
+                    // Out of file descriptors and the like: pause, don't spin.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            tracing::debug!("connection cap reached; closing a new connection");
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let service = hyper::service::service_fn({
+            let router = router.clone();
+            move |req: hyper::Request<hyper::body::Incoming>| {
+                router.clone().oneshot(req.map(Body::new))
+            }
+        });
+        let conn = http1
+            .serve_connection(TokioIo::new(stream), service)
+            .with_upgrades();
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = stop.cancelled() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    // Let in-flight requests finish (streams end on the same signal).
+    if tokio::time::timeout(DRAIN, slots.acquire_many(max))
+        .await
+        .is_err()
+    {
+        tracing::warn!("some HTTP connections were still open after {DRAIN:?}");
+    }
     Ok(())
+}
+
+/// How long shutdown waits for open connections to finish.
+const DRAIN: Duration = Duration::from_secs(10);
+
+/// Every path no route knows: a 404 problem, not an empty body.
+async fn unknown_route(uri: axum::http::Uri) -> Problem {
+    Problem::not_found(format!(
+        "no such resource: `{}`",
+        newsfeed_model::echo::clip(uri.path())
+    ))
+}
+
+/// Why a request body could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyError {
+    /// Larger than the limit (bytes).
+    TooLarge(usize),
+    /// Not sent within the body timeout.
+    TimedOut(Duration),
+    /// The connection failed while sending it.
+    Broken,
+}
+
+impl BodyError {
+    /// The metric label of this outcome.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::TooLarge(_) => "too_large",
+            Self::TimedOut(_) => "timeout",
+            Self::Broken => "malformed",
+        }
+    }
+
+    /// The answer: 413 naming `setting`, 408, or 400.
+    pub fn problem(self, setting: &str) -> Problem {
+        match self {
+            Self::TooLarge(max) => Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                "Request too large",
+                format!("the body exceeds {max} bytes ({setting})"),
+            ),
+            Self::TimedOut(d) => Problem::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "body-timeout",
+                "Request body too slow",
+                format!(
+                    "the body was not received within {} ms (NEWSFEED_HTTP_BODY_TIMEOUT_MS)",
+                    d.as_millis()
+                ),
+            ),
+            Self::Broken => Problem::new(
+                StatusCode::BAD_REQUEST,
+                "broken-body",
+                "Broken request body",
+                "the connection failed while the body was being sent",
+            ),
+        }
+    }
+}
+
+/// Reads `body` whole: at most `max` bytes, within `timeout`.
+pub async fn read_body(body: Body, max: usize, timeout: Duration) -> Result<Bytes, BodyError> {
+    let limited = http_body_util::Limited::new(body, max);
+    match tokio::time::timeout(timeout, limited.collect()).await {
+        Err(_) => Err(BodyError::TimedOut(timeout)),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(BodyError::TooLarge(max)),
+        Ok(Err(e)) => {
+            // A body error from axum may wrap the length limit too.
+            if std::error::Error::source(&*e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+            {
+                Err(BodyError::TooLarge(max))
+            } else {
+                Err(BodyError::Broken)
+            }
+        }
+    }
 }
 
 /// Binds the service's address, saying which variable to change on failure.
@@ -93,6 +286,10 @@ pub struct Problem {
     pub status: u16,
     /// What happened this time.
     pub detail: String,
+    /// Headers the answer carries besides the content type
+    /// (`WWW-Authenticate`, `Retry-After`, `Allow`).
+    #[serde(skip)]
+    pub headers: Vec<(HeaderName, HeaderValue)>,
     /// Field-level problems, each named by JSON pointer.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldProblem>,
@@ -108,10 +305,33 @@ impl Problem {
             kind: format!("https://newsfeed.dev/problems/{slug}"),
             title: title.to_owned(),
             status: status.as_u16(),
-            detail: detail.into(),
+            detail: newsfeed_model::echo::clip_quoted(&detail.into()),
+            headers: Vec::new(),
             errors: Vec::new(),
             line: None,
         }
+    }
+
+    /// The same problem, answered with header `name: value` too.
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// 503: try again in `retry_after_secs` seconds (sent as `Retry-After`).
+    pub fn unavailable(detail: impl Into<String>, retry_after_secs: u64) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "Service unavailable",
+            detail,
+        )
+        .retry_after(retry_after_secs)
+    }
+
+    /// The same problem with `Retry-After: secs`.
+    pub fn retry_after(self, secs: u64) -> Self {
+        self.with_header(header::RETRY_AFTER, HeaderValue::from(secs.max(1)))
     }
 
     /// Resource not found.
@@ -124,10 +344,14 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut res = (status, axum::Json(&self)).into_response();
-        res.headers_mut().insert(
+        let headers = res.headers_mut();
+        headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        for (name, value) in self.headers {
+            headers.insert(name, value);
+        }
         res
     }
 }

@@ -3,6 +3,9 @@
 //!   and the topic names derived from them.
 //! - [`kafka`] — client setup (producers, consumers, admin), topic creation and
 //!   the readiness probe.
+//! - [`table`] — a compacted topic tailed into an in-memory table that every
+//!   instance keeps (credentials, and other keyed state).
+//! - [`auth`] — sources and clients, their tokens, and bearer authentication.
 //! - [`cloudevents`] — CloudEvents Kafka-binding headers and W3C trace context.
 //! - [`exactly_once`] — the transactional consume → process → produce loop
 //!   (enrich and publish), with dead-lettering of poison records.
@@ -20,6 +23,7 @@
 //! - [`service`] — the frame of every binary: telemetry, signals, exit code.
 //! - [`shutdown`] — SIGINT/SIGTERM as a cancellation token.
 
+pub mod auth;
 pub mod cloudevents;
 pub mod config;
 pub mod exactly_once;
@@ -30,6 +34,7 @@ pub mod outbound;
 pub mod secrets;
 pub mod service;
 pub mod shutdown;
+pub mod table;
 pub mod telemetry;
 
 pub use config::{KafkaArgs, Topics};

@@ -1,0 +1,75 @@
+//! Ingest's own metrics, beside the stage metrics every service exports.
+//! Each event is one method that logs and counts with the same labels.
+
+use std::sync::Arc;
+
+use prometheus::{IntCounterVec, Opts};
+
+use newsfeed_runtime::StageMetrics;
+
+/// Why a request was not authenticated (label values known in advance).
+const AUTH_REASONS: &[&str] = &["missing_token", "unknown_token", "credentials_not_loaded"];
+
+/// Ingest's metrics, registered in the service's registry.
+#[derive(Debug)]
+pub struct IngestMetrics {
+    /// `newsfeed_ingest_auth_failures_total{reason}`.
+    auth_failures: IntCounterVec,
+    /// `newsfeed_ingest_rate_limited_total{source}`.
+    rate_limited: IntCounterVec,
+    /// `newsfeed_ingest_source_articles_total{source}`.
+    by_source: IntCounterVec,
+}
+
+impl IngestMetrics {
+    /// Creates ingest's metrics in `stage`'s registry.
+    pub fn new(stage: &StageMetrics) -> anyhow::Result<Arc<Self>> {
+        let m = Self {
+            auth_failures: IntCounterVec::new(
+                Opts::new(
+                    stage.name("auth_failures_total"),
+                    "Requests refused for want of a valid source token, by reason.",
+                ),
+                &["reason"],
+            )?,
+            rate_limited: IntCounterVec::new(
+                Opts::new(
+                    stage.name("rate_limited_total"),
+                    "Requests refused because the source was over its rate, by source.",
+                ),
+                &["source"],
+            )?,
+            by_source: IntCounterVec::new(
+                Opts::new(
+                    stage.name("source_articles_total"),
+                    "Stories accepted, by source.",
+                ),
+                &["source"],
+            )?,
+        };
+        for reason in AUTH_REASONS {
+            m.auth_failures.with_label_values(&[reason]);
+        }
+        stage.registry.register(Box::new(m.auth_failures.clone()))?;
+        stage.registry.register(Box::new(m.rate_limited.clone()))?;
+        stage.registry.register(Box::new(m.by_source.clone()))?;
+        Ok(Arc::new(m))
+    }
+
+    /// A request came without a valid token.
+    pub fn auth_failed(&self, reason: &'static str) {
+        tracing::info!(reason, "request not authenticated");
+        self.auth_failures.with_label_values(&[reason]).inc();
+    }
+
+    /// `source` was over its rate.
+    pub fn rate_limited(&self, source: &str) {
+        tracing::info!(source, "source over its rate");
+        self.rate_limited.with_label_values(&[source]).inc();
+    }
+
+    /// `n` stories of `source` were accepted.
+    pub fn accepted(&self, source: &str, n: u64) {
+        self.by_source.with_label_values(&[source]).inc_by(n);
+    }
+}
