@@ -205,6 +205,15 @@ async fn resuming_from_a_partition_that_does_not_exist_is_a_bad_request() {
             "Last-Event-ID",
         ),
     ];
+    let upgrade = p
+        .http
+        .get(p.publish_url("/v1/ws"))
+        .query(&[("since", "5:0")])
+        .header("connection", "upgrade")
+        .header("upgrade", "websocket")
+        .header("sec-websocket-version", "13")
+        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==");
+    let cases = cases.into_iter().chain([(upgrade, "since")]);
     for (request, param) in cases {
         let r = request.send().await.unwrap();
         let (status, ct, body) = newsfeed_tests::services::answer(r).await;
