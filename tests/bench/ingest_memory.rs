@@ -35,9 +35,16 @@ async fn main() {
     let mut peak = baseline;
     for round in 0..LARGE_REQUESTS / CONCURRENCY {
         let body = if round % 2 == 0 { &bad } else { &huge };
-        let answers = join_all((0..CONCURRENCY).map(|_| p.post_raw("application/json", body.clone()))).await;
+        let answers =
+            join_all((0..CONCURRENCY).map(|_| p.post_raw("application/json", body.clone()))).await;
         for (status, _, _) in answers {
-            assert!(matches!(status, StatusCode::UNPROCESSABLE_ENTITY | StatusCode::PAYLOAD_TOO_LARGE), "{status}");
+            assert!(
+                matches!(
+                    status,
+                    StatusCode::UNPROCESSABLE_ENTITY | StatusCode::PAYLOAD_TOO_LARGE
+                ),
+                "{status}"
+            );
         }
         peak = peak.max(rss(&mut p));
     }
@@ -51,10 +58,25 @@ async fn main() {
         mb(bad.len() as u64),
         mb(huge.len() as u64)
     );
-    println!("  baseline after 50 small stories   {:>7.1} MB", mb(baseline));
-    println!("  peak during the large requests    {:>7.1} MB  ({:.2}x baseline)", mb(peak), peak as f64 / baseline as f64);
-    println!("  right after                       {:>7.1} MB  ({:.2}x baseline)", mb(after), after as f64 / baseline as f64);
-    println!("  after 3 s at rest                 {:>7.1} MB  ({:.2}x baseline)", mb(rested), rested as f64 / baseline as f64);
+    println!(
+        "  baseline after 50 small stories   {:>7.1} MB",
+        mb(baseline)
+    );
+    println!(
+        "  peak during the large requests    {:>7.1} MB  ({:.2}x baseline)",
+        mb(peak),
+        peak as f64 / baseline as f64
+    );
+    println!(
+        "  right after                       {:>7.1} MB  ({:.2}x baseline)",
+        mb(after),
+        after as f64 / baseline as f64
+    );
+    println!(
+        "  after 3 s at rest                 {:>7.1} MB  ({:.2}x baseline)",
+        mb(rested),
+        rested as f64 / baseline as f64
+    );
 }
 
 fn rss(p: &mut Pipeline) -> u64 {

@@ -16,4 +16,5 @@ mod streams;
 mod taxonomy_reload;
 mod trust_ingest;
 mod trust_publish;
+mod webhook_targets;
 mod webhooks;

@@ -2,7 +2,7 @@
 //! `EventSource` gets every story of its topics exactly once across a
 //! publish crash (automatic reconnect with `Last-Event-ID`) and across a
 //! disconnect it chose (`?since=<last id>`); a browser `WebSocket` resumes
-//! the same way.
+//! the same way. Resuming from a partition that does not exist is a 400.
 
 use std::time::Duration;
 
@@ -192,4 +192,44 @@ async fn idle_streams_get_heartbeats_and_a_reconnect_hint() {
     }
     assert!(text.contains("retry:"), "{text:?}");
     assert!(text.matches(": heartbeat\n").count() >= 4, "{text:?}");
+}
+
+#[tokio::test]
+async fn resuming_from_a_partition_that_does_not_exist_is_a_bad_request() {
+    let p = Pipeline::start_some("stream-since", &[Svc::Publish], &[]).await;
+    let stream = p.publish_url("/v1/stream");
+    let cases = [
+        (p.http.get(&stream).query(&[("since", "0:0,99:5")]), "since"),
+        (
+            p.http.get(&stream).header("last-event-id", "7:1"),
+            "Last-Event-ID",
+        ),
+    ];
+    let upgrade = p
+        .http
+        .get(p.publish_url("/v1/ws"))
+        .query(&[("since", "5:0")])
+        .header("connection", "upgrade")
+        .header("upgrade", "websocket")
+        .header("sec-websocket-version", "13")
+        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==");
+    let cases = cases.into_iter().chain([(upgrade, "since")]);
+    for (request, param) in cases {
+        let r = request.send().await.unwrap();
+        let (status, ct, body) = newsfeed_tests::services::answer(r).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{param}: {body}");
+        assert_eq!(ct, "application/problem+json");
+        let detail = body["detail"].as_str().unwrap_or_default();
+        assert!(detail.starts_with(&format!("{param}: partition")), "{body}");
+        assert!(detail.contains("does not exist"), "{body}");
+    }
+    // Every existing partition is fine (a stream starts: 200).
+    let r = p
+        .http
+        .get(&stream)
+        .query(&[("since", "0:0,1:0,2:0")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
 }

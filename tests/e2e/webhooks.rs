@@ -134,7 +134,7 @@ async fn refuses_urls_it_cannot_verify(p: &Pipeline, rx: &Receiver) {
         ("/relative".to_owned(), "not an absolute URL"),
         (
             "http://127.0.0.1:1/hook".to_owned(),
-            "challenge request failed",
+            "did not answer the challenge",
         ),
         (format!("http://127.0.0.1:{}/nowhere", rx.port), "HTTP 404"),
     ] {
@@ -263,13 +263,13 @@ async fn survives_a_crash(p: &mut Pipeline, rx: &Receiver) -> (usize, usize) {
     (at_kill, sends - ids.len())
 }
 
-async fn post(p: &Pipeline, doc: &Value) {
+pub(crate) async fn post(p: &Pipeline, doc: &Value) {
     let (status, _, body) = p.post_article(doc).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
 }
 
 /// `POST /v1/subscriptions`, waiting out the 503 of a publish still loading.
-async fn create(p: &Pipeline, body: &Value) -> (StatusCode, String, Value) {
+pub(crate) async fn create(p: &Pipeline, body: &Value) -> (StatusCode, String, Value) {
     let deadline = Instant::now() + WITHIN;
     loop {
         let r = p
@@ -286,7 +286,7 @@ async fn create(p: &Pipeline, body: &Value) -> (StatusCode, String, Value) {
     }
 }
 
-async fn get(p: &Pipeline, id: &str) -> (StatusCode, String, Value) {
+pub(crate) async fn get(p: &Pipeline, id: &str) -> (StatusCode, String, Value) {
     let r = p
         .http
         .get(p.publish_url(&format!("/v1/subscriptions/{id}")))
@@ -305,7 +305,7 @@ async fn delete(p: &Pipeline, id: &str) -> (StatusCode, String, Value) {
 }
 
 /// The Python subscriber process; killed when dropped.
-struct Receiver {
+pub(crate) struct Receiver {
     child: Child,
     port: u16,
     log: PathBuf,
@@ -313,7 +313,7 @@ struct Receiver {
 }
 
 impl Receiver {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let logs = newsfeed_tests::repo_root().join("target/e2e-logs");
         std::fs::create_dir_all(&logs).unwrap();
         let log = logs.join(format!("webhooks-{}.jsonl", uuid::Uuid::new_v4().simple()));
@@ -342,17 +342,17 @@ impl Receiver {
         }
     }
 
-    fn url(&self, name: &str) -> String {
+    pub(crate) fn url(&self, name: &str) -> String {
         format!("http://127.0.0.1:{}/hooks/{name}", self.port)
     }
 
-    async fn control(&self, name: &str, settings: Value) {
+    pub(crate) async fn control(&self, name: &str, settings: Value) {
         let url = format!("http://127.0.0.1:{}/control/{name}", self.port);
         let r = self.http.post(url).json(&settings).send().await.unwrap();
         assert!(r.status().is_success());
     }
 
-    fn entries(&self) -> Vec<Value> {
+    pub(crate) fn entries(&self) -> Vec<Value> {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
         text.lines()
             .filter_map(|l| serde_json::from_str(l).ok())
@@ -375,7 +375,7 @@ impl Receiver {
             .collect()
     }
 
-    async fn wait_delivered(&self, name: &str, uris: &[String]) {
+    pub(crate) async fn wait_delivered(&self, name: &str, uris: &[String]) {
         let deadline = Instant::now() + WITHIN;
         loop {
             let got = self.delivered_uris(name);

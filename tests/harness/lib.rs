@@ -6,6 +6,7 @@
 //! - [`broker`] — finds or starts the broker (`deploy/local/kafka up`).
 //! - [`services`] — spawning, killing and restarting service processes.
 //! - [`python`] — a virtualenv with the Python clients tests use.
+//! - [`secrets`] — a secrets key file per pipeline.
 //! - [`topics`] — reading topics back as records, as a downstream consumer would.
 
 pub mod broker;
@@ -13,6 +14,7 @@ pub mod browser;
 pub mod contract;
 pub mod ctl;
 pub mod python;
+pub mod secrets;
 pub mod services;
 pub mod stories;
 pub mod topics;

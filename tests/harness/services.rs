@@ -126,6 +126,12 @@ impl Service {
         Some(kb * 1024)
     }
 
+    /// Sets `key=value` for the next [`Service::start`] (e.g. a rotated key).
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_owned(), value.to_owned()));
+    }
+
     /// `http://addr/path`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
@@ -270,6 +276,14 @@ impl Pipeline {
                 "RUST_LOG".into(),
                 std::env::var("TEST_SERVICE_LOG").unwrap_or_else(|_| "info".into()),
             ),
+            // Publish seals webhook secrets; tests' subscribers listen on loopback.
+            (
+                "NEWSFEED_SECRETS_KEY_FILE".into(),
+                crate::secrets::new_key_file(prefix, "secrets")
+                    .display()
+                    .to_string(),
+            ),
+            ("NEWSFEED_OUTBOUND_ALLOW_NETS".into(), "127.0.0.0/8".into()),
         ];
         base.extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
         let ctl = crate::ctl::Ctl::new(prefix);

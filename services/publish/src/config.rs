@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use newsfeed_runtime::KafkaArgs;
+use newsfeed_runtime::outbound::OutboundArgs;
+use newsfeed_runtime::secrets::SecretsArgs;
 
 /// `newsfeed-publish` command line; every flag also reads an environment variable.
 #[derive(Debug, Clone, clap::Parser)]
@@ -20,6 +22,14 @@ pub struct Config {
     /// HTTP timeouts and connection cap.
     #[command(flatten)]
     pub http: newsfeed_runtime::http::HttpLimits,
+
+    /// Where outbound requests (webhook deliveries) may go.
+    #[command(flatten)]
+    pub outbound: OutboundArgs,
+
+    /// The key sealing webhook secrets in Kafka.
+    #[command(flatten)]
+    pub secrets: SecretsArgs,
 
     /// Address to serve the read API, /metrics, /healthz and /readyz on.
     #[arg(long, env = "NEWSFEED_HTTP_ADDR", value_parser = newsfeed_runtime::config::http_addr, default_value = "127.0.0.1:8083")]
@@ -70,6 +80,7 @@ impl Config {
             anyhow::bail!("NEWSFEED_PUBLISH_BATCH: must be at least 1");
         }
         self.parsed_routes()?;
+        self.outbound.policy()?;
         Ok(())
     }
 

@@ -37,6 +37,15 @@ pub use config::Config;
 /// Runs publish until `shutdown` fires.
 pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
     config.validate()?;
+    let trust = webhooks::Trust {
+        outbound: config.outbound.policy()?,
+        keyring: config.secrets.keyring()?,
+    };
+    if trust.keyring.is_none() {
+        tracing::warn!(
+            "NEWSFEED_SECRETS_KEY_FILE is not set: webhook subscriptions cannot be created or delivered"
+        );
+    }
     let metrics = StageMetrics::new("publish")?;
     let listener = bind("NEWSFEED_HTTP_ADDR", config.http_addr).await?;
     let topics = config.kafka.topics();
@@ -89,7 +98,14 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let hub = streams::Hub::start(clients.clone(), topics.published.clone(), shutdown.clone());
     let tail = hub.clone();
     let streams = streams::Streams::new(hub, config.heartbeat(), &metrics)?;
-    let hooks = webhooks::start(clients.clone(), topics, metrics.clone(), shutdown.clone()).await?;
+    let hooks = webhooks::start(
+        clients.clone(),
+        topics,
+        metrics.clone(),
+        trust,
+        shutdown.clone(),
+    )
+    .await?;
 
     let (stage_ready, view_ready, hooks_ready) =
         (stage.readiness(), view.readiness(), hooks.readiness());

@@ -15,6 +15,11 @@
 //! - [`http`] — the admin endpoints (`/metrics`, `/healthz`, `/readyz`), the
 //!   one mapping of errors to RFC 9457 problems, and serving with graceful
 //!   shutdown.
+//! - [`outbound`] — the one way a service requests an outside URL: the
+//!   policy that keeps requests off loopback, private and other non-public
+//!   addresses (`NEWSFEED_OUTBOUND_ALLOW_NETS`), and the client enforcing it.
+//! - [`secrets`] — secrets kept in Kafka, encrypted with a rotatable key
+//!   (`NEWSFEED_SECRETS_KEY_FILE`).
 //! - [`service`] — the frame of every binary: telemetry, signals, exit code.
 //! - [`shutdown`] — SIGINT/SIGTERM as a cancellation token.
 
@@ -25,6 +30,8 @@ pub mod exactly_once;
 pub mod http;
 pub mod kafka;
 pub mod metrics;
+pub mod outbound;
+pub mod secrets;
 pub mod service;
 pub mod shutdown;
 pub mod table;

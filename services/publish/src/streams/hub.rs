@@ -185,6 +185,14 @@ impl Hub {
         self.position.lock().map(|p| p.is_some()).unwrap_or(false)
     }
 
+    /// The partitions the tail follows; `None` until it has started.
+    pub fn partitions(&self) -> Option<Vec<i32>> {
+        let position = self.position.lock().unwrap_or_else(|p| p.into_inner());
+        position
+            .as_ref()
+            .map(|p| p.iter().map(|(p, _)| p).collect())
+    }
+
     /// The position of the first record at or after `time`, per partition.
     pub fn position_at(&self, time: chrono::DateTime<chrono::Utc>) -> anyhow::Result<Position> {
         let reader = self.clients.reader()?;

@@ -71,21 +71,41 @@ impl Streams {
             .with_state(Arc::new(self))
     }
 
-    /// Where to start: a position (an event id) or an RFC 3339 time; `None` is "from now".
-    async fn start_at(&self, since: Option<&str>) -> Result<Option<Position>, Problem> {
+    /// Where to start: a position (an event id) or an RFC 3339 time; `None`
+    /// is "from now". `param` names where `since` came from (`since` or
+    /// `Last-Event-ID`) in a 400.
+    async fn start_at(
+        &self,
+        since: Option<&str>,
+        param: &str,
+    ) -> Result<Option<Position>, Problem> {
         let Some(since) = since.map(str::trim).filter(|s| !s.is_empty()) else {
             return Ok(None);
         };
-        if let Some(p) = Position::parse(since) {
-            return Ok(Some(p));
-        }
-        let time = chrono::DateTime::parse_from_rfc3339(since).map_err(|_| {
+        let invalid = |detail: String| {
             Problem::new(
                 StatusCode::BAD_REQUEST,
                 "invalid-parameter",
-                "Invalid query parameter",
-                format!("since: `{since}` is neither an event id (such as 0:15,1:7) nor an RFC 3339 time"),
+                "Invalid parameter",
+                format!("{param}: {detail}"),
             )
+        };
+        if let Some(p) = Position::parse(since) {
+            // Before the tail runs, the partitions are unknown; the stream then answers 503 anyway.
+            let known = self.hub.partitions().unwrap_or_default();
+            return match p.unknown_partition(&known) {
+                Some(missing) if !known.is_empty() => Err(invalid(format!(
+                    "partition {missing} does not exist; the published topic has partitions {}",
+                    partition_list(&known)
+                ))),
+                _ => Ok(Some(p)),
+            };
+        }
+        let shown: String = since.chars().take(64).collect();
+        let time = chrono::DateTime::parse_from_rfc3339(since).map_err(|_| {
+            invalid(format!(
+                "`{shown}` is neither an event id (such as 0:15,1:7) nor an RFC 3339 time"
+            ))
         })?;
         let hub = self.hub.clone();
         let at = tokio::task::spawn_blocking(move || hub.position_at(time.to_utc())).await;
@@ -95,6 +115,17 @@ impl Streams {
             Err(e) => Err(unavailable(&e.to_string())),
         }
     }
+}
+
+/// `0, 1, 2`.
+fn partition_list(partitions: &[i32]) -> String {
+    let mut sorted = partitions.to_vec();
+    sorted.sort_unstable();
+    sorted
+        .iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn unavailable(why: &str) -> Problem {

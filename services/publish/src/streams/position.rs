@@ -30,6 +30,11 @@ impl Position {
         (!map.is_empty()).then_some(Self(map))
     }
 
+    /// The first partition it names that is not among `known`.
+    pub fn unknown_partition(&self, known: &[i32]) -> Option<i32> {
+        self.0.keys().copied().find(|p| !known.contains(p))
+    }
+
     /// Next offset of `partition`, when known.
     pub fn get(&self, partition: i32) -> Option<i64> {
         self.0.get(&partition).copied()
@@ -79,6 +84,13 @@ mod tests {
         assert_eq!(p.to_string(), "0:15,1:8,2:22");
         p.advance(1, 3);
         assert_eq!(p.get(1), Some(8), "never moves back");
+    }
+
+    #[test]
+    fn finds_partitions_that_do_not_exist() {
+        let p = Position::parse("0:15,1:7,7:2").unwrap();
+        assert_eq!(p.unknown_partition(&[0, 1, 2]), Some(7));
+        assert_eq!(p.unknown_partition(&[0, 1, 2, 7]), None);
     }
 
     #[test]

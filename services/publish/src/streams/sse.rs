@@ -28,10 +28,11 @@ pub(super) async fn stream(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let resume = headers.get("last-event-id").and_then(|v| v.to_str().ok());
-    let from = match s
-        .start_at(resume.or(query.get("since").map(String::as_str)))
-        .await
-    {
+    let (since, param) = match resume {
+        Some(id) => (Some(id), "Last-Event-ID"),
+        None => (query.get("since").map(String::as_str), "since"),
+    };
+    let from = match s.start_at(since, param).await {
         Ok(from) => from,
         Err(problem) => return problem.into_response(),
     };

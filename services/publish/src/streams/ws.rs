@@ -3,17 +3,21 @@
 //! RFC 3339 time>"}` (both optional). The server sends
 //! `{"type": "article.published", "id": "<position>", "data": {ninjs}}`,
 //! pings every 15 s, and on falling behind sends `{"type": "lagged"}` and
-//! closes so the client resumes from its last id.
+//! closes so the client resumes from its last id. `since` may also be given
+//! in the URL (`/v1/ws?since=<id>`), so that a bad one is a 400 before the
+//! upgrade; the subscribe message's own `since` takes precedence.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::response::Response;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::hub::{Delivery, Filter};
+use super::position::Position;
 use super::{Connected, Streams};
 
 const PING: Duration = Duration::from_secs(15);
@@ -31,15 +35,27 @@ struct Subscribe {
 }
 
 /// The WebSocket handler.
-pub(super) async fn upgrade(State(s): State<Arc<Streams>>, ws: WebSocketUpgrade) -> Response {
-    ws.on_upgrade(move |socket| serve(s, socket))
+pub(super) async fn upgrade(
+    State(s): State<Arc<Streams>>,
+    Query(query): Query<HashMap<String, String>>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let from_url = match s
+        .start_at(query.get("since").map(String::as_str), "since")
+        .await
+    {
+        Ok(from) => from,
+        Err(problem) => return problem.into_response(),
+    };
+    ws.on_upgrade(move |socket| serve(s, socket, from_url))
 }
 
-async fn serve(s: Arc<Streams>, mut socket: WebSocket) {
+async fn serve(s: Arc<Streams>, mut socket: WebSocket, from_url: Option<Position>) {
     let _connected = Connected::new(&s, "ws");
     let Some((from, filter)) = subscription(&s, &mut socket).await else {
         return;
     };
+    let from = from.or(from_url);
     let Some(mut rx) = s.hub.subscribe(from, filter) else {
         let _ = socket.send(error("the stream is starting; retry")).await;
         return;
@@ -76,10 +92,7 @@ async fn serve(s: Arc<Streams>, mut socket: WebSocket) {
 }
 
 /// Reads the subscribe message; answers an error and gives up on a bad one.
-async fn subscription(
-    s: &Streams,
-    socket: &mut WebSocket,
-) -> Option<(Option<super::position::Position>, Filter)> {
+async fn subscription(s: &Streams, socket: &mut WebSocket) -> Option<(Option<Position>, Filter)> {
     let first = tokio::time::timeout(SUBSCRIBE_WITHIN, socket.recv())
         .await
         .ok()??
@@ -103,7 +116,7 @@ async fn subscription(
             return None;
         }
     };
-    match s.start_at(sub.since.as_deref()).await {
+    match s.start_at(sub.since.as_deref(), "since").await {
         Ok(from) => Some((from, Filter::parse(Some(&sub.topics.join(","))))),
         Err(problem) => {
             let _ = socket.send(error(&problem.detail)).await;

@@ -1,7 +1,9 @@
 //! The subscriptions API:
 //! - `POST /v1/subscriptions {url, topics?}` → 201 with the signing secret,
 //!   once the URL answered a signed challenge; 422 naming `/url` or
-//!   `/topics/<i>` otherwise.
+//!   `/topics/<i>` otherwise. A URL the outbound policy refuses is never
+//!   contacted, and a failed challenge never tells what the target answered
+//!   beyond its status code. 503 when no secrets key is configured.
 //! - `GET /v1/subscriptions/{id}` → the subscription without its secret,
 //!   with status and delivery counts from every instance.
 //! - `DELETE /v1/subscriptions/{id}` → 204; deliveries stop everywhere.
@@ -19,10 +21,11 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use newsfeed_runtime::http::{FieldProblem, Problem};
+use newsfeed_runtime::outbound::OutboundPolicy;
 use serde_json::{Value, json};
 
-use super::delivery::{Deliveries, post_signed};
-use super::signing::{Secret, random_token};
+use super::delivery::{Deliveries, SendError, post_signed};
+use super::signing::{Secret, StoredSecret, random_token};
 use super::subscriptions::{Status, Subscription};
 use super::worker::start_at_end;
 use crate::store::slugify;
@@ -42,22 +45,34 @@ struct Request {
     topics: Vec<String>,
 }
 
+/// Longest subscriber URL accepted.
+const MAX_URL_CHARS: usize = 2048;
+
 async fn create(State(ctx): State<Arc<Deliveries>>, body: Bytes) -> Result<Response, Problem> {
     loaded(&ctx)?;
-    let request = parse_request(&body)?;
+    let keyring = ctx.keyring.as_ref().ok_or_else(no_secrets_key)?;
+    let request = parse_request(&body, ctx.http.policy())?;
+    let id = format!("sub_{}", uuid::Uuid::new_v4().simple());
+    let secret = Secret::generate().map_err(|e| internal(&e.to_string()))?;
     let subscription = Subscription {
-        id: format!("sub_{}", uuid::Uuid::new_v4().simple()),
         url: request.url,
         topics: request.topics,
-        secret: Secret::generate().map_err(|e| internal(&e.to_string()))?,
+        secret: StoredSecret::Sealed(
+            secret
+                .seal(keyring, &id)
+                .map_err(|e| internal(&e.to_string()))?,
+        ),
+        id,
         status: Status::Active,
         disabled_reason: None,
         disabled_at: None,
         created_at: Utc::now(),
     };
-    verify_url(&ctx, &subscription).await.map_err(|why| {
-        field_problem("unverified-url", "Subscriber URL not verified", "/url", why)
-    })?;
+    verify_url(&ctx, &subscription.url, &secret)
+        .await
+        .map_err(|why| {
+            field_problem("unverified-url", "Subscriber URL not verified", "/url", why)
+        })?;
     let started = {
         let (ctx, s) = (ctx.clone(), subscription.clone());
         tokio::task::spawn_blocking(move || start_at_end(&ctx, &s)).await
@@ -71,12 +86,12 @@ async fn create(State(ctx): State<Arc<Deliveries>>, body: Bytes) -> Result<Respo
         .put(&subscription)
         .await
         .map_err(|e| kafka_unavailable(&format!("{e:#}")))?;
-    tracing::info!(subscription = %subscription.id, url = %subscription.url, "webhook subscription created");
+    tracing::info!(subscription = %subscription.id, origin = %subscription.origin(), "webhook subscription created");
     let body = json!({
         "id": subscription.id,
         "url": subscription.url,
         "topics": subscription.topics,
-        "secret": subscription.secret.as_str(),
+        "secret": secret.as_str(),
         "status": subscription.status,
         "createdAt": subscription.created_at,
     });
@@ -97,9 +112,13 @@ async fn show(
     let registry = ctx.journal.read();
     let s = registry.get(&id).ok_or_else(|| unknown(&id))?;
     let stats = registry.stats(&id);
+    // Said here too, so a subscriber whose deliveries stopped can learn why.
+    let blocked = Secret::open(ctx.keyring.as_ref(), &s.secret, &s.id)
+        .err()
+        .map(|why| format!("this publish instance cannot sign deliveries: the secret {why}"));
     Ok(Json(json!({
         "id": s.id,
-        "url": s.url,
+        "url": s.shown_url(),
         "topics": s.topics,
         "status": s.status,
         "disabledReason": s.disabled_reason,
@@ -113,6 +132,7 @@ async fn show(
             "retried": stats.retried,
             "deadLettered": stats.dead_lettered,
         },
+        "deliveriesBlocked": blocked,
     }))
     .into_response())
 }
@@ -135,27 +155,43 @@ async fn remove(
 
 /// The subscriber proves it controls the URL: it must answer a signed
 /// challenge with 2xx and the challenge value in its body.
-async fn verify_url(ctx: &Deliveries, s: &Subscription) -> Result<(), String> {
+///
+/// What comes back never reaches the caller beyond the status code: not
+/// the body, not why a connection failed. Otherwise registration would be a
+/// scanner that reports what answers where.
+async fn verify_url(ctx: &Deliveries, url: &str, secret: &Secret) -> Result<(), String> {
+    let unanswered = |seen: Option<StatusCode>| {
+        let answered = seen.map_or(String::new(), |s| format!(" (it answered HTTP {s})"));
+        format!(
+            "the URL did not answer the challenge with a 2xx echoing it{answered}; \
+             answer e.g. {{\"challenge\": \"<value>\"}}"
+        )
+    };
     let challenge = random_token(24).map_err(|e| e.to_string())?;
     let msg_id = format!(
         "msg_challenge_{}",
         random_token(12).map_err(|e| e.to_string())?
     );
     let body = json!({"type": "webhook.challenge", "challenge": challenge});
-    let mut answer = post_signed(
+    let sent = post_signed(
         &ctx.http,
-        &s.url,
-        &s.secret,
+        url,
+        secret,
         &msg_id,
         body.to_string().into_bytes(),
     )
-    .await
-    .map_err(|e| format!("the challenge request failed: {e}"))?;
+    .await;
+    let mut answer = match sent {
+        Ok(answer) => answer,
+        Err(SendError::Refused(r)) => return Err(r.to_string()),
+        Err(SendError::Failed(why)) => {
+            tracing::debug!(error = %why, "webhook challenge failed");
+            return Err(unanswered(None));
+        }
+    };
     let status = answer.status();
     if !status.is_success() {
-        return Err(format!(
-            "the URL answered the challenge with HTTP {status}, not 2xx"
-        ));
+        return Err(unanswered(Some(status)));
     }
     // Read at most 64 KiB: the challenge is short, the subscriber may not be.
     let mut seen = Vec::new();
@@ -163,20 +199,19 @@ async fn verify_url(ctx: &Deliveries, s: &Subscription) -> Result<(), String> {
         match answer.chunk().await {
             Ok(Some(chunk)) => seen.extend_from_slice(&chunk),
             Ok(None) => break,
-            Err(e) => return Err(format!("reading the challenge answer failed: {e}")),
+            Err(_) => return Err(unanswered(Some(status))),
         }
     }
     if String::from_utf8_lossy(&seen).contains(&challenge) {
         Ok(())
     } else {
-        Err(format!(
-            "the URL answered HTTP {status} without the challenge value in its body (answer e.g. {{\"challenge\": \"<value>\"}})"
-        ))
+        Err(unanswered(Some(status)))
     }
 }
 
-/// Reads `{url, topics?}`, naming each wrong field by JSON pointer.
-fn parse_request(body: &[u8]) -> Result<Request, Problem> {
+/// Reads `{url, topics?}`, naming each wrong field by JSON pointer; the
+/// URL must be one `policy` may contact.
+fn parse_request(body: &[u8], policy: &OutboundPolicy) -> Result<Request, Problem> {
     let value: Value = serde_json::from_slice(body).map_err(|e| {
         Problem::new(
             StatusCode::BAD_REQUEST,
@@ -202,7 +237,7 @@ fn parse_request(body: &[u8]) -> Result<Request, Problem> {
         ));
     }
     let url = match fields.get("url") {
-        Some(Value::String(u)) => check_url(u)
+        Some(Value::String(u)) => check_url(u, policy)
             .map_err(|why| errors.push(field("/url", &why)))
             .ok(),
         Some(_) => {
@@ -240,14 +275,15 @@ fn parse_request(body: &[u8]) -> Result<Request, Problem> {
     }
 }
 
-fn check_url(raw: &str) -> Result<String, String> {
-    let url = url::Url::parse(raw).map_err(|e| format!("`{raw}` is not an absolute URL: {e}"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("`{raw}` must use http or https"));
+/// The URL, normalised, if `policy` may contact it as far as can be told
+/// before resolving its host (the name is checked when it is resolved).
+/// Messages never repeat the URL: it may hold a password.
+fn check_url(raw: &str, policy: &OutboundPolicy) -> Result<String, String> {
+    if raw.chars().count() > MAX_URL_CHARS {
+        return Err(format!("is longer than {MAX_URL_CHARS} characters"));
     }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("`{raw}` has no host"));
-    }
+    let url = url::Url::parse(raw).map_err(|e| format!("is not an absolute URL: {e}"))?;
+    policy.check_url(&url).map_err(|r| r.to_string())?;
     Ok(url.to_string())
 }
 
@@ -311,6 +347,16 @@ fn loaded(ctx: &Deliveries) -> Result<(), Problem> {
     ))
 }
 
+fn no_secrets_key() -> Problem {
+    Problem::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "secrets-key-missing",
+        "Webhook secrets cannot be stored",
+        "NEWSFEED_SECRETS_KEY_FILE is not set on publish, so it cannot seal webhook signing \
+         secrets; an operator must set it (a file from `openssl rand -base64 32`)",
+    )
+}
+
 fn unknown(id: &str) -> Problem {
     Problem::not_found(format!("no webhook subscription has id {id}"))
 }
@@ -337,18 +383,27 @@ fn internal(why: &str) -> Problem {
 mod tests {
     use super::*;
 
+    fn public_only() -> OutboundPolicy {
+        OutboundPolicy::new(Vec::new())
+    }
+
+    fn parse(body: &[u8]) -> Result<Request, Problem> {
+        parse_request(body, &public_only())
+    }
+
     fn pointers(body: &str) -> Vec<String> {
-        let p = parse_request(body.as_bytes()).unwrap_err();
+        let p = parse(body.as_bytes()).unwrap_err();
         assert_eq!(p.status, 422, "{p:?}");
         p.errors.into_iter().map(|e| e.pointer).collect()
     }
 
     #[test]
     fn accepts_http_urls_and_topic_slugs() {
-        let r = parse_request(br#"{"url": "https://hooks.example/in?x=1", "topics": ["russia", "kazakhstan", "russia"]}"#).unwrap();
+        let r = parse(br#"{"url": "https://hooks.example/in?x=1", "topics": ["russia", "kazakhstan", "russia"]}"#).unwrap();
         assert_eq!(r.url, "https://hooks.example/in?x=1");
         assert_eq!(r.topics, ["kazakhstan", "russia"]);
-        let r = parse_request(br#"{"url": "http://127.0.0.1:9999/hook"}"#).unwrap();
+        let local = OutboundPolicy::new(vec!["127.0.0.0/8".parse().unwrap()]);
+        let r = parse_request(br#"{"url": "http://127.0.0.1:9999/hook"}"#, &local).unwrap();
         assert!(r.topics.is_empty());
     }
 
@@ -365,6 +420,27 @@ mod tests {
             ["/secret", "/topics/1"]
         );
         assert_eq!(pointers("[1]"), [""]);
-        assert_eq!(parse_request(b"{").unwrap_err().status, 400);
+        assert_eq!(parse(b"{").unwrap_err().status, 400);
+    }
+
+    #[test]
+    fn refuses_non_public_and_userinfo_urls_without_repeating_them() {
+        for url in [
+            "http://127.0.0.1:9999/hook",
+            "http://127.1/",
+            "http://2130706433/",
+            "http://[::1]/",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://10.0.0.1/",
+            "http://user:hunter2@hooks.example/",
+        ] {
+            let body = json!({ "url": url }).to_string();
+            let p = parse(body.as_bytes()).unwrap_err();
+            assert_eq!(p.status, 422, "{url}");
+            assert_eq!(p.errors[0].pointer, "/url", "{url}");
+            assert!(!p.detail.contains("hunter2"), "{}", p.detail);
+        }
+        let long = format!("https://hooks.example/{}", "a".repeat(MAX_URL_CHARS));
+        assert_eq!(pointers(&json!({ "url": long }).to_string()), ["/url"]);
     }
 }

@@ -8,6 +8,8 @@ use chrono::Utc;
 use newsfeed_model::ArticleEvent;
 use newsfeed_runtime::Topics;
 use newsfeed_runtime::kafka::KafkaClients;
+use newsfeed_runtime::outbound::{OutboundClient, Refused, refusal};
+use newsfeed_runtime::secrets::Keyring;
 use rdkafka::message::{BorrowedMessage, Header, Headers, Message, OwnedHeaders};
 use rdkafka::producer::FutureProducer;
 
@@ -21,7 +23,10 @@ pub(crate) struct Deliveries {
     pub(crate) clients: KafkaClients,
     pub(crate) topics: Topics,
     pub(crate) settings: Settings,
-    pub(crate) http: reqwest::Client,
+    /// The outbound client: only to addresses the policy permits.
+    pub(crate) http: OutboundClient,
+    /// Seals new secrets and opens stored ones; `None` without a key.
+    pub(crate) keyring: Option<Keyring>,
     pub(crate) journal: Arc<Journal>,
     pub(crate) metrics: WebhookMetrics,
     pub(crate) producer: FutureProducer,
@@ -37,17 +42,40 @@ impl std::fmt::Debug for Deliveries {
     }
 }
 
-/// POSTs `body` to `url` signed as Standard Webhooks message `msg_id`.
+/// Why a request to a subscriber got no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SendError {
+    /// The outbound policy refused the URL or every address of its host;
+    /// nothing was sent.
+    Refused(Refused),
+    /// The request failed (connection, TLS, timeout, ...).
+    Failed(String),
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Refused(r) => write!(f, "not contacted: the URL {r}"),
+            Self::Failed(why) => f.write_str(why),
+        }
+    }
+}
+
+/// POSTs `body` to `url` signed as Standard Webhooks message `msg_id`,
+/// if the outbound policy lets it go there.
 pub(crate) async fn post_signed(
-    http: &reqwest::Client,
+    http: &OutboundClient,
     url: &str,
     secret: &Secret,
     msg_id: &str,
     body: Vec<u8>,
-) -> Result<reqwest::Response, String> {
+) -> Result<reqwest::Response, SendError> {
+    let url =
+        url::Url::parse(url).map_err(|_| SendError::Failed("the URL does not parse".into()))?;
+    let request = http.post(&url).map_err(SendError::Refused)?;
     let timestamp = Utc::now().timestamp();
     let signature = secret.sign(msg_id, timestamp, &body);
-    http.post(url)
+    request
         .header("content-type", "application/json")
         .header("webhook-id", msg_id)
         .header("webhook-timestamp", timestamp.to_string())
@@ -55,16 +83,21 @@ pub(crate) async fn post_signed(
         .body(body)
         .send()
         .await
-        .map_err(|e| describe(&e))
+        .map_err(|e| match refusal(&e) {
+            Some(r) => SendError::Refused(r.clone()),
+            None => SendError::Failed(describe(e)),
+        })
 }
 
-/// A request error with its causes ("connection refused" is deep inside).
-fn describe(e: &reqwest::Error) -> String {
+/// A request error with its causes ("connection refused" is deep inside),
+/// without the URL (its path or query may hold the subscriber's tokens).
+fn describe(e: reqwest::Error) -> String {
     if e.is_timeout() {
         return "no answer in time (timed out)".into();
     }
+    let e = e.without_url();
     let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
+    let mut source = std::error::Error::source(&e);
     while let Some(s) = source {
         text = format!("{text}: {s}");
         source = s.source();

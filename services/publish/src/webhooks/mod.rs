@@ -7,12 +7,17 @@
 //! - [`worker`] — one worker per subscription: consume published stories,
 //!   filter, deliver with retries, dead-letter, commit, disable.
 //! - [`delivery`] — the signed request, its body, the dead-letter record.
-//! - [`signing`] — secrets and `webhook-signature`.
+//! - [`signing`] — secrets, sealed for Kafka, and `webhook-signature`.
 //! - [`settings`] — `NEWSFEED_WEBHOOK_*` knobs and the retry policy.
 //! - [`metrics`] — `newsfeed_publish_webhook_*`.
 //!
 //! This module supervises: it loads the subscriptions, then keeps exactly
 //! one worker per active subscription running on this instance.
+//!
+//! Every request to a subscriber, the registration challenge included, goes
+//! through the shared outbound policy (`newsfeed_runtime::outbound`), so a
+//! URL on loopback, a private network or the cloud metadata service is never
+//! contacted; secrets are stored sealed (`newsfeed_runtime::secrets`).
 
 mod api;
 mod delivery;
@@ -23,20 +28,34 @@ mod signing;
 mod subscriptions;
 mod worker;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use newsfeed_runtime::http::ReadinessCheck;
 use newsfeed_runtime::kafka::{KafkaClients, until_connected};
+use newsfeed_runtime::outbound::OutboundPolicy;
+use newsfeed_runtime::secrets::Keyring;
 use newsfeed_runtime::{StageMetrics, Topics};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use delivery::Deliveries;
 use journal::Journal;
+use signing::{Secret, StoredSecret};
+use subscriptions::Subscription;
 use worker::Worker;
+
+/// What keeps webhooks safe: where requests may go, and the key sealing secrets.
+#[derive(Debug, Clone)]
+pub struct Trust {
+    /// Which addresses subscribers may be at.
+    pub outbound: OutboundPolicy,
+    /// Seals and opens signing secrets; `None` when no key is configured
+    /// (then subscriptions cannot be created, and stored ones not delivered).
+    pub keyring: Option<Keyring>,
+}
 
 /// The running webhook machinery: its API and its delivery tasks.
 #[derive(Debug)]
@@ -53,15 +72,15 @@ pub async fn start(
     clients: KafkaClients,
     topics: Topics,
     metrics: Arc<StageMetrics>,
+    trust: Trust,
     shutdown: CancellationToken,
 ) -> anyhow::Result<Webhooks> {
     let settings = settings::Settings::from_env()?;
-    let http = reqwest::Client::builder()
-        .timeout(settings.timeout)
-        // A subscriber proved one URL; it does not get to send us elsewhere.
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("newsfeed-webhooks/", env!("CARGO_PKG_VERSION")))
-        .build()?;
+    // No redirects: a subscriber proved one URL; it does not get to send us elsewhere.
+    let http = trust.outbound.client(
+        concat!("newsfeed-webhooks/", env!("CARGO_PKG_VERSION")),
+        settings.timeout,
+    )?;
     let ctx = Arc::new(Deliveries {
         journal: Journal::new(&clients, topics.subscriptions.clone())?,
         metrics: metrics::WebhookMetrics::new(&metrics)?,
@@ -71,6 +90,7 @@ pub async fn start(
         topics,
         settings,
         http,
+        keyring: trust.keyring,
     });
     let router = api::router(ctx.clone());
     let journal = ctx.journal.clone();
@@ -152,10 +172,13 @@ async fn run(ctx: Arc<Deliveries>, shutdown: CancellationToken) {
 async fn supervise(ctx: &Arc<Deliveries>, shutdown: &CancellationToken) {
     let mut running: HashMap<String, Worker> = HashMap::new();
     let mut stopping: Vec<Worker> = Vec::new();
+    let mut sealed_shut: HashSet<String> = HashSet::new();
+    let mut resealed: HashSet<String> = HashSet::new();
     let mut changes = ctx.journal.changes();
     loop {
         if ctx.journal.is_caught_up() {
-            reconcile(ctx, &mut running, &mut stopping, shutdown);
+            reconcile(ctx, &mut running, &mut stopping, &mut sealed_shut, shutdown);
+            reseal_legacy_secrets(ctx, &mut resealed);
         }
         tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -172,10 +195,58 @@ async fn supervise(ctx: &Arc<Deliveries>, shutdown: &CancellationToken) {
     tracing::info!("webhook deliveries stopped");
 }
 
+/// Seals the plain-text secrets of subscriptions written before secrets
+/// were sealed, once a key is configured (each once per run: a failed
+/// write is retried at the next start). Compaction then drops the plain
+/// records.
+fn reseal_legacy_secrets(ctx: &Arc<Deliveries>, resealed: &mut HashSet<String>) {
+    let Some(keyring) = ctx.keyring.as_ref() else {
+        return;
+    };
+    let legacy: Vec<Subscription> = ctx
+        .journal
+        .read()
+        .all()
+        .filter(|s| matches!(s.secret, StoredSecret::Legacy(_)) && !resealed.contains(&s.id))
+        .cloned()
+        .collect();
+    for s in legacy {
+        resealed.insert(s.id.clone());
+        let sealed = Secret::open(None, &s.secret, &s.id)
+            .ok()
+            .and_then(|secret| secret.seal(keyring, &s.id).ok());
+        let Some(sealed) = sealed else {
+            tracing::warn!(subscription = %s.id, "a plain-text webhook secret is unreadable; not re-sealed");
+            continue;
+        };
+        let journal = ctx.journal.clone();
+        tokio::spawn(async move {
+            // The record as it is now (it may have been disabled meanwhile);
+            // never resurrect a deleted one.
+            let current = journal.read().get(&s.id).cloned();
+            let Some(mut current) = current.filter(|c| matches!(c.secret, StoredSecret::Legacy(_)))
+            else {
+                return;
+            };
+            current.secret = StoredSecret::Sealed(sealed);
+            match journal.put(&current).await {
+                Ok(()) => tracing::info!(subscription = %s.id, "plain-text webhook secret sealed"),
+                Err(e) => {
+                    tracing::warn!(subscription = %s.id, error = format!("{e:#}"), "sealing a plain-text webhook secret failed")
+                }
+            }
+        });
+    }
+}
+
+/// Starts and stops workers to match the registry. A subscription whose
+/// secret does not open here (no key, or a key this instance lacks) gets no
+/// worker; that is logged once and shown by `GET /v1/subscriptions/{id}`.
 fn reconcile(
     ctx: &Arc<Deliveries>,
     running: &mut HashMap<String, Worker>,
     stopping: &mut Vec<Worker>,
+    sealed_shut: &mut HashSet<String>,
     shutdown: &CancellationToken,
 ) {
     let registry = ctx.journal.read();
@@ -192,11 +263,22 @@ fn reconcile(
         }
     }
     stopping.retain(|w| !w.is_finished());
+    sealed_shut.retain(|id| registry.is_active(id));
     for s in registry.active() {
         if running.contains_key(&s.id) {
             continue;
         }
-        match Worker::spawn(ctx.clone(), s.clone(), shutdown.child_token()) {
+        let secret = match Secret::open(ctx.keyring.as_ref(), &s.secret, &s.id) {
+            Ok(secret) => secret,
+            Err(why) => {
+                if sealed_shut.insert(s.id.clone()) {
+                    tracing::error!(subscription = %s.id, error = %why, "cannot deliver webhooks: the subscription's secret does not open");
+                }
+                continue;
+            }
+        };
+        sealed_shut.remove(&s.id);
+        match Worker::spawn(ctx.clone(), s.clone(), secret, shutdown.child_token()) {
             Ok(w) => {
                 running.insert(s.id.clone(), w);
             }

@@ -7,6 +7,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use hmac::{Hmac, Mac};
+use newsfeed_runtime::secrets::{self, Keyring, Sealed, Unsealable};
 use sha2::Sha256;
 
 const PREFIX: &str = "whsec_";
@@ -14,8 +15,7 @@ const PREFIX: &str = "whsec_";
 const SECRET_BYTES: usize = 32;
 
 /// A subscription's signing secret; stored and sent as `whsec_<base64>`.
-#[derive(Clone, serde::Serialize, serde::Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone)]
 pub(crate) struct Secret {
     text: String,
     key: Vec<u8>,
@@ -56,6 +56,29 @@ impl Secret {
         })
     }
 
+    /// The secret encrypted for Kafka, bound to subscription `id`.
+    pub(crate) fn seal(&self, keyring: &Keyring, id: &str) -> anyhow::Result<Sealed> {
+        keyring.seal(self.text.as_bytes(), id.as_bytes())
+    }
+
+    /// The secret of subscription `id`, from its stored form.
+    pub(crate) fn open(
+        keyring: Option<&Keyring>,
+        stored: &StoredSecret,
+        id: &str,
+    ) -> Result<Self, Unsealable> {
+        let sealed = match stored {
+            StoredSecret::Sealed(sealed) => sealed,
+            StoredSecret::Legacy(text) => {
+                return Self::parse(text).map_err(|_| Unsealable::Damaged("(none)".into()));
+            }
+        };
+        let plain = secrets::open(keyring, sealed, id.as_bytes())?;
+        let text =
+            String::from_utf8(plain).map_err(|_| Unsealable::Damaged(sealed.key_id.clone()))?;
+        Self::parse(&text).map_err(|_| Unsealable::Damaged(sealed.key_id.clone()))
+    }
+
     /// The `whsec_...` form handed to the subscriber.
     pub(crate) fn as_str(&self) -> &str {
         &self.text
@@ -74,16 +97,25 @@ impl Secret {
     }
 }
 
-impl TryFrom<String> for Secret {
-    type Error = String;
-    fn try_from(text: String) -> Result<Self, String> {
-        Self::parse(&text)
-    }
+/// A signing secret as the subscriptions topic holds it.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub(crate) enum StoredSecret {
+    /// Sealed with the secrets key, bound to the subscription id.
+    Sealed(Sealed),
+    /// `whsec_…` in plain text, as written before secrets were sealed; read
+    /// so that upgrading loses no subscription, and re-sealed as soon as a
+    /// key is configured.
+    Legacy(String),
 }
 
-impl From<Secret> for String {
-    fn from(secret: Secret) -> Self {
-        secret.text
+// Never print a legacy secret.
+impl std::fmt::Debug for StoredSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sealed(s) => write!(f, "Sealed({})", s.key_id),
+            Self::Legacy(_) => f.write_str("Legacy(whsec_…)"),
+        }
     }
 }
 
@@ -132,6 +164,36 @@ mod tests {
         assert!(Secret::parse("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").is_err());
         assert!(Secret::parse("whsec_!!!").is_err());
         assert_eq!(format!("{a:?}"), "Secret(whsec_…)");
+    }
+
+    #[test]
+    fn sealed_secrets_open_only_for_their_subscription() {
+        let keyring = Keyring::from_keys([9; 32], Vec::new());
+        let secret = Secret::generate().unwrap();
+        let sealed = StoredSecret::Sealed(secret.seal(&keyring, "sub_1").unwrap());
+        let json = serde_json::to_string(&sealed).unwrap();
+        assert!(!json.contains("whsec_"), "{json}");
+        assert!(!json.contains(&secret.as_str()["whsec_".len()..]), "{json}");
+        let opened = Secret::open(Some(&keyring), &sealed, "sub_1").unwrap();
+        assert_eq!(opened.as_str(), secret.as_str());
+        assert!(Secret::open(Some(&keyring), &sealed, "sub_2").is_err());
+        assert_eq!(
+            Secret::open(None, &sealed, "sub_1").unwrap_err(),
+            Unsealable::NoKeys
+        );
+    }
+
+    #[test]
+    fn plain_text_secrets_of_earlier_versions_still_read() {
+        let legacy: StoredSecret =
+            serde_json::from_str(r#""whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw""#).unwrap();
+        assert_eq!(format!("{legacy:?}"), "Legacy(whsec_…)");
+        let secret = Secret::open(None, &legacy, "sub_1").unwrap();
+        assert_eq!(secret.as_str(), "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        let sealed: StoredSecret =
+            serde_json::from_str(r#"{"keyId": "k_1", "nonce": "AA==", "ciphertext": "AA=="}"#)
+                .unwrap();
+        assert_eq!(format!("{sealed:?}"), "Sealed(k_1)");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::signing::Secret;
+use super::signing::StoredSecret;
 
 /// Whether a subscription receives deliveries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,8 +36,9 @@ pub(crate) struct Subscription {
     /// Topic slugs wanted; empty means every story.
     #[serde(default)]
     pub(crate) topics: Vec<String>,
-    /// Signing secret (kept in the topic so every instance can sign).
-    pub(crate) secret: Secret,
+    /// Signing secret, sealed with the secrets key and bound to `id` (kept
+    /// in the topic so every instance can sign; never in plain text).
+    pub(crate) secret: StoredSecret,
     /// Active or disabled.
     pub(crate) status: Status,
     /// Why it was disabled.
@@ -54,6 +55,27 @@ impl Subscription {
     /// Whether a story tagged with `slugs` is for this subscriber.
     pub(crate) fn wants(&self, slugs: &[String]) -> bool {
         self.topics.is_empty() || self.topics.iter().any(|t| slugs.contains(t))
+    }
+
+    /// `scheme://host:port` of the URL: what logs show of it (a path or
+    /// query may carry the subscriber's own tokens).
+    pub(crate) fn origin(&self) -> String {
+        url::Url::parse(&self.url)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_else(|_| "(unparsable url)".to_owned())
+    }
+
+    /// The URL without any user name or password (records written before
+    /// userinfo was refused may have one): what answers show.
+    pub(crate) fn shown_url(&self) -> String {
+        match url::Url::parse(&self.url) {
+            Ok(mut u) => {
+                let _ = u.set_username("");
+                let _ = u.set_password(None);
+                u.to_string()
+            }
+            Err(_) => "(unparsable url)".to_owned(),
+        }
     }
 
     /// The consumer group suffix of this subscription's delivery worker
@@ -158,6 +180,11 @@ impl Registry {
         self.get(id).is_some_and(|s| s.status == Status::Active)
     }
 
+    /// Every subscription, active or not.
+    pub(crate) fn all(&self) -> impl Iterator<Item = &Subscription> {
+        self.subscriptions.values()
+    }
+
     /// Every active subscription.
     pub(crate) fn active(&self) -> impl Iterator<Item = &Subscription> {
         self.subscriptions
@@ -203,18 +230,35 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::webhooks::signing::Secret;
+    use newsfeed_runtime::secrets::Keyring;
 
     fn sub(id: &str, topics: &[&str]) -> Subscription {
         Subscription {
             id: id.into(),
             url: "https://hooks.example/x".into(),
             topics: topics.iter().map(|t| (*t).to_owned()).collect(),
-            secret: Secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap(),
+            secret: StoredSecret::Sealed(
+                Secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+                    .unwrap()
+                    .seal(&Keyring::from_keys([3; 32], Vec::new()), id)
+                    .unwrap(),
+            ),
             status: Status::Active,
             disabled_reason: None,
             disabled_at: None,
             created_at: Utc::now(),
         }
+    }
+
+    #[test]
+    fn logs_show_only_the_origin() {
+        let mut s = sub("a", &[]);
+        s.url = "https://hooks.example:8443/in?token=abc".into();
+        assert_eq!(s.origin(), "https://hooks.example:8443");
+        s.url = "https://user:hunter2@hooks.example/in".into();
+        assert_eq!(s.shown_url(), "https://hooks.example/in");
+        assert!(!s.origin().contains("hunter2"));
     }
 
     #[test]
@@ -234,10 +278,11 @@ mod tests {
         let json = serde_json::to_vec(&s).unwrap();
         r.apply("sub_1", Some(&json)).unwrap();
         assert!(r.is_active("sub_1"));
+        let text = String::from_utf8(json.clone()).unwrap();
+        assert!(text.contains("\"secret\":{\"keyId\":\"k_"), "{text}");
         assert!(
-            String::from_utf8(json.clone())
-                .unwrap()
-                .contains("\"secret\":\"whsec_")
+            !text.contains("whsec_") && !text.contains("MfKQ9r8G"),
+            "{text}"
         );
 
         let mut disabled = s.clone();

@@ -25,6 +25,7 @@ use rdkafka::{Offset, TopicPartitionList};
 use tokio_util::sync::CancellationToken;
 
 use super::delivery::{Deliveries, dead_letter_headers, post_signed, webhook_body};
+use super::signing::Secret;
 use super::subscriptions::{DeliveryStats, Status, Subscription};
 use crate::stage::reader_topics_of;
 
@@ -63,11 +64,12 @@ pub(crate) struct Worker {
 }
 
 impl Worker {
-    /// Starts delivering to `subscription` until `cancel` fires or it is
-    /// deleted or disabled.
+    /// Starts delivering to `subscription`, signing with its opened
+    /// `secret`, until `cancel` fires or it is deleted or disabled.
     pub(crate) fn spawn(
         ctx: Arc<Deliveries>,
         subscription: Subscription,
+        secret: Secret,
         cancel: CancellationToken,
     ) -> std::io::Result<Self> {
         let token = cancel.clone();
@@ -81,6 +83,7 @@ impl Worker {
                 let mut run = Run {
                     ctx,
                     subscription,
+                    secret,
                     cancel: token,
                     stats,
                     dirty: false,
@@ -132,6 +135,7 @@ enum Sent {
 struct Run {
     ctx: Arc<Deliveries>,
     subscription: Subscription,
+    secret: Secret,
     cancel: CancellationToken,
     stats: DeliveryStats,
     dirty: bool,
@@ -145,7 +149,7 @@ impl Run {
         let Some(consumer) = self.connect() else {
             return;
         };
-        tracing::info!(subscription = %id, url = %self.subscription.url, "webhook deliveries started");
+        tracing::info!(subscription = %id, origin = %self.subscription.origin(), "webhook deliveries started");
         while !self.cancel.is_cancelled() {
             match consumer.poll(Duration::from_millis(200)) {
                 Some(Ok(record)) => {
@@ -244,7 +248,7 @@ impl Run {
             let sent = post_signed(
                 &ctx.http,
                 &self.subscription.url,
-                &self.subscription.secret,
+                &self.secret,
                 msg_id,
                 body.clone(),
             )
@@ -259,7 +263,7 @@ impl Run {
                     return Sent::Acknowledged;
                 }
                 Ok(r) => format!("HTTP {}", r.status()),
-                Err(e) => e,
+                Err(e) => e.to_string(),
             };
             failed += 1;
             self.stats.last_error = Some(error.clone());
