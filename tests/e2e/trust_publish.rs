@@ -84,3 +84,91 @@ async fn reading_is_public_by_default() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn clients_manage_only_their_own_subscriptions() {
+    use crate::webhooks::{Receiver, create, create_as, delete_as, get, get_as};
+
+    let p = Pipeline::start_some("trust-subs", &[Svc::Publish], &[]).await;
+    let ctl = Ctl::new(&p.prefix);
+    let other = ctl.token(&["clients", "add", "other", "--scope", "subscriptions"]);
+    let reader = ctl.token(&["clients", "add", "reader", "--scope", "read"]);
+    let rx = Receiver::start();
+    let want = serde_json::json!({ "url": rx.url("mine") });
+
+    // Without a token, with a bad one, or without the scope: nothing is created.
+    let r = p
+        .http
+        .post(p.publish_url("/v1/subscriptions"))
+        .json(&want)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        r.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer")
+    );
+    let (status, _, body) = create_as(&p, "nfc_not-a-token", &want).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    let (status, _, body) = create_as(&p, &reader, &want).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+
+    let (status, _, mine) = create(&p, &want).await;
+    assert_eq!(status, StatusCode::CREATED, "{mine}");
+    let id = mine["id"].as_str().unwrap();
+    let (status, _, theirs) =
+        create_as(&p, &other, &serde_json::json!({ "url": rx.url("theirs") })).await;
+    assert_eq!(status, StatusCode::CREATED, "{theirs}");
+
+    // Each sees its own, and another's id is simply not there.
+    let (status, _, body) = get(&p, id).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _, _) = get_as(&p, &other, id).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = delete_as(&p, &other, id).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let listed = |token: String| {
+        let p = &p;
+        async move {
+            let r = p
+                .http
+                .get(p.publish_url("/v1/subscriptions"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            let body: serde_json::Value = r.json().await.unwrap();
+            body["subscriptions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed(p.client_token.clone()).await, vec![id.to_owned()]);
+    assert_eq!(
+        listed(other.clone()).await,
+        vec![theirs["id"].as_str().unwrap().to_owned()]
+    );
+
+    // The owner deletes it; a revoked client loses access at once.
+    let (status, _, _) = delete_as(&p, &p.client_token, id).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    ctl.ok(&["clients", "revoke", "other"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let (status, _, _) = get_as(&p, &other, theirs["id"].as_str().unwrap()).await;
+        if status == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "revoked client still gets {status}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

@@ -268,13 +268,24 @@ pub(crate) async fn post(p: &Pipeline, doc: &Value) {
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
 }
 
-/// `POST /v1/subscriptions`, waiting out the 503 of a publish still loading.
+/// `POST /v1/subscriptions` as the test client, waiting out the 503 of a
+/// publish still loading.
 pub(crate) async fn create(p: &Pipeline, body: &Value) -> (StatusCode, String, Value) {
+    create_as(p, &p.client_token, body).await
+}
+
+/// `POST /v1/subscriptions` with `token`.
+pub(crate) async fn create_as(
+    p: &Pipeline,
+    token: &str,
+    body: &Value,
+) -> (StatusCode, String, Value) {
     let deadline = Instant::now() + WITHIN;
     loop {
         let r = p
             .http
             .post(p.publish_url("/v1/subscriptions"))
+            .bearer_auth(token)
             .json(body)
             .send()
             .await;
@@ -287,18 +298,30 @@ pub(crate) async fn create(p: &Pipeline, body: &Value) -> (StatusCode, String, V
 }
 
 pub(crate) async fn get(p: &Pipeline, id: &str) -> (StatusCode, String, Value) {
+    get_as(p, &p.client_token, id).await
+}
+
+/// `GET /v1/subscriptions/{id}` with `token`.
+pub(crate) async fn get_as(p: &Pipeline, token: &str, id: &str) -> (StatusCode, String, Value) {
     let r = p
         .http
         .get(p.publish_url(&format!("/v1/subscriptions/{id}")))
+        .bearer_auth(token)
         .send()
         .await;
     answer(r.expect("GET subscription")).await
 }
 
-async fn delete(p: &Pipeline, id: &str) -> (StatusCode, String, Value) {
+pub(crate) async fn delete(p: &Pipeline, id: &str) -> (StatusCode, String, Value) {
+    delete_as(p, &p.client_token, id).await
+}
+
+/// `DELETE /v1/subscriptions/{id}` with `token`.
+pub(crate) async fn delete_as(p: &Pipeline, token: &str, id: &str) -> (StatusCode, String, Value) {
     let r = p
         .http
         .delete(p.publish_url(&format!("/v1/subscriptions/{id}")))
+        .bearer_auth(token)
         .send()
         .await;
     answer(r.expect("DELETE subscription")).await

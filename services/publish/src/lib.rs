@@ -37,11 +37,8 @@ pub use config::Config;
 /// Runs publish until `shutdown` fires.
 pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
     config.validate()?;
-    let trust = webhooks::Trust {
-        outbound: config.outbound.policy()?,
-        keyring: config.secrets.keyring()?,
-    };
-    if trust.keyring.is_none() {
+    let (outbound, keyring) = (config.outbound.policy()?, config.secrets.keyring()?);
+    if keyring.is_none() {
         tracing::warn!(
             "NEWSFEED_SECRETS_KEY_FILE is not set: webhook subscriptions cannot be created or delivered"
         );
@@ -78,6 +75,11 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let (client_table, client_tail) =
         Table::<Credentials<Client>>::start(&clients, &topics.clients, shutdown.clone())?;
     let access = Authenticator::new(client_table);
+    let trust = webhooks::Trust {
+        outbound,
+        keyring,
+        access: access.clone(),
+    };
     let store = Arc::new(RwLock::new(store::Store::default()));
     let view = view::StateView::start(
         clients.clone(),

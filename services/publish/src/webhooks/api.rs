@@ -1,4 +1,7 @@
-//! The subscriptions API:
+//! The subscriptions API, for clients whose token has the `subscriptions`
+//! scope (`newsfeedctl clients add NAME --scope subscriptions`); each client
+//! sees and deletes only its own subscriptions — another's id answers 404:
+//! - `GET /v1/subscriptions` → the caller's subscriptions.
 //! - `POST /v1/subscriptions {url, topics?}` → 201 with the signing secret,
 //!   once the URL answered a signed challenge; 422 naming `/url` or
 //!   `/topics/<i>` otherwise. A URL the outbound policy refuses is never
@@ -14,28 +17,49 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{FromRef, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
+use newsfeed_runtime::auth::{Authenticator, Client, Scope};
 use newsfeed_runtime::http::{FieldProblem, Problem};
 use newsfeed_runtime::outbound::OutboundPolicy;
 use serde_json::{Value, json};
 
 use super::delivery::{Deliveries, SendError, post_signed};
 use super::signing::{Secret, StoredSecret, random_token};
-use super::subscriptions::{Status, Subscription};
+use super::subscriptions::{Registry, Status, Subscription};
 use super::worker::start_at_end;
 use crate::store::slugify;
 
+/// What the handlers share: the delivery context and who may call.
+#[derive(Clone, Debug)]
+struct Api {
+    ctx: Arc<Deliveries>,
+    access: Authenticator<Client>,
+}
+
+impl FromRef<Api> for Arc<Deliveries> {
+    fn from_ref(api: &Api) -> Self {
+        api.ctx.clone()
+    }
+}
+
 /// The routes, over the shared delivery context.
-pub(crate) fn router(ctx: Arc<Deliveries>) -> Router {
+pub(crate) fn router(ctx: Arc<Deliveries>, access: Authenticator<Client>) -> Router {
     Router::new()
-        .route("/v1/subscriptions", post(create))
+        .route("/v1/subscriptions", post(create).get(list))
         .route("/v1/subscriptions/{id}", get(show).delete(remove))
-        .with_state(ctx)
+        .with_state(Api { ctx, access })
+}
+
+/// The calling client, if its token has the `subscriptions` scope.
+fn caller(api: &Api, headers: &HeaderMap) -> Result<Arc<Client>, Problem> {
+    api.access
+        .authorize(headers, Scope::Subscriptions)
+        .map_err(|e| e.problem(crate::access::REALM))
 }
 
 /// A valid request to subscribe.
@@ -48,13 +72,20 @@ struct Request {
 /// Longest subscriber URL accepted.
 const MAX_URL_CHARS: usize = 2048;
 
-async fn create(State(ctx): State<Arc<Deliveries>>, body: Bytes) -> Result<Response, Problem> {
+async fn create(
+    State(api): State<Api>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let client = caller(&api, &headers)?;
+    let ctx = api.ctx;
     loaded(&ctx)?;
     let keyring = ctx.keyring.as_ref().ok_or_else(no_secrets_key)?;
     let request = parse_request(&body, ctx.http.policy())?;
     let id = format!("sub_{}", uuid::Uuid::new_v4().simple());
     let secret = Secret::generate().map_err(|e| internal(&e.to_string()))?;
     let subscription = Subscription {
+        owner: client.name.clone(),
         url: request.url,
         topics: request.topics,
         secret: StoredSecret::Sealed(
@@ -86,7 +117,7 @@ async fn create(State(ctx): State<Arc<Deliveries>>, body: Bytes) -> Result<Respo
         .put(&subscription)
         .await
         .map_err(|e| kafka_unavailable(&format!("{e:#}")))?;
-    tracing::info!(subscription = %subscription.id, origin = %subscription.origin(), "webhook subscription created");
+    tracing::info!(subscription = %subscription.id, client = %client.name, origin = %subscription.origin(), "webhook subscription created");
     let body = json!({
         "id": subscription.id,
         "url": subscription.url,
@@ -104,19 +135,44 @@ async fn create(State(ctx): State<Arc<Deliveries>>, body: Bytes) -> Result<Respo
         .into_response())
 }
 
-async fn show(
-    State(ctx): State<Arc<Deliveries>>,
-    Path(id): Path<String>,
-) -> Result<Response, Problem> {
+async fn list(State(api): State<Api>, headers: HeaderMap) -> Result<Response, Problem> {
+    let client = caller(&api, &headers)?;
+    let ctx = api.ctx;
     loaded(&ctx)?;
     let registry = ctx.journal.read();
-    let s = registry.get(&id).ok_or_else(|| unknown(&id))?;
-    let stats = registry.stats(&id);
+    let mine: Vec<Value> = registry
+        .all()
+        .filter(|s| s.owner == client.name)
+        .map(|s| describe(&ctx, &registry, s))
+        .collect();
+    Ok(Json(json!({ "subscriptions": mine })).into_response())
+}
+
+async fn show(
+    State(api): State<Api>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let client = caller(&api, &headers)?;
+    let ctx = api.ctx;
+    loaded(&ctx)?;
+    let registry = ctx.journal.read();
+    let s = registry
+        .get(&id)
+        .filter(|s| s.owner == client.name)
+        .ok_or_else(|| unknown(&id))?;
+    Ok(Json(describe(&ctx, &registry, s)).into_response())
+}
+
+/// A subscription as its owner sees it: without its secret, with status
+/// and delivery counts from every instance.
+fn describe(ctx: &Deliveries, registry: &Registry, s: &Subscription) -> Value {
+    let stats = registry.stats(&s.id);
     // Said here too, so a subscriber whose deliveries stopped can learn why.
     let blocked = Secret::open(ctx.keyring.as_ref(), &s.secret, &s.id)
         .err()
         .map(|why| format!("this publish instance cannot sign deliveries: the secret {why}"));
-    Ok(Json(json!({
+    json!({
         "id": s.id,
         "url": s.shown_url(),
         "topics": s.topics,
@@ -133,23 +189,30 @@ async fn show(
             "deadLettered": stats.dead_lettered,
         },
         "deliveriesBlocked": blocked,
-    }))
-    .into_response())
+    })
 }
 
 async fn remove(
-    State(ctx): State<Arc<Deliveries>>,
+    State(api): State<Api>,
+    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
+    let client = caller(&api, &headers)?;
+    let ctx = api.ctx;
     loaded(&ctx)?;
-    if ctx.journal.read().get(&id).is_none() {
+    let owned = ctx
+        .journal
+        .read()
+        .get(&id)
+        .is_some_and(|s| s.owner == client.name);
+    if !owned {
         return Err(unknown(&id));
     }
     ctx.journal
         .remove(&id)
         .await
         .map_err(|e| kafka_unavailable(&format!("{e:#}")))?;
-    tracing::info!(subscription = %id, "webhook subscription deleted");
+    tracing::info!(subscription = %id, client = %client.name, "webhook subscription deleted");
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -33,6 +33,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use newsfeed_runtime::auth::{Authenticator, Client};
 use newsfeed_runtime::http::ReadinessCheck;
 use newsfeed_runtime::kafka::{KafkaClients, until_connected};
 use newsfeed_runtime::outbound::OutboundPolicy;
@@ -55,6 +56,9 @@ pub struct Trust {
     /// Seals and opens signing secrets; `None` when no key is configured
     /// (then subscriptions cannot be created, and stored ones not delivered).
     pub keyring: Option<Keyring>,
+    /// Client tokens: only clients with the `subscriptions` scope manage
+    /// subscriptions, each only its own.
+    pub access: Authenticator<Client>,
 }
 
 /// The running webhook machinery: its API and its delivery tasks.
@@ -92,7 +96,7 @@ pub async fn start(
         http,
         keyring: trust.keyring,
     });
-    let router = api::router(ctx.clone());
+    let router = api::router(ctx.clone(), trust.access);
     let journal = ctx.journal.clone();
     let task = tokio::spawn(run(ctx, shutdown));
     Ok(Webhooks {

@@ -31,6 +31,11 @@ pub(crate) enum Status {
 pub(crate) struct Subscription {
     /// `sub_` + 32 hex digits.
     pub(crate) id: String,
+    /// The client that created it (a `newsfeedctl clients` name); only it
+    /// sees and deletes it. Empty for subscriptions made before clients
+    /// existed: those belong to operators alone.
+    #[serde(default)]
+    pub(crate) owner: String,
     /// Absolute http(s) URL deliveries are POSTed to.
     pub(crate) url: String,
     /// Topic slugs wanted; empty means every story.
@@ -235,6 +240,7 @@ mod tests {
 
     fn sub(id: &str, topics: &[&str]) -> Subscription {
         Subscription {
+            owner: "partner".into(),
             id: id.into(),
             url: "https://hooks.example/x".into(),
             topics: topics.iter().map(|t| (*t).to_owned()).collect(),
