@@ -137,10 +137,7 @@ fn rust_types_and_proto_agree_field_for_field() {
         full,
         "Rust types lose or rename a proto field"
     );
-    assert_eq!(
-        same_numbers(&proto_round_trip(&desc, &back).unwrap()),
-        full
-    );
+    assert_eq!(same_numbers(&proto_round_trip(&desc, &back).unwrap()), full);
     // Every ninjs 3.1 property has a field: the schema's property names, at
     // the top level and in each nested object, are all in the full message.
     let schema = ninjs_schema();
@@ -179,7 +176,10 @@ fn schema_properties_missing(
         return;
     }
     let mut props = serde_json::Map::new();
-    for part in [schema, resolve(root, schema.get("$ref").unwrap_or(&serde_json::Value::Null))] {
+    for part in [
+        schema,
+        resolve(root, schema.get("$ref").unwrap_or(&serde_json::Value::Null)),
+    ] {
         if let Some(p) = part.get("properties").and_then(|p| p.as_object()) {
             props.extend(p.clone());
         }
@@ -195,7 +195,10 @@ fn schema_properties_missing(
     }
 }
 
-fn resolve<'a>(root: &'a serde_json::Value, schema: &'a serde_json::Value) -> &'a serde_json::Value {
+fn resolve<'a>(
+    root: &'a serde_json::Value,
+    schema: &'a serde_json::Value,
+) -> &'a serde_json::Value {
     match schema.get("$ref").and_then(|r| r.as_str()) {
         Some(r) if r.starts_with("#/$defs/") && schema.get("properties").is_none() => {
             &root["$defs"][&r["#/$defs/".len()..]]
@@ -248,23 +251,49 @@ fn newsfeed_and_the_schema_agree_on_everything_ninjs_allows() {
     let valid = newsfeed_model::parse_article(doc.clone())
         .unwrap_or_else(|e| panic!("Newsfeed refuses valid ninjs: {e:?}"));
     let rust = serde_json::to_value(&valid.article).unwrap();
-    assert_eq!(same_numbers(&rust), same_numbers(&doc), "Rust types change the story");
+    assert_eq!(
+        same_numbers(&rust),
+        same_numbers(&doc),
+        "Rust types change the story"
+    );
     let pool = descriptors();
     let event = serde_json::json!({"article": doc});
     let printed = proto_round_trip(&message(&pool, "ArticleEvent"), &event).unwrap();
-    assert_eq!(same_numbers(&printed), same_numbers(&event), "proto changes the story");
+    assert_eq!(
+        same_numbers(&printed),
+        same_numbers(&event),
+        "proto changes the story"
+    );
 
     let broken: &[(&str, Option<serde_json::Value>)] = &[
         ("/urgency", Some(10.into())),
         ("/name", Some("main".into())),
         ("/rightsInfo/encodedRights", Some("also".into())),
         ("/trustIndicators/0/href", Some("not a uri".into())),
-        ("/places/0/contactInfo/0/address", Some(serde_json::json!({"locality": "x"}))),
-        ("/places/0/symbols", Some(serde_json::json!([{"symbol": "X"}]))),
-        ("/objects/0/contactInfo", Some(serde_json::json!([{"value": "x"}]))),
-        ("/eventDetails/dates", Some(serde_json::json!({"expectedDuration": "PT1H"}))),
-        ("/eventDetails/dates/recurrence/recurrenceRules/0/frequency", Some("fortnightly".into())),
-        ("/plannedCoverage/0/dates/expectedStartDate", Some("Dec 2026".into())),
+        (
+            "/places/0/contactInfo/0/address",
+            Some(serde_json::json!({"locality": "x"})),
+        ),
+        (
+            "/places/0/symbols",
+            Some(serde_json::json!([{"symbol": "X"}])),
+        ),
+        (
+            "/objects/0/contactInfo",
+            Some(serde_json::json!([{"value": "x"}])),
+        ),
+        (
+            "/eventDetails/dates",
+            Some(serde_json::json!({"expectedDuration": "PT1H"})),
+        ),
+        (
+            "/eventDetails/dates/recurrence/recurrenceRules/0/frequency",
+            Some("fortnightly".into()),
+        ),
+        (
+            "/plannedCoverage/0/dates/expectedStartDate",
+            Some("Dec 2026".into()),
+        ),
         ("/plannedCoverage/0/type", Some("article".into())),
         ("/associations/0/name", None),
         ("/associations/0/uri", None),
@@ -272,8 +301,14 @@ fn newsfeed_and_the_schema_agree_on_everything_ninjs_allows() {
         ("/associations/0/pubStatus", Some("live".into())),
         ("/associations/0/renditions/0/name", None),
         ("/associations/1/renditions/0/scanType", Some("fast".into())),
-        ("/associations/1/renditions/0/href", Some("video.mp4".into())),
-        ("/associations/1/descriptions", Some(serde_json::json!([{"role": "caption"}]))),
+        (
+            "/associations/1/renditions/0/href",
+            Some("video.mp4".into()),
+        ),
+        (
+            "/associations/1/descriptions",
+            Some(serde_json::json!([{"role": "caption"}])),
+        ),
         ("/associations/1/renditions/0/codec", Some("x".into())),
     ];
     for (pointer, value) in broken {
@@ -345,7 +380,11 @@ fn iptc_examples_against_newsfeed_and_the_schema() {
         ("007_multimedia.json", true, None),
         // Valid ninjs, but an event is planning data, not a story to
         // publish (and it has no headline, description or body).
-        ("008_event.json", true, Some(vec!["/type".to_owned(), "/headlines".to_owned()])),
+        (
+            "008_event.json",
+            true,
+            Some(vec!["/type".to_owned(), "/headlines".to_owned()]),
+        ),
     ];
     let expected: Vec<_> = expected
         .into_iter()

@@ -77,45 +77,45 @@ pub fn everything_ninjs_allows(uri: &str) -> Value {
         "poi": {"x": 800, "y": 400}
     });
     let associations = json!([
-            {
-                "name": "mainpic", "rel": "mainpicture", "uri": "https://img.news.example.com/herders", "type": "picture",
-                "versionCreated": "2026-11-28T07:45:00Z",
-                "by": "Newsfeed test desk",
-                "copyrightNotice": "(c) 2026 Chile Press Photo",
-                "usageTerms": "Only with Chile Press credit",
-                "headlines": [{"value": "Herders at dawn"}],
-                "descriptions": [{"role": "caption", "contentType": "text/plain", "value": "Herders drive sheep across the frozen steppe in Mongolia."}],
-                "rightsInfo": {"encodedRights": "Chile Press Photo only"},
-                "digitalSourceType": {"uri": "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"},
-                "renditions": [
-                    {"name": "thumbnail", "href": "https://img.news.example.com/herders-160.jpg", "contentType": "image/jpeg", "width": 160, "height": 107},
-                    rendition
-                ]
-            },
-            {
-                "name": "video", "uri": "https://video.news.example.com/herders", "type": "video",
-                "headlines": [{"value": "Herders on the move"}],
-                "renditions": [{"name": "hd", "href": "https://video.news.example.com/herders.mp4", "contentType": "video/mp4",
-                                "width": 1920, "height": 1080, "duration": 63.5, "frameRate": 25, "videoCodec": "AVC1",
-                                "scanType": "progressive", "bitrate": "5000 kbps", "transportProtocol": "https"}]
-            }
-        ]);
+        {
+            "name": "mainpic", "rel": "mainpicture", "uri": "https://img.news.example.com/herders", "type": "picture",
+            "versionCreated": "2026-11-28T07:45:00Z",
+            "by": "Newsfeed test desk",
+            "copyrightNotice": "(c) 2026 Chile Press Photo",
+            "usageTerms": "Only with Chile Press credit",
+            "headlines": [{"value": "Herders at dawn"}],
+            "descriptions": [{"role": "caption", "contentType": "text/plain", "value": "Herders drive sheep across the frozen steppe in Mongolia."}],
+            "rightsInfo": {"encodedRights": "Chile Press Photo only"},
+            "digitalSourceType": {"uri": "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"},
+            "renditions": [
+                {"name": "thumbnail", "href": "https://img.news.example.com/herders-160.jpg", "contentType": "image/jpeg", "width": 160, "height": 107},
+                rendition
+            ]
+        },
+        {
+            "name": "video", "uri": "https://video.news.example.com/herders", "type": "video",
+            "headlines": [{"value": "Herders on the move"}],
+            "renditions": [{"name": "hd", "href": "https://video.news.example.com/herders.mp4", "contentType": "video/mp4",
+                            "width": 1920, "height": 1080, "duration": 63.5, "frameRate": 25, "videoCodec": "AVC1",
+                            "scanType": "progressive", "bitrate": "5000 kbps", "transportProtocol": "https"}]
+        }
+    ]);
     let event_details = json!({
-            "eventStatus": "http://cv.iptc.org/newscodes/eventstatus/scheduled",
-            "plannedCoverageStatus": "http://cv.iptc.org/newscodes/newscoveragestatus/intended",
-            "dates": dates,
-            "organiser": {"name": "Herders Union", "uri": "https://orgs.news.example.com/1",
-                          "symbols": [{"symbol": "HRD"}], "contactInfo": [{"type": "web", "value": "https://union.news.example.com/"}]}
-        });
+        "eventStatus": "http://cv.iptc.org/newscodes/eventstatus/scheduled",
+        "plannedCoverageStatus": "http://cv.iptc.org/newscodes/newscoveragestatus/intended",
+        "dates": dates,
+        "organiser": {"name": "Herders Union", "uri": "https://orgs.news.example.com/1",
+                      "symbols": [{"symbol": "HRD"}], "contactInfo": [{"type": "web", "value": "https://union.news.example.com/"}]}
+    });
     let planned_coverage = json!([{
-            "uri": "https://plans.news.example.com/1", "title": "Follow-up", "pubStatus": "usable", "type": "picture",
-            "commissioned": {"by": "Picture desk", "on": "2026-11-27T12:00:00Z", "references": [{"name": "PO", "value": "4711"}]},
-            "dates": {"expectedStartDate": "2026-12", "expectedEndDate": "2026-12-24"},
-            "audiences": [{"audience": "national", "significance": 2}], "exclAudience": ["kids"],
-            "edNote": "Two photographers", "urgency": 5, "language": "en",
-            "itemCount": {"rangeFrom": 3, "rangeTo": 10}, "wordCount": 400,
-            "renditions": [{"name": "highres", "contentType": "image/jpeg"}]
-        }]);
+        "uri": "https://plans.news.example.com/1", "title": "Follow-up", "pubStatus": "usable", "type": "picture",
+        "commissioned": {"by": "Picture desk", "on": "2026-11-27T12:00:00Z", "references": [{"name": "PO", "value": "4711"}]},
+        "dates": {"expectedStartDate": "2026-12", "expectedEndDate": "2026-12-24"},
+        "audiences": [{"audience": "national", "significance": 2}], "exclAudience": ["kids"],
+        "edNote": "Two photographers", "urgency": 5, "language": "en",
+        "itemCount": {"rangeFrom": 3, "rangeTo": 10}, "wordCount": 400,
+        "renditions": [{"name": "highres", "contentType": "image/jpeg"}]
+    }]);
     let mut doc = json!({
         "uri": uri,
         "type": "composite",

@@ -207,11 +207,7 @@ pub struct Entity {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub symbols: Vec<Symbol>,
     /// Places only: the place as a GeoJSON object, carried as sent.
-    #[serde(
-        default,
-        rename = "geoJSON",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, rename = "geoJSON", skip_serializing_if = "Option::is_none")]
     pub geo_json: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -387,7 +383,9 @@ impl PubStatus {
 impl Article {
     /// The item's type; `text` when absent, `None` when not a ninjs type.
     pub fn item_type(&self) -> Option<ItemType> {
-        self.kind.as_deref().map_or(Some(ItemType::Text), ItemType::parse)
+        self.kind
+            .as_deref()
+            .map_or(Some(ItemType::Text), ItemType::parse)
     }
 
     /// The story's status; `usable` when absent or unknown.

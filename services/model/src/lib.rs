@@ -27,7 +27,7 @@ pub mod validate;
 pub use article::{
     AltId, Article, Block, Body, Entity, Genre, InfoSource, ItemType, PubStatus, Subject,
 };
-pub use media::{Rendition, RightsInfo};
 pub use event::{ArticleEvent, Enrichment, EventType, Evidence, Publication, StoryVersion};
+pub use media::{Rendition, RightsInfo};
 pub use uri::ArticleUri;
 pub use validate::{Violation, parse_article};

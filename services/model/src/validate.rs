@@ -184,7 +184,12 @@ fn check_item(a: &Article, at: &str, out: &mut Vec<Violation>) {
     ] {
         date_time(out, format!("{at}/{name}"), value.as_deref());
     }
-    one_of(out, format!("{at}/pubStatus"), a.pub_status.as_deref(), PUB_STATUSES);
+    one_of(
+        out,
+        format!("{at}/pubStatus"),
+        a.pub_status.as_deref(),
+        PUB_STATUSES,
+    );
     one_of(
         out,
         format!("{at}/representationType"),
@@ -199,13 +204,19 @@ fn check_item(a: &Article, at: &str, out: &mut Vec<Violation>) {
     ] {
         for (i, b) in blocks.iter().enumerate() {
             if b.value.is_none() {
-                out.push(Violation::new(format!("{at}/{field}/{i}/value"), "is required"));
+                out.push(Violation::new(
+                    format!("{at}/{field}/{i}/value"),
+                    "is required",
+                ));
             }
         }
     }
     for (i, b) in a.bodies.iter().enumerate() {
         if b.value.is_none() {
-            out.push(Violation::new(format!("{at}/bodies/{i}/value"), "is required"));
+            out.push(Violation::new(
+                format!("{at}/bodies/{i}/value"),
+                "is required",
+            ));
         }
     }
     check_concepts(a, at, out);
@@ -225,7 +236,12 @@ fn check_item(a: &Article, at: &str, out: &mut Vec<Violation>) {
             check_dates(dates, &format!("{at}/dates"), out);
         }
         if let Some(o) = &d.organiser {
-            check_entity(o, EntityList::Organisations, &format!("{at}/organiser"), out);
+            check_entity(
+                o,
+                EntityList::Organisations,
+                &format!("{at}/organiser"),
+                out,
+            );
         }
     }
     for (i, c) in a.planned_coverage.iter().enumerate() {
@@ -313,9 +329,24 @@ fn check_concepts(a: &Article, at: &str, out: &mut Vec<Violation>) {
 fn check_entity(e: &Entity, list: EntityList, at: &str, out: &mut Vec<Violation>) {
     uri(out, format!("{at}/uri"), e.uri.as_deref());
     let misplaced = [
-        ("symbols", !e.symbols.is_empty(), list != EntityList::Organisations, "organisations"),
-        ("geoJSON", e.geo_json.is_some(), list != EntityList::Places, "places"),
-        ("contactInfo", !e.contact_info.is_empty(), list == EntityList::Objects, "people, organisations and places"),
+        (
+            "symbols",
+            !e.symbols.is_empty(),
+            list != EntityList::Organisations,
+            "organisations",
+        ),
+        (
+            "geoJSON",
+            e.geo_json.is_some(),
+            list != EntityList::Places,
+            "places",
+        ),
+        (
+            "contactInfo",
+            !e.contact_info.is_empty(),
+            list == EntityList::Objects,
+            "people, organisations and places",
+        ),
     ];
     for (name, present, refused, owners) in misplaced {
         if present && refused {
@@ -329,7 +360,11 @@ fn check_entity(e: &Entity, list: EntityList, at: &str, out: &mut Vec<Violation>
         check_contact(c, &format!("{at}/contactInfo/{j}"), out);
     }
     for (j, s) in e.symbols.iter().enumerate() {
-        uri(out, format!("{at}/symbols/{j}/symbolType"), s.symbol_type.as_deref());
+        uri(
+            out,
+            format!("{at}/symbols/{j}/symbolType"),
+            s.symbol_type.as_deref(),
+        );
     }
 }
 
@@ -346,7 +381,11 @@ fn check_provenance(a: &Article, at: &str, out: &mut Vec<Violation>) {
     if let Some(r) = &a.rights_info {
         let at = format!("{at}/rightsInfo");
         uri(out, format!("{at}/langId"), r.lang_id.as_deref());
-        uri(out, format!("{at}/linkedRights"), r.linked_rights.as_deref());
+        uri(
+            out,
+            format!("{at}/linkedRights"),
+            r.linked_rights.as_deref(),
+        );
         if r.linked_rights.is_some() == r.encoded_rights.is_some() {
             out.push(Violation::new(
                 at,
@@ -355,8 +394,16 @@ fn check_provenance(a: &Article, at: &str, out: &mut Vec<Violation>) {
         }
     }
     for (i, t) in a.trust_indicators.iter().enumerate() {
-        uri(out, format!("{at}/trustIndicators/{i}/role"), t.role.as_deref());
-        uri(out, format!("{at}/trustIndicators/{i}/href"), t.href.as_deref());
+        uri(
+            out,
+            format!("{at}/trustIndicators/{i}/role"),
+            t.role.as_deref(),
+        );
+        uri(
+            out,
+            format!("{at}/trustIndicators/{i}/href"),
+            t.href.as_deref(),
+        );
     }
     if let Some(s) = &a.standard {
         uri(out, format!("{at}/standard/schema"), s.schema.as_deref());
@@ -438,7 +485,9 @@ fn check_dates(d: &Dates, at: &str, out: &mut Vec<Violation>) {
             out,
             format!("{at}/frequency"),
             r.frequency.as_deref(),
-            &["secondly", "minutely", "hourly", "daily", "weekly", "monthly", "yearly"],
+            &[
+                "secondly", "minutely", "hourly", "daily", "weekly", "monthly", "yearly",
+            ],
         );
         date_time(out, format!("{at}/until"), r.until.as_deref());
     }
@@ -446,7 +495,12 @@ fn check_dates(d: &Dates, at: &str, out: &mut Vec<Violation>) {
 
 fn check_coverage(c: &PlannedCoverage, at: &str, out: &mut Vec<Violation>) {
     uri(out, format!("{at}/uri"), c.uri.as_deref());
-    one_of(out, format!("{at}/pubStatus"), c.pub_status.as_deref(), PUB_STATUSES);
+    one_of(
+        out,
+        format!("{at}/pubStatus"),
+        c.pub_status.as_deref(),
+        PUB_STATUSES,
+    );
     if let Some(t) = c.kind.as_deref().filter(|t| ItemType::parse(t).is_none()) {
         out.push(Violation::new(
             format!("{at}/type"),
@@ -666,8 +720,9 @@ mod tests {
             );
         }
         for t in ["event", "planning", "component"] {
-            let e = parse_article(json!({"uri": "urn:a:1", "type": t, "headlines": [{"value": "x"}]}))
-                .unwrap_err();
+            let e =
+                parse_article(json!({"uri": "urn:a:1", "type": t, "headlines": [{"value": "x"}]}))
+                    .unwrap_err();
             assert_eq!(e[0].pointer, "/type");
             assert!(e[0].message.contains("not `"), "{}", e[0].message);
         }
