@@ -12,7 +12,7 @@ use newsfeed_tests::contract::{
     descriptors, message, ninjs_errors, ninjs_schema, ninjs_validator, proto_round_trip,
     same_numbers,
 };
-use newsfeed_tests::stories::{kazakhstan_unrest, russia_grain, uri};
+use newsfeed_tests::stories::{everything_ninjs_allows, kazakhstan_unrest, russia_grain, uri};
 use newsfeed_tests::{Pipeline, read_topic};
 use reqwest::StatusCode;
 
@@ -22,6 +22,7 @@ async fn every_event_matches_the_proto_ninjs_and_cloudevents() {
     let stories = [
         kazakhstan_unrest(&uri("contract"), 1),
         russia_grain(&uri("contract")),
+        everything_ninjs_allows(&uri("contract-all")),
     ];
     let iptc = newsfeed_tests::repo_root()
         .join("../shared/specs/ninjs/examples/005_complex_text_article.json");
@@ -58,16 +59,16 @@ async fn every_event_matches_the_proto_ninjs_and_cloudevents() {
     let expected_types = [
         (
             "articles.ingested",
-            4,
+            5,
             ("newsfeed.article.ingested.v1", "/newsfeed/ingest"),
         ),
         (
             "articles.enriched",
-            4,
+            5,
             ("newsfeed.article.enriched.v1", "/newsfeed/enrich"),
         ),
-        ("articles.published", 3, published),
-        ("publish.state", 3, published),
+        ("articles.published", 4, published),
+        ("publish.state", 4, published),
         ("publish.embargoes", 1, published),
     ];
     for (topic, count, (ce_type, source)) in expected_types {
