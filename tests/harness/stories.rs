@@ -57,9 +57,10 @@ pub fn tag_names(doc: &Value, kind: &str) -> Vec<String> {
 }
 
 /// A composite story that sets every property ninjs 3.1 allows, with a
-/// picture and a video as associations. The picture's caption names
-/// Mongolia (nowhere else in the story); its rights and technical fields
-/// name Chile and Peru, which must never become tags.
+/// picture, a video and a related story as associations. The picture's
+/// caption names Mongolia (nowhere else in the story); its rights and
+/// technical fields name Chile and Peru, and the related story's headline
+/// Norway, none of which may become tags.
 pub fn everything_ninjs_allows(uri: &str) -> Value {
     let contact = json!([
         {"type": "email", "role": "office", "lang": "en", "name": "Desk", "value": "desk@news.example.com"},
@@ -98,6 +99,10 @@ pub fn everything_ninjs_allows(uri: &str) -> Value {
             "renditions": [{"name": "hd", "href": "https://video.news.example.com/herders.mp4", "contentType": "video/mp4",
                             "width": 1920, "height": 1080, "duration": 63.5, "frameRate": 25, "videoCodec": "AVC1",
                             "scanType": "progressive", "bitrate": "5000 kbps", "transportProtocol": "https"}]
+        },
+        {
+            "name": "related", "rel": "seeAlso", "uri": "https://news.example.com/related/ferries", "type": "text",
+            "headlines": [{"value": "Norway opens a winter ferry route"}]
         }
     ]);
     let event_details = json!({

@@ -355,6 +355,15 @@ impl ItemType {
     pub fn is_image(self) -> bool {
         matches!(self, Self::Picture | Self::Graphic)
     }
+
+    /// Whether the item is a picture, graphic, video or audio: media whose
+    /// headline and caption describe what the story shows.
+    pub fn is_media(self) -> bool {
+        matches!(
+            self,
+            Self::Picture | Self::Graphic | Self::Video | Self::Audio
+        )
+    }
 }
 
 /// The editorial status of a story (`pubStatus`).

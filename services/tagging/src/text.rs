@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use newsfeed_model::Article;
+use newsfeed_model::{Article, ItemType};
 
 /// Where in the story a field sits; headline mentions weigh most.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -90,9 +90,10 @@ impl TextPool {
 }
 
 /// The text fields of an article in reading order (headlines, descriptions,
-/// bodies, then the headlines and captions of its associations), cleaned in
-/// buffers from `pool`. Nothing else of an association is read: never its
-/// rights, credits or technical fields.
+/// bodies, then the headlines and captions of its media associations:
+/// pictures, graphics, video, audio), cleaned in buffers from `pool`.
+/// Nothing else of an association is read: never its rights, credits or
+/// technical fields, nor the headlines of related stories.
 pub(crate) fn fields<'a>(article: &'a Article, pool: &mut TextPool) -> Vec<FieldText<'a>> {
     let mut out = Vec::with_capacity(
         article.headlines.len() + article.descriptions.len() + article.bodies.len(),
@@ -127,7 +128,12 @@ pub(crate) fn fields<'a>(article: &'a Article, pool: &mut TextPool) -> Vec<Field
             ));
         }
     }
-    for (j, assoc) in article.associations.iter().enumerate() {
+    let media = article
+        .associations
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.item_type().is_some_and(ItemType::is_media));
+    for (j, assoc) in media {
         for (name, list) in [
             ("headlines", &assoc.headlines),
             ("descriptions", &assoc.descriptions),

@@ -18,6 +18,15 @@ use crate::{Article, Entity, ItemType};
 /// The rules of the ninjs 3.1 schema that serde's types do not already
 /// enforce, for the item at `at` and, recursively, its associations.
 pub(super) fn check_item(a: &Article, at: &str, out: &mut Vec<Violation>) {
+    check_item_at(a, at, 0, out);
+}
+
+/// How deep associations may nest: a package of a gallery of pictures is
+/// three; the bound keeps every event well inside JSON readers' nesting
+/// limits at every stage.
+pub const MAX_ASSOCIATION_DEPTH: usize = 8;
+
+fn check_item_at(a: &Article, at: &str, depth: usize, out: &mut Vec<Violation>) {
     if let Some(t) = a.kind.as_deref().filter(|t| ItemType::parse(t).is_none()) {
         out.push(Violation::new(
             format!("{at}/type"),
@@ -96,6 +105,13 @@ pub(super) fn check_item(a: &Article, at: &str, out: &mut Vec<Violation>) {
     for (i, c) in a.planned_coverage.iter().enumerate() {
         check_coverage(c, &format!("{at}/plannedCoverage/{i}"), out);
     }
+    if depth >= MAX_ASSOCIATION_DEPTH && !a.associations.is_empty() {
+        out.push(Violation::new(
+            format!("{at}/associations"),
+            format!("associations may nest at most {MAX_ASSOCIATION_DEPTH} deep"),
+        ));
+        return;
+    }
     for (i, assoc) in a.associations.iter().enumerate() {
         let at = format!("{at}/associations/{i}");
         match assoc.uri.as_deref() {
@@ -111,7 +127,7 @@ pub(super) fn check_item(a: &Article, at: &str, out: &mut Vec<Violation>) {
                 "is required: every association needs a name, such as `mainpic`",
             ));
         }
-        check_item(assoc, &at, out);
+        check_item_at(assoc, &at, depth + 1, out);
     }
 }
 

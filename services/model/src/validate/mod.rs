@@ -7,6 +7,8 @@
 
 mod item;
 
+pub use self::item::MAX_ASSOCIATION_DEPTH;
+
 use serde_json::Value;
 
 use self::item::check_item;
@@ -316,6 +318,18 @@ mod tests {
                 "eventDetails": {"dates": {"startDate": "2023-07-11T09:00:00Z", "recurrence": {"recurrenceDates": ["2023"]}}}})),
             ["/eventDetails/dates/recurrence/recurrenceDates"]
         );
+    }
+
+    #[test]
+    fn associations_nest_only_so_deep() {
+        let mut doc = json!({"name": "p", "uri": "urn:p:0"});
+        for i in 1..=MAX_ASSOCIATION_DEPTH {
+            doc = json!({"name": "p", "uri": format!("urn:p:{i}"), "associations": [doc]});
+        }
+        let story = |assoc: Value| json!({"uri": "urn:a:1", "headlines": [{"value": "x"}], "associations": [assoc]});
+        assert!(parse_article(story(doc["associations"][0].clone())).is_ok());
+        let errors = parse_article(story(doc)).unwrap_err();
+        assert!(errors[0].message.contains("nest at most"), "{errors:?}");
     }
 
     #[test]
