@@ -393,3 +393,24 @@ fn iptc_examples_against_newsfeed_and_the_schema() {
         .collect();
     assert_eq!(verdicts, expected);
 }
+
+/// The quick start's sample stories are valid ninjs 3.1 that Newsfeed takes.
+#[test]
+fn sample_stories_are_valid_ninjs_newsfeed_accepts() {
+    let ninjs = ninjs_validator();
+    let dir = newsfeed_tests::repo_root().join("deploy/local/stories");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(
+            ninjs_errors(&ninjs, &doc),
+            Vec::<String>::new(),
+            "{}",
+            path.display()
+        );
+        if let Err(e) = newsfeed_model::parse_article(doc) {
+            panic!("{}: {e:?}", path.display());
+        }
+    }
+}
