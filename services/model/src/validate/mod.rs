@@ -57,7 +57,7 @@ pub struct ValidArticle {
     pub article: Article,
 }
 
-/// Parses a JSON value as a ninjs text item and checks the rules Newsfeed
+/// Parses a JSON value as a ninjs 3.1 story and checks the rules Newsfeed
 /// relies on. Returns every violation found, or the article.
 pub fn parse_article(value: Value) -> Result<ValidArticle, Vec<Violation>> {
     if !value.is_object() {
