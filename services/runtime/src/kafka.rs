@@ -105,8 +105,9 @@ impl KafkaClients {
     }
 
     /// What every client shares: brokers, client id and the connection's
-    /// security. The only place a `ClientConfig` is made.
-    fn base(&self) -> anyhow::Result<ClientConfig> {
+    /// security. The only place a `ClientConfig` is made; tools and tests
+    /// that need a client of another kind start from it.
+    pub fn base(&self) -> anyhow::Result<ClientConfig> {
         let mut c = ClientConfig::new();
         c.set("bootstrap.servers", &self.args.kafka_brokers)
             .set(
