@@ -41,7 +41,7 @@ fn broker() -> &'static Broker {
             let (brokers, stderr) = kafka_up(&["up", "--secure"]);
             let env_dir = stderr
                 .lines()
-                .find_map(|l| l.strip_prefix("kafka: env files: "))
+                .find_map(|l| l.strip_prefix("env files: "))
                 .map(PathBuf::from)
                 .unwrap_or_else(|| {
                     panic!("deploy/local/kafka up --secure named no env files: {stderr}")
