@@ -2,7 +2,9 @@
 //! test a [`Pipeline`] of the three real service binaries under a topic
 //! prefix of its own, with one method per endpoint.
 //! - [`browser`] — a headless Chromium page driven by JavaScript lines.
-//! - [`broker`] — finds or starts the broker (`deploy/local/kafka up`).
+//! - [`broker`] — finds or starts the broker (`deploy/local/kafka up`, or
+//!   `up --secure` with `NEWSFEED_TEST_KAFKA_SECURE=1`: ACLs per test prefix,
+//!   a principal per service, [`principal_env`] for any other process).
 //! - [`services`] — spawning, killing and restarting service processes.
 //! - [`python`] — a virtualenv with the Python clients tests use.
 //! - [`topics`] — reading topics back as records, as a downstream consumer would.
@@ -15,7 +17,7 @@ pub mod services;
 pub mod stories;
 pub mod topics;
 
-pub use broker::brokers;
+pub use broker::{brokers, principal_env};
 pub use services::{Pipeline, Service, Svc};
 pub use topics::{Record, read_topic};
 

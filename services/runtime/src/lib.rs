@@ -1,8 +1,8 @@
 //! What every Newsfeed service runs on, written once:
-//! - [`config`] — the settings all services share (brokers, topic prefix, ...)
-//!   and the topic names derived from them.
-//! - [`kafka`] — client setup (producers, consumers, admin), topic creation and
-//!   the readiness probe.
+//! - [`config`] — the settings all services share (brokers, topic prefix, TLS
+//!   and SASL to the broker, ...) and the topic names derived from them.
+//! - [`kafka`] — client setup (producers, consumers, admin, all from one base
+//!   with the connection's security), topic creation and the readiness probe.
 //! - [`cloudevents`] — CloudEvents Kafka-binding headers and W3C trace context.
 //! - [`exactly_once`] — the transactional consume → process → produce loop
 //!   (enrich and publish), with dead-lettering of poison records.
