@@ -106,7 +106,8 @@ impl KafkaClients {
 
     /// What every client shares: brokers, client id and the connection's
     /// security. The only place a `ClientConfig` is made; tools and tests
-    /// that need a client of another kind start from it.
+    /// that need a client of another kind start from it. It holds the SASL
+    /// password (read from its file now), so it is never logged or printed.
     pub fn base(&self) -> anyhow::Result<ClientConfig> {
         let mut c = ClientConfig::new();
         c.set("bootstrap.servers", &self.args.kafka_brokers)
