@@ -9,6 +9,7 @@ mod errors;
 mod exactly_once;
 mod feeds;
 mod flow;
+mod kafka_acls;
 mod lifecycle;
 mod ninjs;
 mod observability;
