@@ -38,6 +38,7 @@ use newsfeed_runtime::http::ReadinessCheck;
 use newsfeed_runtime::kafka::{KafkaClients, until_connected};
 use newsfeed_runtime::outbound::OutboundPolicy;
 use newsfeed_runtime::secrets::Keyring;
+use newsfeed_runtime::table::TableTail;
 use newsfeed_runtime::{StageMetrics, Topics};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -85,8 +86,10 @@ pub async fn start(
         concat!("newsfeed-webhooks/", env!("CARGO_PKG_VERSION")),
         settings.timeout,
     )?;
+    let (journal, journal_tail) =
+        Journal::start(&clients, topics.subscriptions.clone(), shutdown.clone())?;
     let ctx = Arc::new(Deliveries {
-        journal: Journal::new(&clients, topics.subscriptions.clone())?,
+        journal,
         metrics: metrics::WebhookMetrics::new(&metrics)?,
         producer: clients.producer()?,
         runtime: tokio::runtime::Handle::current(),
@@ -98,7 +101,7 @@ pub async fn start(
     });
     let router = api::router(ctx.clone(), trust.access);
     let journal = ctx.journal.clone();
-    let task = tokio::spawn(run(ctx, shutdown));
+    let task = tokio::spawn(run(ctx, journal_tail, shutdown));
     Ok(Webhooks {
         router,
         journal,
@@ -134,41 +137,26 @@ impl Webhooks {
 
 /// Creates the topics, tails the subscriptions and supervises the workers
 /// until `shutdown`.
-async fn run(ctx: Arc<Deliveries>, shutdown: CancellationToken) {
+async fn run(ctx: Arc<Deliveries>, journal_tail: TableTail, shutdown: CancellationToken) {
     let t = &ctx.topics;
     let names = [
         t.subscriptions.as_str(),
         t.webhooks_dlq.as_str(),
         t.published.as_str(),
     ];
-    let opened = until_connected("loading webhook subscriptions", &shutdown, || {
+    let created = until_connected("creating the webhook topics", &shutdown, || {
         let ctx = ctx.clone();
         async move {
             ctx.clients
                 .ensure_topics(&names, &[ctx.topics.subscriptions.as_str()])
-                .await?;
-            tokio::task::spawn_blocking(move || {
-                let reader = ctx.clients.reader()?;
-                let ends = ctx.journal.open_tail(&reader)?;
-                Ok((reader, ends))
-            })
-            .await?
+                .await
         }
     })
     .await;
-    let Some((reader, ends)) = opened else {
-        return;
-    };
-    let tail = {
-        let (journal, shutdown) = (ctx.journal.clone(), shutdown.clone());
-        std::thread::Builder::new()
-            .name("webhook-subscriptions".into())
-            .spawn(move || journal.tail(&reader, ends, &shutdown))
-    };
-    supervise(&ctx, &shutdown).await;
-    if let Ok(tail) = tail {
-        let _ = tokio::task::spawn_blocking(move || tail.join()).await;
+    if created.is_some() {
+        supervise(&ctx, &shutdown).await;
     }
+    journal_tail.join().await;
 }
 
 /// Keeps one worker per active subscription, reacting to every change of
