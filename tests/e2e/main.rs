@@ -10,6 +10,7 @@ mod exactly_once;
 mod feeds;
 mod flow;
 mod lifecycle;
+mod monitoring;
 mod observability;
 mod scale_out;
 mod streams;

@@ -63,7 +63,7 @@ async fn a_changed_taxonomy_is_swapped_in_and_a_broken_one_refused() {
         taxonomy("2", &[("tallinn", "Tallinn"), ("helsinki", "Helsinki")]),
     )
     .unwrap();
-    let reloads = "newsfeed_enrich_taxonomy_reloads_total{outcome=\"ok\"}";
+    let reloads = "newsfeed_taxonomy_reloads_total{outcome=\"ok\"}";
     p.wait_for_metric(Svc::Enrich, reloads, 1.0, WITHIN).await;
     let second = uri("reload");
     assert_eq!(
@@ -88,7 +88,7 @@ async fn a_changed_taxonomy_is_swapped_in_and_a_broken_one_refused() {
         "version: \"3\"\nconcepts:\n  - {id: place/x, kind: plaace, name: X}\n",
     )
     .unwrap();
-    let invalid = "newsfeed_enrich_taxonomy_reloads_total{outcome=\"invalid\"}";
+    let invalid = "newsfeed_taxonomy_reloads_total{outcome=\"invalid\"}";
     p.wait_for_metric(Svc::Enrich, invalid, 1.0, WITHIN).await;
     let third = uri("reload");
     assert_eq!(p.post_article(&story(&third)).await.0, StatusCode::ACCEPTED);

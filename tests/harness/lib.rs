@@ -5,7 +5,8 @@
 //! - [`ctl`] — `newsfeedctl`, the operators' CLI, as a process.
 //! - [`broker`] — finds or starts the broker (`deploy/local/kafka up`).
 //! - [`services`] — spawning, killing and restarting service processes.
-//! - [`python`] — a virtualenv with the Python clients tests use.
+//! - [`python`] — virtualenvs with the Python clients and deploy checkers tests use.
+//! - [`prometheus`] — a real Prometheus server with the shipped rules, and its API.
 //! - [`secrets`] — a secrets key file per pipeline.
 //! - [`topics`] — reading topics back as records, as a downstream consumer would.
 
@@ -13,6 +14,7 @@ pub mod broker;
 pub mod browser;
 pub mod contract;
 pub mod ctl;
+pub mod prometheus;
 pub mod python;
 pub mod secrets;
 pub mod services;

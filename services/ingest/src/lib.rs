@@ -32,7 +32,7 @@ use writer::Writer;
 /// (answering 503 until it can write), serves HTTP, then drains.
 pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
     config.validate()?;
-    let metrics = StageMetrics::new("ingest")?;
+    let metrics = StageMetrics::new("ingest", &metrics::KNOWN)?;
     let ingest_metrics = metrics::IngestMetrics::new(&metrics)?;
     let clients = KafkaClients::new(&config.kafka, "ingest");
     let topics = config.kafka.topics();

@@ -17,15 +17,15 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use chrono::Utc;
 use newsfeed_model::{ArticleEvent, EventType, Publication};
+use newsfeed_runtime::Topics;
 use newsfeed_runtime::cloudevents::{TraceParent, header_str, headers};
 use newsfeed_runtime::exactly_once::{Output, Processor, Rejection, decode_event};
 use newsfeed_runtime::kafka::KafkaClients;
-use newsfeed_runtime::{StageMetrics, Topics};
-use prometheus::IntCounterVec;
 use rdkafka::message::{BorrowedMessage, Message};
 
 use crate::config::Route;
 use crate::lifecycle::{self, Decision, Known};
+use crate::metrics::StageDecisions;
 use crate::store::{Action, Store, topic_slugs};
 use crate::view;
 
@@ -50,26 +50,18 @@ pub struct Publish {
     topics: Topics,
     routes: Vec<Route>,
     clients: KafkaClients,
-    skipped: IntCounterVec,
+    decisions: StageDecisions,
 }
 
 impl Publish {
-    /// A stage writing to `topics` (and `routes`); registers its metrics.
+    /// A stage writing to `topics` (and `routes`); counts what it skips in `decisions`.
     pub fn new(
         topics: Topics,
         routes: Vec<Route>,
         clients: KafkaClients,
-        metrics: &StageMetrics,
-    ) -> anyhow::Result<Self> {
-        let skipped = IntCounterVec::new(
-            prometheus::Opts::new(
-                metrics.name("articles_skipped_total"),
-                "Story versions not applied, by reason.",
-            ),
-            &["reason"],
-        )?;
-        metrics.registry.register(Box::new(skipped.clone()))?;
-        Ok(Self {
+        decisions: StageDecisions,
+    ) -> Self {
+        Self {
             own: Store::default(),
             owned: Vec::new(),
             pending: HashMap::new(),
@@ -77,8 +69,8 @@ impl Publish {
             topics,
             routes,
             clients,
-            skipped,
-        })
+            decisions,
+        }
     }
 
     fn known(&self, uri: &str) -> Known {
@@ -104,7 +96,7 @@ impl Publish {
         next.newest = Some(newsfeed_model::StoryVersion::of(&event.article));
         match decision {
             Decision::Stale => {
-                self.skipped.with_label_values(&["stale"]).inc();
+                self.decisions.stale(&uri);
                 return Ok(out);
             }
             Decision::Embargo { until } => {
