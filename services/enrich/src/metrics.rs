@@ -59,14 +59,14 @@ impl EnrichMetrics {
     /// A changed taxonomy file was loaded and swapped in.
     pub fn taxonomy_reloaded(&self, path: &Path, version: &str) {
         tracing::info!(path = %path.display(), version, "taxonomy reloaded");
-        self.reloads.with_label_values(&["ok"]).inc();
         self.last_reload_ok.set(1);
+        self.reloads.with_label_values(&["ok"]).inc();
     }
 
     /// A changed taxonomy file was invalid; the previous taxonomy keeps serving.
     pub fn taxonomy_invalid(&self, path: &Path, error: &str) {
         tracing::error!(path = %path.display(), error, "taxonomy file invalid; keeping the previous taxonomy");
-        self.reloads.with_label_values(&["invalid"]).inc();
         self.last_reload_ok.set(0);
+        self.reloads.with_label_values(&["invalid"]).inc();
     }
 }
