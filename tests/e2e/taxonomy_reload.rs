@@ -91,7 +91,11 @@ async fn a_changed_taxonomy_is_swapped_in_and_a_broken_one_refused() {
     let invalid = "newsfeed_taxonomy_reloads_total{outcome=\"invalid\"}";
     p.wait_for_metric(Svc::Enrich, invalid, 1.0, WITHIN).await;
     let healthy = "newsfeed_taxonomy_last_reload_successful";
-    assert_eq!(p.metric(Svc::Enrich, healthy).await, 0.0, "the alert's series");
+    assert_eq!(
+        p.metric(Svc::Enrich, healthy).await,
+        0.0,
+        "the alert's series"
+    );
     let third = uri("reload");
     assert_eq!(p.post_article(&story(&third)).await.0, StatusCode::ACCEPTED);
     let doc = p.wait_for_article(&third, WITHIN, |_| true).await;
