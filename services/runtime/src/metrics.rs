@@ -83,8 +83,7 @@ pub struct StageMetrics {
     dead_lettered: IntCounterVec,
     stage_duration: HistogramVec,
     end_to_end: Histogram,
-    /// `newsfeed_consumer_lag{topic,partition}`: set from librdkafka's statistics.
-    pub consumer_lag: IntGaugeVec,
+    consumer_lag: IntGaugeVec,
     transactions: IntCounterVec,
     ready: IntGauge,
 }
@@ -226,6 +225,21 @@ impl StageMetrics {
         self.stage_duration
             .with_label_values(&[step])
             .observe(took.as_secs_f64());
+    }
+
+    /// This instance's consumer is `lag` records behind on `topic`/`partition`
+    /// (from librdkafka's statistics).
+    pub fn consumer_lag(&self, topic: &str, partition: &str, lag: i64) {
+        self.consumer_lag
+            .with_label_values(&[topic, partition])
+            .set(lag);
+    }
+
+    /// `topic`/`partition` is no longer assigned to this instance: its lag
+    /// series goes, rather than staying at its last value.
+    pub fn partition_revoked(&self, topic: &str, partition: &str) {
+        // An error only says the series did not exist.
+        let _ = self.consumer_lag.remove_label_values(&[topic, partition]);
     }
 
     /// A Kafka transaction ended.
