@@ -16,6 +16,7 @@
 
 use std::time::Duration;
 
+use newsfeed_model::Article;
 use newsfeed_runtime::StageMetrics;
 use newsfeed_runtime::metrics::{DECODE_REASONS, Known, LOOP_STEPS};
 use prometheus::{
@@ -101,9 +102,11 @@ impl StageDecisions {
         Ok(Self { skipped })
     }
 
-    /// A story version older than what readers have was skipped.
-    pub fn stale(&self, uri: &str) {
-        tracing::debug!(uri, "stale version skipped");
+    /// A version of `uri` not newer than what readers have was skipped, `why`.
+    pub fn stale(&self, uri: &str, article: &Article, why: &str) {
+        let version = article.version.as_deref().unwrap_or_default();
+        let created = article.version_created.as_deref().unwrap_or_default();
+        tracing::info!(%uri, version, created, reason = why, "version skipped");
         self.skipped.with_label_values(&["stale"]).inc();
     }
 }

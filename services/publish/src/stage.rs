@@ -94,9 +94,10 @@ impl Publish {
         let mut out = Vec::new();
         let mut next = known;
         next.newest = Some(newsfeed_model::StoryVersion::of(&event.article));
+        next.revision = newsfeed_model::event::revision(&event.article);
         match decision {
-            Decision::Stale => {
-                self.decisions.stale(&uri);
+            Decision::Stale(why) => {
+                self.decisions.stale(&uri, &event.article, why.as_str());
                 return Ok(out);
             }
             Decision::Embargo { until } => {

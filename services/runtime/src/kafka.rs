@@ -267,6 +267,41 @@ pub fn probe<C: ClientContext>(
     })
 }
 
+/// The low and high watermarks of a partition. Right after a topic is
+/// created (or while a broker restarts) a partition answers
+/// NotLeaderForPartition or LeaderNotAvailable for a moment: those are
+/// retried until `timeout` instead of failing the caller.
+pub fn watermarks<C: ConsumerContext, T: rdkafka::consumer::Consumer<C>>(
+    consumer: &T,
+    topic: &str,
+    partition: i32,
+    timeout: Duration,
+) -> rdkafka::error::KafkaResult<(i64, i64)> {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match consumer.fetch_watermarks(topic, partition, left.max(Duration::from_millis(100))) {
+            Err(e) if is_transient(&e) && std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Errors a partition gives while its leadership settles.
+fn is_transient(e: &rdkafka::error::KafkaError) -> bool {
+    matches!(
+        e.rdkafka_error_code(),
+        Some(
+            RDKafkaErrorCode::NotLeaderForPartition
+                | RDKafkaErrorCode::LeaderNotAvailable
+                | RDKafkaErrorCode::UnknownTopicOrPartition
+                | RDKafkaErrorCode::UnknownPartition
+        )
+    )
+}
+
 /// Retries `attempt` with backoff until it succeeds or `shutdown` fires, so a
 /// service can start before its broker and become ready when Kafka is.
 pub async fn until_connected<T, F, Fut>(
