@@ -127,6 +127,14 @@ async fn an_embargo_holds_the_story_until_its_time_even_across_a_restart() {
         p.metric(Svc::Publish, "newsfeed_embargoed_stories").await,
         0.0
     );
+    // Counted out, but late on purpose: not in the end-to-end latency (the SLO's).
+    p.wait_for_metric(Svc::Publish, "newsfeed_articles_out_total", 1.0, WITHIN)
+        .await;
+    assert_eq!(
+        p.metric(Svc::Publish, "newsfeed_end_to_end_seconds_count")
+            .await,
+        0.0
+    );
 }
 
 #[tokio::test]
