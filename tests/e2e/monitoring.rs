@@ -194,6 +194,12 @@ async fn known_series_are_exported_at_zero_from_the_start() {
             Svc::Ingest,
             "newsfeed_auth_failures_total{reason=\"unknown_token\"}",
         ),
+        // The pipeline's registered source, before it sent anything.
+        (
+            Svc::Ingest,
+            "newsfeed_source_articles_total{source=\"test\"}",
+        ),
+        (Svc::Ingest, "newsfeed_rate_limited_total{source=\"test\"}"),
         (
             Svc::Enrich,
             "newsfeed_articles_dead_lettered_total{reason=\"undecodable\"}",

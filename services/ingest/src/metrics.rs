@@ -11,7 +11,10 @@ use std::sync::Arc;
 use prometheus::{IntCounterVec, Opts};
 
 use newsfeed_runtime::StageMetrics;
+use newsfeed_runtime::auth::{Credentials, Source};
 use newsfeed_runtime::metrics::Known;
+use newsfeed_runtime::table::Table;
+use tokio_util::sync::CancellationToken;
 
 /// The stage metrics' label values ingest knows in advance.
 pub const KNOWN: Known = Known {
@@ -97,8 +100,37 @@ impl IngestMetrics {
     /// `n` stories of `source` were accepted.
     pub fn accepted(&self, source: &str, n: u64) {
         self.by_source.with_label_values(&[source]).inc_by(n);
-        // Sources are registered at run time: a source's rate-limit series
-        // starts at 0 once it has been seen, so its first refusal shows in `increase()`.
-        self.rate_limited.with_label_values(&[source]);
+    }
+
+    /// The registered sources, as the sources table now holds them: each
+    /// gets its series at 0, so its first story and first refusal show in
+    /// `increase()`. A removed source's series stay (counters only grow).
+    pub fn sources_known<'a>(&self, names: impl IntoIterator<Item = &'a str>) {
+        for source in names {
+            self.rate_limited.with_label_values(&[source]);
+            self.by_source.with_label_values(&[source]);
+        }
+    }
+}
+
+/// Keeps [`IngestMetrics::sources_known`] up to date with the sources table
+/// until `shutdown`.
+pub async fn follow_sources(
+    table: Arc<Table<Credentials<Source>>>,
+    metrics: Arc<IngestMetrics>,
+    shutdown: CancellationToken,
+) {
+    let mut changes = table.changes();
+    loop {
+        let sources = table.read().all();
+        metrics.sources_known(sources.iter().map(|s| s.name.as_str()));
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            changed = changes.changed() => {
+                if changed.is_err() {
+                    return; // the table's tail ended
+                }
+            }
+        }
     }
 }
