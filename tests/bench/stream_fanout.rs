@@ -62,7 +62,7 @@ async fn main() {
             }
         });
     }
-    let series = "newsfeed_publish_stream_clients{transport=\"sse\"}";
+    let series = "newsfeed_stream_clients{transport=\"sse\"}";
     let started = Instant::now();
     while p.metric(Svc::Publish, series).await < clients as f64 {
         assert!(

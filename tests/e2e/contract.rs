@@ -35,7 +35,7 @@ async fn every_event_matches_the_proto_ninjs_and_cloudevents() {
     let mut held = kazakhstan_unrest(&uri("contract-embargo"), 1);
     held["embargoedUntil"] = serde_json::json!("2099-01-01T00:00:00Z");
     assert_eq!(p.post_article(&held).await.0, StatusCode::ACCEPTED);
-    let series = "newsfeed_publish_embargoed_stories";
+    let series = "newsfeed_embargoed_stories";
     p.wait_for_metric(
         newsfeed_tests::Svc::Publish,
         series,

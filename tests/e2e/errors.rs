@@ -92,7 +92,7 @@ async fn bad_input_is_refused_precisely_and_nothing_reaches_kafka() {
     assert_eq!(
         p.metric(
             Svc::Ingest,
-            "newsfeed_ingest_articles_rejected_total{reason=\"invalid\"}"
+            "newsfeed_articles_rejected_total{reason=\"invalid\"}"
         )
         .await,
         4.0

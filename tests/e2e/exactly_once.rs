@@ -33,7 +33,7 @@ async fn enrich_killed_mid_batch_writes_every_story_exactly_once() {
 
     p.svc(Svc::Enrich).start();
     p.svc(Svc::Enrich).wait_ready(Duration::from_secs(60)).await;
-    let series = "newsfeed_enrich_articles_out_total";
+    let series = "newsfeed_articles_out_total";
     p.wait_for_metric(Svc::Enrich, series, 150.0, Duration::from_secs(60))
         .await;
     p.svc(Svc::Enrich).kill9();
@@ -156,7 +156,7 @@ async fn poison_records_are_dead_lettered_and_the_stream_goes_on() {
     assert_eq!(
         p.metric(
             Svc::Enrich,
-            "newsfeed_enrich_articles_dead_lettered_total{reason=\"undecodable\"}"
+            "newsfeed_articles_dead_lettered_total{reason=\"undecodable\"}"
         )
         .await,
         1.0

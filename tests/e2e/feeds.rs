@@ -233,7 +233,7 @@ async fn topic_feeds_read_cleanly_in_a_real_feed_reader() {
     assert_eq!(
         p.metric(
             Svc::Publish,
-            "newsfeed_publish_feed_requests_total{format=\"json\",outcome=\"not_modified\"}"
+            "newsfeed_feed_requests_total{format=\"json\",outcome=\"not_modified\"}"
         )
         .await,
         1.0

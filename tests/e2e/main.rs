@@ -11,6 +11,7 @@ mod feeds;
 mod flow;
 mod kafka_acls;
 mod lifecycle;
+mod monitoring;
 mod ninjs;
 mod observability;
 mod scale_out;

@@ -94,7 +94,7 @@ async fn copies_without_version_numbers_the_later_arrival_wins() {
     }
     p.wait_for_metric(
         Svc::Publish,
-        "newsfeed_publish_articles_skipped_total{reason=\"stale\"}",
+        "newsfeed_articles_skipped_total{reason=\"stale\"}",
         2.0,
         WITHIN,
     )

@@ -53,7 +53,7 @@ async fn metrics_pass_promtool_and_logs_are_json() {
     // Consumer lag comes from librdkafka's statistics, every 5 s.
     p.wait_for_metric(
         Svc::Publish,
-        "newsfeed_publish_articles_out_total",
+        "newsfeed_articles_out_total",
         1.0,
         Duration::from_secs(30),
     )
@@ -64,7 +64,7 @@ async fn metrics_pass_promtool_and_logs_are_json() {
     let text = p.metrics_text(Svc::Enrich).await;
     let lags: Vec<&str> = text
         .lines()
-        .filter(|l| l.starts_with("newsfeed_enrich_consumer_lag{"))
+        .filter(|l| l.starts_with("newsfeed_consumer_lag{"))
         .collect();
     assert!(
         !lags.is_empty() && lags.iter().all(|l| l.ends_with(" 0")),
@@ -80,21 +80,40 @@ async fn metrics_pass_promtool_and_logs_are_json() {
         let (ok, said) = promtool(&text);
         assert!(ok && said.trim().is_empty(), "promtool on {name}: {said}");
         let mut wanted = vec![
-            "articles_in_total",
-            "articles_out_total",
-            "stage_duration_seconds",
-            "end_to_end_seconds",
+            "newsfeed_articles_in_total",
+            "newsfeed_articles_out_total",
+            "newsfeed_stage_duration_seconds",
+            "newsfeed_end_to_end_seconds",
+            "newsfeed_build_info",
+            "process_resident_memory_bytes",
         ];
-        if svc != Svc::Ingest {
-            wanted.extend(["consumer_lag", "kafka_transactions_total"]);
+        // Ingest refuses requests; enrich and publish dead-letter records in transactions.
+        if svc == Svc::Ingest {
+            wanted.push("newsfeed_articles_rejected_total");
+        } else {
+            wanted.extend([
+                "newsfeed_articles_dead_lettered_total",
+                "newsfeed_consumer_lag",
+                "newsfeed_kafka_transactions_total",
+            ]);
         }
         for family in wanted {
-            let family = format!("newsfeed_{name}_{family}");
             assert!(
                 text.contains(&format!("# TYPE {family} ")),
                 "{name} lacks {family}"
             );
         }
+        // One name per quantity: the service is a label on every series.
+        let service = format!("service=\"{name}\"");
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            assert!(line.contains(&service), "{name}: {line}");
+        }
+        assert!(
+            p.metric(svc, "newsfeed_build_info").await == 1.0
+                && text.contains("revision=\"")
+                && !text.contains("revision=\"\""),
+            "{name}: build info"
+        );
         for path in ["/healthz", "/readyz"] {
             let url = p.services.iter().find(|s| s.svc == svc).unwrap().url(path);
             assert_eq!(

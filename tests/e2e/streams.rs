@@ -92,10 +92,7 @@ async fn a_browser_event_source_gets_every_story_once_across_disconnects() {
             .all(|e| e["type"] == "article.published")
     );
     let metric = p
-        .metric(
-            Svc::Publish,
-            "newsfeed_publish_stream_clients{transport=\"sse\"}",
-        )
+        .metric(Svc::Publish, "newsfeed_stream_clients{transport=\"sse\"}")
         .await;
     assert_eq!(metric, 1.0, "one EventSource is connected now");
 }

@@ -63,7 +63,7 @@ async fn a_changed_taxonomy_is_swapped_in_and_a_broken_one_refused() {
         taxonomy("2", &[("tallinn", "Tallinn"), ("helsinki", "Helsinki")]),
     )
     .unwrap();
-    let reloads = "newsfeed_enrich_taxonomy_reloads_total{outcome=\"ok\"}";
+    let reloads = "newsfeed_taxonomy_reloads_total{outcome=\"ok\"}";
     p.wait_for_metric(Svc::Enrich, reloads, 1.0, WITHIN).await;
     let second = uri("reload");
     assert_eq!(
@@ -88,8 +88,14 @@ async fn a_changed_taxonomy_is_swapped_in_and_a_broken_one_refused() {
         "version: \"3\"\nconcepts:\n  - {id: place/x, kind: plaace, name: X}\n",
     )
     .unwrap();
-    let invalid = "newsfeed_enrich_taxonomy_reloads_total{outcome=\"invalid\"}";
+    let invalid = "newsfeed_taxonomy_reloads_total{outcome=\"invalid\"}";
     p.wait_for_metric(Svc::Enrich, invalid, 1.0, WITHIN).await;
+    let healthy = "newsfeed_taxonomy_last_reload_successful";
+    assert_eq!(
+        p.metric(Svc::Enrich, healthy).await,
+        0.0,
+        "the alert's series"
+    );
     let third = uri("reload");
     assert_eq!(p.post_article(&story(&third)).await.0, StatusCode::ACCEPTED);
     let doc = p.wait_for_article(&third, WITHIN, |_| true).await;
@@ -112,5 +118,10 @@ async fn a_changed_taxonomy_is_swapped_in_and_a_broken_one_refused() {
         [version_of(&first), version_of(&second), version_of(&third)],
         [json!("1"), json!("2"), json!("2")]
     );
+
+    // Fixed: the next good reload clears it.
+    std::fs::write(&file, taxonomy("4", &[("tallinn", "Tallinn")])).unwrap();
+    p.wait_for_metric(Svc::Enrich, reloads, 2.0, WITHIN).await;
+    assert_eq!(p.metric(Svc::Enrich, healthy).await, 1.0);
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -116,7 +116,7 @@ async fn only_a_known_source_writes_and_only_under_its_prefixes() {
     assert!(
         p.metric(
             Svc::Ingest,
-            "newsfeed_ingest_auth_failures_total{reason=\"unknown_token\"}"
+            "newsfeed_auth_failures_total{reason=\"unknown_token\"}"
         )
         .await
             >= 2.0
@@ -157,11 +157,8 @@ async fn a_source_over_its_rate_gets_429_with_retry_after() {
         .unwrap();
     assert!((1..=20).contains(&retry), "Retry-After {retry}");
     assert_eq!(
-        p.metric(
-            Svc::Ingest,
-            "newsfeed_ingest_rate_limited_total{source=\"slow\"}"
-        )
-        .await,
+        p.metric(Svc::Ingest, "newsfeed_rate_limited_total{source=\"slow\"}")
+            .await,
         1.0
     );
     // A batch larger than a minute's allowance can never pass: 413, not 429.

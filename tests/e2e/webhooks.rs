@@ -61,7 +61,7 @@ async fn webhooks_are_signed_retried_filtered_and_survive_a_crash() {
     assert_eq!(view["topics"], json!(["russia"]), "{view}");
 
     dead_subscriber_is_dead_lettered_and_disabled(&p, &dead).await;
-    let m = |s: &str| format!("newsfeed_publish_webhook_{s}");
+    let m = |s: &str| format!("newsfeed_webhook_{s}");
     let retries = p
         .metric(Svc::Publish, &m("deliveries_total{outcome=\"retried\"}"))
         .await;

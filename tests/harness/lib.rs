@@ -7,7 +7,8 @@
 //!   `up --secure` with `NEWSFEED_TEST_KAFKA_SECURE=1`: ACLs per test prefix,
 //!   a principal per service, [`principal_env`] for any other process).
 //! - [`services`] — spawning, killing and restarting service processes.
-//! - [`python`] — a virtualenv with the Python clients tests use.
+//! - [`python`] — virtualenvs with the Python clients and deploy checkers tests use.
+//! - [`prometheus`] — a real Prometheus server with the shipped rules, and its API.
 //! - [`secrets`] — a secrets key file per pipeline.
 //! - [`topics`] — reading topics back as records, as a downstream consumer would.
 
@@ -15,6 +16,7 @@ pub mod broker;
 pub mod browser;
 pub mod contract;
 pub mod ctl;
+pub mod prometheus;
 pub mod python;
 pub mod secrets;
 pub mod services;

@@ -448,18 +448,18 @@ impl Pipeline {
         }
     }
 
-    /// The value of metric `series` (name with labels, as exposed) on `svc`; 0 when absent.
+    /// The value of metric `series` on `svc`, as a selector: a name and the
+    /// labels to match in any order (`newsfeed_articles_rejected_total{reason="invalid"}`);
+    /// the sum over the series that match; 0 when none does.
     pub async fn metric(&self, svc: Svc, series: &str) -> f64 {
         let text = self.metrics_text(svc).await;
+        let wanted = Series::parse(series);
         text.lines()
             .filter(|l| !l.starts_with('#'))
-            .find_map(|l| {
-                l.rsplit_once(' ')
-                    .filter(|(name, _)| *name == series)
-                    .map(|(_, v)| v)
-            })
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0.0)
+            .filter_map(|l| l.rsplit_once(' '))
+            .filter(|(s, _)| Series::parse(s).matches(&wanted))
+            .filter_map(|(_, v)| v.parse::<f64>().ok())
+            .sum()
     }
 
     /// Polls metric `series` of `svc` until it reaches `at_least`; returns its value.
@@ -512,4 +512,35 @@ pub async fn answer(r: reqwest::Response) -> Answer {
         ct,
         serde_json::from_str(&text).unwrap_or(Value::String(text)),
     )
+}
+
+/// A series of the text exposition: its name and labels.
+#[derive(Debug, PartialEq)]
+struct Series<'a> {
+    name: &'a str,
+    labels: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Series<'a> {
+    /// `name{a="x",b="y"}` (label values without commas or escaped quotes, as ours are).
+    fn parse(s: &'a str) -> Self {
+        let Some((name, rest)) = s.split_once('{') else {
+            return Self {
+                name: s,
+                labels: Vec::new(),
+            };
+        };
+        let labels = rest
+            .trim_end_matches('}')
+            .split(',')
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(k, v)| (k.trim(), v.trim_matches('"')))
+            .collect();
+        Self { name, labels }
+    }
+
+    /// Same name, and every label of `wanted` present with its value.
+    fn matches(&self, wanted: &Series<'_>) -> bool {
+        self.name == wanted.name && wanted.labels.iter().all(|l| self.labels.contains(l))
+    }
 }

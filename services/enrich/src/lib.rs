@@ -4,10 +4,12 @@
 //! - [`config`] — settings and the `tag` subcommand's flags.
 //! - [`stage`] — the per-record work inside the exactly-once loop.
 //! - [`taxonomy`] — loading the taxonomy and hot-reloading it when its file changes.
+//! - [`metrics`] — what enrich exports beyond the stage metrics (taxonomy reloads).
 //! - [`cli`] — `newsfeed-enrich tag`, the same tagging over JSON lines.
 
 pub mod cli;
 pub mod config;
+pub mod metrics;
 pub mod stage;
 pub mod taxonomy;
 
@@ -23,8 +25,11 @@ pub use config::{Command, Config};
 /// thread, the taxonomy watcher, and the admin HTTP endpoints.
 pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
     config.validate()?;
-    let metrics = StageMetrics::new("enrich")?;
-    let tagger = taxonomy::SharedTagger::load(config.taxonomy.as_deref(), &metrics)?;
+    let metrics = StageMetrics::new("enrich", &metrics::KNOWN)?;
+    let tagger = taxonomy::SharedTagger::load(
+        config.taxonomy.as_deref(),
+        metrics::EnrichMetrics::new(&metrics)?,
+    )?;
     let watcher = config.taxonomy.clone().map(|path| {
         tokio::spawn(taxonomy::watch(
             path,

@@ -8,34 +8,26 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
 use anyhow::Context;
-use newsfeed_runtime::StageMetrics;
+
+use crate::metrics::EnrichMetrics;
 use newsfeed_tagging::{Tagger, Taxonomy};
-use prometheus::IntCounterVec;
 use tokio_util::sync::CancellationToken;
 
 /// The tagger in use, swappable while stories flow.
 #[derive(Debug, Clone)]
 pub struct SharedTagger {
     current: Arc<RwLock<Arc<Tagger>>>,
-    reloads: IntCounterVec,
+    metrics: EnrichMetrics,
 }
 
 impl SharedTagger {
-    /// Loads `path`, or the shipped taxonomy when `None`; registers the reload metric.
-    pub fn load(path: Option<&Path>, metrics: &StageMetrics) -> anyhow::Result<Self> {
+    /// Loads `path`, or the shipped taxonomy when `None`; reloads report to `metrics`.
+    pub fn load(path: Option<&Path>, metrics: EnrichMetrics) -> anyhow::Result<Self> {
         let tagger = Tagger::new(load_taxonomy(path)?);
         tracing::info!(version = tagger.taxonomy_version(), "taxonomy loaded");
-        let reloads = IntCounterVec::new(
-            prometheus::Opts::new(
-                metrics.name("taxonomy_reloads_total"),
-                "Taxonomy file reloads, by outcome (ok, invalid).",
-            ),
-            &["outcome"],
-        )?;
-        metrics.registry.register(Box::new(reloads.clone()))?;
         Ok(Self {
             current: Arc::new(RwLock::new(Arc::new(tagger))),
-            reloads,
+            metrics,
         })
     }
 
@@ -88,14 +80,11 @@ pub async fn watch(
         let loaded = tokio::task::spawn_blocking(move || Taxonomy::load(&p).map(Tagger::new)).await;
         match loaded {
             Ok(Ok(tagger)) => {
-                tracing::info!(path = %path.display(), version = tagger.taxonomy_version(), "taxonomy reloaded");
+                let version = tagger.taxonomy_version().to_owned();
                 shared.swap(tagger);
-                shared.reloads.with_label_values(&["ok"]).inc();
+                shared.metrics.taxonomy_reloaded(&path, &version);
             }
-            Ok(Err(e)) => {
-                tracing::error!(path = %path.display(), error = %e, "taxonomy file invalid; keeping the previous taxonomy");
-                shared.reloads.with_label_values(&["invalid"]).inc();
-            }
+            Ok(Err(e)) => shared.metrics.taxonomy_invalid(&path, &e.to_string()),
             Err(e) => tracing::error!(error = %e, "taxonomy reload task failed"),
         }
     }

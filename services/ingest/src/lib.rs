@@ -32,13 +32,18 @@ use writer::Writer;
 /// (answering 503 until it can write), serves HTTP, then drains.
 pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
     config.validate()?;
-    let metrics = StageMetrics::new("ingest")?;
+    let metrics = StageMetrics::new("ingest", &metrics::KNOWN)?;
     let ingest_metrics = metrics::IngestMetrics::new(&metrics)?;
     let clients = KafkaClients::new(&config.kafka, "ingest");
     let topics = config.kafka.topics();
     let writer: Arc<tokio::sync::OnceCell<Writer>> = Arc::default();
     let (sources, sources_tail) =
         Table::<Credentials<Source>>::start(&clients, &topics.sources, shutdown.clone())?;
+    let per_source = tokio::spawn(metrics::follow_sources(
+        sources.clone(),
+        ingest_metrics.clone(),
+        shutdown.clone(),
+    ));
     let sources = Authenticator::new(sources);
 
     let connect = {
@@ -78,6 +83,10 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let listener = bind("NEWSFEED_HTTP_ADDR", config.http_addr).await?;
     serve(listener, app, &config.http, shutdown.clone()).await?;
     sources_tail.join().await;
+    // Ends with `shutdown`, like the server.
+    if let Err(e) = per_source.await {
+        tracing::warn!(error = %e, "per-source metrics task failed");
+    }
 
     connect.abort();
     if let Some(w) = writer.get() {

@@ -4,6 +4,7 @@
 //! - [`access`] — client tokens: who may read, who may manage subscriptions.
 //! - [`store`] — the current version of every story and per-topic lists.
 //! - [`lifecycle`] — what a story version does: replace, retract, hold, embargo.
+//! - [`metrics`] — what publish exports beyond the stage metrics, one place.
 //! - [`stage`] — the per-record decision inside the exactly-once loop.
 //! - [`view`] — the readers' store, tailed from the compacted state topics.
 //! - [`api`] — `GET /v1/articles/{uri}` and `GET /v1/topics/{slug}/articles`.
@@ -16,6 +17,7 @@ pub mod api;
 pub mod config;
 pub mod feeds;
 pub mod lifecycle;
+pub mod metrics;
 pub mod stage;
 pub mod store;
 pub mod streams;
@@ -43,7 +45,8 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
             "NEWSFEED_SECRETS_KEY_FILE is not set: webhook subscriptions cannot be created or delivered"
         );
     }
-    let metrics = StageMetrics::new("publish")?;
+    let metrics = StageMetrics::new("publish", &metrics::KNOWN)?;
+    let publish_metrics = metrics::PublishMetrics::new(&metrics)?;
     let listener = bind("NEWSFEED_HTTP_ADDR", config.http_addr).await?;
     let topics = config.kafka.topics();
     let routes = config.parsed_routes()?;
@@ -85,10 +88,15 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         clients.clone(),
         topics.clone(),
         store.clone(),
-        &metrics,
+        publish_metrics.view,
         shutdown.clone(),
-    )?;
-    let processor = stage::Publish::new(topics.clone(), routes, clients.clone(), &metrics)?;
+    );
+    let processor = stage::Publish::new(
+        topics.clone(),
+        routes,
+        clients.clone(),
+        publish_metrics.stage,
+    );
     let stage = exactly_once::spawn(
         clients.clone(),
         settings,
@@ -99,11 +107,11 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
 
     let hub = streams::Hub::start(clients.clone(), topics.published.clone(), shutdown.clone());
     let tail = hub.clone();
-    let streams = streams::Streams::new(hub, config.heartbeat(), &metrics)?;
+    let streams = streams::Streams::new(hub, config.heartbeat(), publish_metrics.streams);
     let hooks = webhooks::start(
         clients.clone(),
         topics,
-        metrics.clone(),
+        publish_metrics.webhooks,
         trust,
         shutdown.clone(),
     )
@@ -124,7 +132,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         hooks_ready()
     });
     let mut reads = api::router(store.clone())
-        .merge(feeds::router(store, metrics.clone()))
+        .merge(feeds::router(store, publish_metrics.feeds))
         .merge(streams.router());
     if config.read_requires_token {
         reads = reads.layer(axum::middleware::from_fn_with_state(

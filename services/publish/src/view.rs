@@ -11,15 +11,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use newsfeed_model::ArticleEvent;
+use newsfeed_runtime::Topics;
 use newsfeed_runtime::http::ReadinessCheck;
 use newsfeed_runtime::kafka::KafkaClients;
-use newsfeed_runtime::{StageMetrics, Topics};
-use prometheus::IntGauge;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::{Offset, TopicPartitionList};
 use tokio_util::sync::CancellationToken;
 
+use crate::metrics::ViewMetrics;
 use crate::store::Store;
 
 /// Applies one record of the state or embargo topic to `store`.
@@ -129,16 +129,9 @@ impl StateView {
         clients: KafkaClients,
         topics: Topics,
         store: Arc<RwLock<Store>>,
-        metrics: &StageMetrics,
+        metrics: ViewMetrics,
         shutdown: CancellationToken,
-    ) -> anyhow::Result<Self> {
-        let stories = IntGauge::new(metrics.name("stories"), "Stories known, visible or not.")?;
-        let embargoed = IntGauge::new(
-            metrics.name("embargoed_stories"),
-            "Story versions waiting for their embargo.",
-        )?;
-        metrics.registry.register(Box::new(stories.clone()))?;
-        metrics.registry.register(Box::new(embargoed.clone()))?;
+    ) -> Self {
         let view = Self {
             caught_up: Arc::default(),
         };
@@ -148,13 +141,12 @@ impl StateView {
                 clients,
                 topics,
                 store,
-                stories,
-                embargoed,
+                metrics,
                 caught_up: flag,
             };
             tail.run(&shutdown);
         });
-        Ok(view)
+        view
     }
 
     /// Ready once the view has read what the topics held at start.
@@ -174,8 +166,7 @@ struct Tail {
     clients: KafkaClients,
     topics: Topics,
     store: Arc<RwLock<Store>>,
-    stories: IntGauge,
-    embargoed: IntGauge,
+    metrics: ViewMetrics,
     caught_up: Arc<AtomicBool>,
 }
 
@@ -210,8 +201,7 @@ impl Tail {
                 Some(Ok(m)) => {
                     let mut store = self.store.write().unwrap_or_else(|p| p.into_inner());
                     apply(&mut store, &self.topics, &m);
-                    self.stories.set(store.len() as i64);
-                    self.embargoed.set(store.embargoed() as i64);
+                    self.metrics.sized(store.len(), store.embargoed());
                 }
                 Some(Err(e)) => tracing::warn!(error = %e, "view read error"),
                 None => {}

@@ -41,6 +41,13 @@ pub fn admin_router(metrics: Arc<StageMetrics>, ready: ReadinessCheck) -> Router
 }
 
 async fn render_metrics(State(s): State<AdminState>) -> Response {
+    // Readiness as a series too, asked at each scrape, for alerts and dashboards.
+    let check = s.ready.clone();
+    let ready = matches!(
+        tokio::task::spawn_blocking(move || check()).await,
+        Ok(Ok(()))
+    );
+    s.metrics.readiness(ready);
     let body = s.metrics.render();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

@@ -41,10 +41,17 @@ impl ClientContext for ObservedContext {
         }
         for (topic, t) in &stats.topics {
             for (partition, p) in &t.partitions {
-                if let Some(lag) = lag_of(*partition, p) {
-                    m.consumer_lag
-                        .with_label_values(&[topic, &partition.to_string()])
-                        .set(lag);
+                if *partition < 0 {
+                    continue; // librdkafka's internal UA partition
+                }
+                let partition = partition.to_string();
+                if p.desired {
+                    if let Some(lag) = lag_of(p) {
+                        m.consumer_lag(topic, &partition, lag);
+                    }
+                } else {
+                    // Moved to another instance: its lag is reported there now.
+                    m.partition_revoked(topic, &partition);
                 }
             }
         }
@@ -56,10 +63,7 @@ impl ClientContext for ObservedContext {
 /// transactional stage never moves (the producer commits), so count from
 /// the position handed to the application instead; read_committed readers
 /// can read up to the last stable offset.
-fn lag_of(partition: i32, p: &rdkafka::statistics::Partition) -> Option<i64> {
-    if partition < 0 || !p.desired {
-        return None; // not assigned to this consumer
-    }
+fn lag_of(p: &rdkafka::statistics::Partition) -> Option<i64> {
     let end = if p.ls_offset >= 0 {
         p.ls_offset
     } else {

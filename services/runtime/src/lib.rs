@@ -9,8 +9,9 @@
 //! - [`cloudevents`] — CloudEvents Kafka-binding headers and W3C trace context.
 //! - [`exactly_once`] — the transactional consume → process → produce loop
 //!   (enrich and publish), with dead-lettering of poison records.
-//! - [`metrics`] — the service's Prometheus registry and the standard stage
-//!   metrics, each event logging and counting in one call.
+//! - [`metrics`] — the service's Prometheus registry (every series labelled
+//!   with the service), the standard stage metrics, build info, readiness and
+//!   process metrics, each event logging and counting in one call.
 //! - [`telemetry`] — tracing set-up (`RUST_LOG`, `NEWSFEED_LOG_FORMAT=json`).
 //! - [`http`] — the admin endpoints (`/metrics`, `/healthz`, `/readyz`), the
 //!   one mapping of errors to RFC 9457 problems, and serving with graceful

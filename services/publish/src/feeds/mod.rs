@@ -9,8 +9,8 @@
 //! and answers conditional requests with 304 ([`caching`]). What a feed says
 //! is built once per request ([`model`], with each story's picture chosen by
 //! [`picture`]) and rendered per format; the XML formats share their
-//! escaping ([`xml`]). This file owns the routes, the
-//! `newsfeed_publish_feed_requests_total{format,outcome}` metric and the
+//! escaping ([`xml`]). This file owns the routes, what the
+//! `newsfeed_feed_requests_total{format,outcome}` metric counts, and the
 //! error answers.
 
 mod atom;
@@ -30,25 +30,21 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use newsfeed_runtime::StageMetrics;
 use newsfeed_runtime::http::Problem;
-use prometheus::{IntCounterVec, Opts};
 use serde_json::json;
 
 use self::caching::Validators;
 use self::model::{Feed, Format, topic_path};
 use crate::api::{limit, unavailable};
+use crate::metrics::FeedMetrics;
 use crate::store::Store;
 
 /// Stories per feed when the reader does not say.
 const DEFAULT_LIMIT: usize = 50;
 
 /// `GET /v1/topics` and `GET /v1/topics/{slug}/feed.{json,rss,atom}`.
-pub fn router(store: Arc<RwLock<Store>>, metrics: Arc<StageMetrics>) -> Router {
-    let state = FeedState {
-        store,
-        requests: FeedRequests::register(&metrics),
-    };
+pub fn router(store: Arc<RwLock<Store>>, requests: FeedMetrics) -> Router {
+    let state = FeedState { store, requests };
     Router::new()
         .route("/v1/topics", get(topic_index))
         .route("/v1/topics/{slug}/feed.json", get(json_feed))
@@ -60,7 +56,7 @@ pub fn router(store: Arc<RwLock<Store>>, metrics: Arc<StageMetrics>) -> Router {
 #[derive(Clone)]
 struct FeedState {
     store: Arc<RwLock<Store>>,
-    requests: FeedRequests,
+    requests: FeedMetrics,
 }
 
 /// How a feed request ended: the `outcome` label.
@@ -82,39 +78,6 @@ impl Outcome {
             Self::BadRequest => "bad_request",
             Self::Unavailable => "unavailable",
         }
-    }
-}
-
-/// `newsfeed_publish_feed_requests_total{format,outcome}`.
-#[derive(Clone)]
-struct FeedRequests(IntCounterVec);
-
-impl FeedRequests {
-    fn register(metrics: &StageMetrics) -> Self {
-        let opts = Opts::new(
-            metrics.name("feed_requests_total"),
-            "Feed requests, by format and outcome.",
-        );
-        // Fails only for an invalid name or labels, and these are constants.
-        let counter = IntCounterVec::new(opts, &["format", "outcome"]).expect("valid metric");
-        // Only fails when a router was already built on these metrics; the
-        // first one's counter is then exported and this one counts unseen.
-        if let Err(e) = metrics.registry.register(Box::new(counter.clone())) {
-            tracing::warn!(error = %e, "feed_requests_total not registered");
-        }
-        Self(counter)
-    }
-
-    fn count(&self, format: Format, outcome: Outcome, slug: &str) {
-        tracing::debug!(
-            format = format.label(),
-            outcome = outcome.as_str(),
-            slug,
-            "feed request"
-        );
-        self.0
-            .with_label_values(&[format.label(), outcome.as_str()])
-            .inc();
     }
 }
 
@@ -158,7 +121,8 @@ impl FeedState {
         headers: &HeaderMap,
     ) -> Response {
         let (outcome, response) = self.answer(format, slug, params, headers);
-        self.requests.count(format, outcome, slug);
+        self.requests
+            .request(format.label(), outcome.as_str(), slug);
         response
     }
 

@@ -17,14 +17,14 @@ use crate::store::Action;
 struct App {
     router: Router,
     store: Arc<RwLock<Store>>,
-    metrics: Arc<StageMetrics>,
+    metrics: Arc<newsfeed_runtime::StageMetrics>,
 }
 
 fn app() -> App {
     let store = Arc::new(RwLock::new(store()));
-    let metrics = StageMetrics::new("publish").unwrap();
+    let metrics = newsfeed_runtime::StageMetrics::new("publish", &crate::metrics::KNOWN).unwrap();
     App {
-        router: router(store.clone(), metrics.clone()),
+        router: router(store.clone(), FeedMetrics::new(&metrics).unwrap()),
         store,
         metrics,
     }
@@ -73,7 +73,7 @@ impl App {
 
     fn requests(&self, format: &str, outcome: &str) -> bool {
         self.metrics.render().contains(&format!(
-            "newsfeed_publish_feed_requests_total{{format=\"{format}\",outcome=\"{outcome}\"}} 1\n"
+            "newsfeed_feed_requests_total{{format=\"{format}\",outcome=\"{outcome}\",service=\"publish\"}} 1\n"
         ))
     }
 

@@ -15,10 +15,9 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
-use newsfeed_runtime::StageMetrics;
 use newsfeed_runtime::http::Problem;
-use prometheus::{IntCounterVec, IntGaugeVec};
 
+use crate::metrics::StreamMetrics;
 pub use hub::Hub;
 use position::Position;
 
@@ -28,39 +27,17 @@ pub struct Streams {
     hub: Hub,
     /// How often an idle SSE stream gets a heartbeat comment.
     heartbeat: std::time::Duration,
-    clients: IntGaugeVec,
-    sent: IntCounterVec,
+    metrics: StreamMetrics,
 }
 
 impl Streams {
-    /// Stream endpoints over `hub`; registers their metrics.
-    pub fn new(
-        hub: Hub,
-        heartbeat: std::time::Duration,
-        metrics: &StageMetrics,
-    ) -> anyhow::Result<Self> {
-        let clients = IntGaugeVec::new(
-            prometheus::Opts::new(
-                metrics.name("stream_clients"),
-                "Connected stream clients, by transport.",
-            ),
-            &["transport"],
-        )?;
-        let sent = IntCounterVec::new(
-            prometheus::Opts::new(
-                metrics.name("stream_events_sent_total"),
-                "Events sent to stream clients, by transport.",
-            ),
-            &["transport"],
-        )?;
-        metrics.registry.register(Box::new(clients.clone()))?;
-        metrics.registry.register(Box::new(sent.clone()))?;
-        Ok(Self {
+    /// Stream endpoints over `hub`, counting clients and events in `metrics`.
+    pub fn new(hub: Hub, heartbeat: std::time::Duration, metrics: StreamMetrics) -> Self {
+        Self {
             hub,
             heartbeat,
-            clients,
-            sent,
-        })
+            metrics,
+        }
     }
 
     /// `GET /v1/stream` and `GET /v1/ws`.
@@ -144,7 +121,7 @@ struct Connected {
 
 impl Connected {
     fn new(streams: &Streams, transport: &str) -> Self {
-        let gauge = streams.clients.with_label_values(&[transport]);
+        let gauge = streams.metrics.clients(transport);
         gauge.inc();
         Self { gauge }
     }

@@ -59,7 +59,7 @@ fn events(
 ) -> impl Stream<Item = Result<Event, Infallible>> {
     let connected = Connected::new(&s, "sse");
     let hello = Event::default().retry(RETRY).comment("connected");
-    let sent = s.sent.with_label_values(&["sse"]);
+    let sent = s.metrics.sent("sse");
     let body = stream::unfold((rx, connected), move |(mut rx, connected)| {
         let sent = sent.clone();
         async move {

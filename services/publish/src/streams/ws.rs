@@ -60,7 +60,7 @@ async fn serve(s: Arc<Streams>, mut socket: WebSocket, from_url: Option<Position
         let _ = socket.send(error("the stream is starting; retry")).await;
         return;
     };
-    let sent = s.sent.with_label_values(&["ws"]);
+    let sent = s.metrics.sent("ws");
     let mut ping = tokio::time::interval(PING);
     loop {
         tokio::select! {

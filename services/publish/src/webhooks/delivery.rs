@@ -14,9 +14,9 @@ use rdkafka::message::{BorrowedMessage, Header, Headers, Message, OwnedHeaders};
 use rdkafka::producer::FutureProducer;
 
 use super::journal::Journal;
-use super::metrics::WebhookMetrics;
 use super::settings::Settings;
 use super::signing::Secret;
+use crate::metrics::WebhookMetrics;
 
 /// What every worker shares.
 pub(crate) struct Deliveries {

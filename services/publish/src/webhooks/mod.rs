@@ -9,7 +9,6 @@
 //! - [`delivery`] — the signed request, its body, the dead-letter record.
 //! - [`signing`] — secrets, sealed for Kafka, and `webhook-signature`.
 //! - [`settings`] — `NEWSFEED_WEBHOOK_*` knobs and the retry policy.
-//! - [`metrics`] — `newsfeed_publish_webhook_*`.
 //!
 //! This module supervises: it loads the subscriptions, then keeps exactly
 //! one worker per active subscription running on this instance.
@@ -22,7 +21,6 @@
 mod api;
 mod delivery;
 mod journal;
-mod metrics;
 mod settings;
 mod signing;
 mod subscriptions;
@@ -33,13 +31,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use newsfeed_runtime::Topics;
 use newsfeed_runtime::auth::{Authenticator, Client};
 use newsfeed_runtime::http::ReadinessCheck;
 use newsfeed_runtime::kafka::{KafkaClients, until_connected};
 use newsfeed_runtime::outbound::OutboundPolicy;
 use newsfeed_runtime::secrets::Keyring;
 use newsfeed_runtime::table::TableTail;
-use newsfeed_runtime::{StageMetrics, Topics};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -48,6 +46,8 @@ use journal::Journal;
 use signing::{Secret, StoredSecret};
 use subscriptions::Subscription;
 use worker::Worker;
+
+use crate::metrics::WebhookMetrics;
 
 /// What keeps webhooks safe: where requests may go, and the key sealing secrets.
 #[derive(Debug, Clone)]
@@ -76,7 +76,7 @@ pub struct Webhooks {
 pub async fn start(
     clients: KafkaClients,
     topics: Topics,
-    metrics: Arc<StageMetrics>,
+    metrics: WebhookMetrics,
     trust: Trust,
     shutdown: CancellationToken,
 ) -> anyhow::Result<Webhooks> {
@@ -90,7 +90,7 @@ pub async fn start(
         Journal::start(&clients, topics.subscriptions.clone(), shutdown.clone())?;
     let ctx = Arc::new(Deliveries {
         journal,
-        metrics: metrics::WebhookMetrics::new(&metrics)?,
+        metrics,
         producer: clients.producer()?,
         runtime: tokio::runtime::Handle::current(),
         clients,
