@@ -105,6 +105,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         topics,
         metrics.clone(),
         trust,
+        &config.webhooks,
         shutdown.clone(),
     )
     .await?;

@@ -16,13 +16,17 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use newsfeed_model::{ArticleEvent, EventType};
-use newsfeed_runtime::cloudevents::header_str;
+use newsfeed_runtime::cloudevents::{TraceParent, header_str};
 use newsfeed_runtime::kafka::{ObservedContext, until_connected};
+use newsfeed_runtime::spans::Hop;
+use opentelemetry::KeyValue;
+use opentelemetry::trace::SpanKind;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::producer::FutureRecord;
 use rdkafka::{Offset, TopicPartitionList};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use super::delivery::{Deliveries, dead_letter_headers, post_signed, webhook_body};
 use super::signing::Secret;
@@ -154,7 +158,31 @@ impl Run {
             match consumer.poll(Duration::from_millis(200)) {
                 Some(Ok(record)) => {
                     let ctx = self.ctx.clone();
-                    match ctx.runtime.block_on(self.handle(&record)) {
+                    let parent = record
+                        .headers()
+                        .and_then(|h| header_str(h, "traceparent"))
+                        .and_then(TraceParent::parse);
+                    let trace = parent
+                        .as_ref()
+                        .map_or_else(TraceParent::new_root, TraceParent::child);
+                    let span =
+                        newsfeed_runtime::telemetry::record_span("webhooks", &record, &trace);
+                    let mut attributes = newsfeed_runtime::spans::record_attributes(&record);
+                    attributes.push(KeyValue::new("newsfeed.webhook.subscription", id.clone()));
+                    let mut hop = Hop::start(
+                        "webhooks",
+                        SpanKind::Consumer,
+                        parent.as_ref(),
+                        &trace,
+                        attributes,
+                    );
+                    let handled = self.handle(&record).instrument(span);
+                    let outcome = ctx.runtime.block_on(handled);
+                    if let Outcome::Disable(why) = &outcome {
+                        hop.fail(why.clone());
+                    }
+                    drop(hop);
+                    match outcome {
                         Outcome::Done => commit(&consumer, &record),
                         Outcome::Interrupted => break,
                         Outcome::Disable(reason) => {
