@@ -376,7 +376,7 @@ fn parse_one(bytes: &[u8], line: Option<usize>) -> Result<ValidArticle, Rejected
         reject("malformed", p)
     })?;
     if let Some(uri) = value.get("uri").and_then(serde_json::Value::as_str) {
-        tracing::Span::current().record("uri", newsfeed_model::echo::clip(uri).as_str());
+        tracing::Span::current().record("uri", newsfeed_model::echo::clip_uri(uri).as_str());
     }
     parse_article(value).map_err(|violations| {
         let first = violations

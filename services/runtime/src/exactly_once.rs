@@ -247,6 +247,7 @@ fn transact<P: Processor>(
         );
         match processor.process(record, &trace) {
             Ok(outputs) => {
+                tracing::debug!(outputs = outputs.len(), "record processed");
                 for out in outputs {
                     emitted.extend(write(producer, out)?);
                 }

@@ -190,7 +190,7 @@ pub fn record_attributes(record: &rdkafka::message::BorrowedMessage<'_>) -> Vec<
     if let Some(key) = record.key() {
         a.push(KeyValue::new(
             "newsfeed.story.uri",
-            String::from_utf8_lossy(key).into_owned(),
+            newsfeed_model::echo::clip_uri(&String::from_utf8_lossy(key)),
         ));
     }
     a

@@ -26,7 +26,7 @@ use crate::cloudevents::TraceParent;
 use crate::spans::{Exporter, SpanArgs};
 
 /// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     /// Human-readable lines (coloured only when stderr is a terminal).
     Text,
@@ -34,11 +34,24 @@ pub enum LogFormat {
     Json,
 }
 
+/// An unknown format stops the service: a typo must not silently give
+/// operators a format their log pipeline cannot read.
+fn parse_log_format(value: &str) -> Result<LogFormat, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "text" => Ok(LogFormat::Text),
+        "json" => Ok(LogFormat::Json),
+        _ => Err(format!(
+            "NEWSFEED_LOG_FORMAT: `{}` is not a log format; use text or json",
+            newsfeed_model::echo::clip(value)
+        )),
+    }
+}
+
 /// The logging and span-export flags every service takes.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TelemetryArgs {
     /// Log line format: `text` or `json`.
-    #[arg(long, env = "NEWSFEED_LOG_FORMAT", value_enum, ignore_case = true, default_value_t = LogFormat::Text)]
+    #[arg(long, env = "NEWSFEED_LOG_FORMAT", value_parser = parse_log_format, default_value = "text")]
     pub log_format: LogFormat,
 
     /// Which log lines to write, as `tracing` filter directives (e.g. `info,newsfeed_publish=debug`).
@@ -99,7 +112,7 @@ pub fn record_span(
         stage,
         trace_id = %trace.trace_id(),
         span_id = %trace.span_id(),
-        uri = %newsfeed_model::echo::clip(&uri),
+        uri = %newsfeed_model::echo::clip_uri(&uri),
         topic = record.topic(),
         partition = record.partition(),
         offset = record.offset(),
@@ -273,6 +286,9 @@ mod tests {
         let err = Cli::try_parse_from(["x", "--log-format", "xml"])
             .unwrap_err()
             .to_string();
-        assert!(err.contains("possible values: text, json"), "{err}");
+        assert!(
+            err.contains("NEWSFEED_LOG_FORMAT: `xml` is not a log format; use text or json"),
+            "{err}"
+        );
     }
 }
