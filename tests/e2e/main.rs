@@ -16,6 +16,7 @@ mod ops_conventions;
 mod scale_out;
 mod streams;
 mod taxonomy_reload;
+mod traces;
 mod trust_ingest;
 mod trust_publish;
 mod webhook_targets;

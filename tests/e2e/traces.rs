@@ -1,0 +1,140 @@
+//! Span export, judged by a real OTLP/HTTP receiver decoding with the
+//! OpenTelemetry project's protobuf classes (`tests/python/otlp_receiver.py`):
+//! one story's spans — ingest's request, enrich, publish and the webhook
+//! delivery — form one trace, each the parent of the next.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use newsfeed_tests::stories::{kazakhstan_unrest, uri};
+use newsfeed_tests::{Pipeline, Svc};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::webhooks::{Receiver, subscribe};
+
+/// The Python OTLP receiver; killed when dropped.
+struct Collector {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+}
+
+impl Collector {
+    fn start() -> Self {
+        let logs = newsfeed_tests::repo_root().join("target/e2e-logs");
+        std::fs::create_dir_all(&logs).unwrap();
+        let log = logs.join(format!("otlp-{}.jsonl", uuid::Uuid::new_v4().simple()));
+        let mut child = Command::new(newsfeed_tests::python::interpreter())
+            .arg(newsfeed_tests::python::script("otlp_receiver.py"))
+            .arg(&log)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("starting otlp_receiver.py");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .trim()
+            .strip_prefix("PORT ")
+            .and_then(|p| p.parse().ok());
+        let port = port.unwrap_or_else(|| panic!("receiver said {line:?}"));
+        Self { child, port, log }
+    }
+
+    fn spans(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn one_story_is_one_trace_from_ingest_to_its_webhook_delivery() {
+    let collector = Collector::start();
+    let endpoint = format!("http://127.0.0.1:{}", collector.port);
+    let p = Pipeline::start_some(
+        "traces",
+        &[Svc::Ingest, Svc::Enrich, Svc::Publish],
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+            ("OTEL_BSP_SCHEDULE_DELAY", "200"),
+            ("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=e2e"),
+        ],
+    )
+    .await;
+    let rx = Receiver::start();
+    subscribe(&p, &rx, "all", &[]).await;
+
+    let id = uri("traces");
+    assert_eq!(
+        p.post_article(&kazakhstan_unrest(&id, 1)).await.0,
+        StatusCode::ACCEPTED
+    );
+    rx.wait_delivered("all", std::slice::from_ref(&id)).await;
+
+    // The enrich span names the story; its trace holds the others.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (trace, spans) = loop {
+        let all = collector.spans();
+        let trace = all
+            .iter()
+            .find(|s| s["name"] == "enrich" && s["attributes"]["newsfeed.story.uri"] == id.as_str())
+            .map(|s| s["trace_id"].as_str().unwrap().to_owned());
+        if let Some(trace) = trace {
+            let spans: Vec<Value> = all
+                .into_iter()
+                .filter(|s| s["trace_id"] == trace.as_str())
+                .collect();
+            let names: Vec<&str> = spans.iter().filter_map(|s| s["name"].as_str()).collect();
+            if ["POST /v1/articles", "enrich", "publish", "webhooks"]
+                .iter()
+                .all(|n| names.contains(n))
+            {
+                break (trace, spans);
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "spans of {id} never all arrived: {:?}",
+            collector.spans()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let span = |name: &str| spans.iter().find(|s| s["name"] == name).unwrap();
+    let (ingest, enrich, publish, webhook) = (
+        span("POST /v1/articles"),
+        span("enrich"),
+        span("publish"),
+        span("webhooks"),
+    );
+    assert_eq!(ingest["service"], "newsfeed-ingest");
+    assert_eq!(enrich["service"], "newsfeed-enrich");
+    assert_eq!(publish["service"], "newsfeed-publish");
+    assert_eq!(webhook["service"], "newsfeed-publish");
+    assert_eq!(ingest["resource"]["deployment.environment"], "e2e");
+    // Each hop is the parent of the next, as the traceparent headers say.
+    assert_eq!(
+        ingest["parent_span_id"], "",
+        "the request had no traceparent"
+    );
+    assert_eq!(enrich["parent_span_id"], ingest["span_id"]);
+    assert_eq!(publish["parent_span_id"], enrich["span_id"]);
+    assert_eq!(webhook["parent_span_id"], publish["span_id"]);
+    assert_eq!(ingest["attributes"]["http.response.status_code"], 202);
+    assert_eq!(publish["attributes"]["messaging.system"], "kafka");
+    assert_eq!(trace.len(), 32);
+}
