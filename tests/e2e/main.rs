@@ -11,6 +11,7 @@ mod feeds;
 mod flow;
 mod lifecycle;
 mod observability;
+mod openapi;
 mod operators_cli;
 mod ops_conventions;
 mod scale_out;

@@ -40,6 +40,14 @@ pub fn admin_router(metrics: Arc<StageMetrics>, ready: ReadinessCheck) -> Router
         .with_state(AdminState { metrics, ready })
 }
 
+/// `GET /openapi.json`: the service's OpenAPI document, `document` (JSON).
+pub fn openapi_router(document: &'static str) -> Router {
+    Router::new().route(
+        "/openapi.json",
+        get(move || async move { ([(header::CONTENT_TYPE, "application/json")], document) }),
+    )
+}
+
 async fn render_metrics(State(s): State<AdminState>) -> Response {
     let body = s.metrics.render();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
