@@ -3,11 +3,9 @@
 //! one story's spans — ingest's request, enrich, publish and the webhook
 //! delivery — form one trace, each the parent of the next.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use newsfeed_tests::otlp::Collector;
 use newsfeed_tests::stories::{kazakhstan_unrest, uri};
 use newsfeed_tests::{Pipeline, Svc};
 use reqwest::StatusCode;
@@ -15,57 +13,10 @@ use serde_json::Value;
 
 use crate::webhooks::{Receiver, subscribe};
 
-/// The Python OTLP receiver; killed when dropped.
-struct Collector {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-}
-
-impl Collector {
-    fn start() -> Self {
-        let logs = newsfeed_tests::repo_root().join("target/e2e-logs");
-        std::fs::create_dir_all(&logs).unwrap();
-        let log = logs.join(format!("otlp-{}.jsonl", uuid::Uuid::new_v4().simple()));
-        let mut child = Command::new(newsfeed_tests::python::interpreter())
-            .arg(newsfeed_tests::python::script("otlp_receiver.py"))
-            .arg(&log)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("starting otlp_receiver.py");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line
-            .trim()
-            .strip_prefix("PORT ")
-            .and_then(|p| p.parse().ok());
-        let port = port.unwrap_or_else(|| panic!("receiver said {line:?}"));
-        Self { child, port, log }
-    }
-
-    fn spans(&self) -> Vec<Value> {
-        std::fs::read_to_string(&self.log)
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect()
-    }
-}
-
-impl Drop for Collector {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test]
 async fn one_story_is_one_trace_from_ingest_to_its_webhook_delivery() {
     let collector = Collector::start();
-    let endpoint = format!("http://127.0.0.1:{}", collector.port);
+    let endpoint = format!("http://127.0.0.1:{}", collector.port());
     let p = Pipeline::start_some(
         "traces",
         &[Svc::Ingest, Svc::Enrich, Svc::Publish],

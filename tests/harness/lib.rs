@@ -5,6 +5,7 @@
 //! - [`ctl`] — `newsfeedctl`, the operators' CLI, as a process.
 //! - [`broker`] — finds or starts the broker (`deploy/local/kafka up`).
 //! - [`services`] — spawning, killing and restarting service processes.
+//! - [`otlp`] — a real OTLP trace receiver, for span export.
 //! - [`python`] — a virtualenv with the Python clients tests use.
 //! - [`secrets`] — a secrets key file per pipeline.
 //! - [`topics`] — reading topics back as records, as a downstream consumer would.
@@ -13,6 +14,7 @@ pub mod broker;
 pub mod browser;
 pub mod contract;
 pub mod ctl;
+pub mod otlp;
 pub mod python;
 pub mod secrets;
 pub mod services;
