@@ -24,7 +24,7 @@ impl Collector {
     /// Starts the receiver on a free port.
     pub fn start() -> Self {
         let logs = crate::repo_root().join("target/e2e-logs");
-        std::fs::create_dir_all(&logs).unwrap();
+        std::fs::create_dir_all(&logs).expect("log dir");
         let log = logs.join(format!("otlp-{}.jsonl", uuid::Uuid::new_v4().simple()));
         let mut child = Command::new(crate::python::interpreter())
             .arg(crate::python::script("otlp_receiver.py"))
@@ -34,9 +34,9 @@ impl Collector {
             .spawn()
             .expect("starting otlp_receiver.py");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
+        BufReader::new(child.stdout.take().expect("receiver stdout"))
             .read_line(&mut line)
-            .unwrap();
+            .expect("reading the receiver's port");
         let port = line
             .trim()
             .strip_prefix("PORT ")
