@@ -1,7 +1,8 @@
 //! Span export, judged by a real OTLP/HTTP receiver decoding with the
 //! OpenTelemetry project's protobuf classes (`tests/python/otlp_receiver.py`):
 //! one story's spans — ingest's request, enrich, publish and the webhook
-//! delivery — form one trace, each the parent of the next.
+//! delivery — form one trace, each the parent of the next, and the
+//! subscriber receives the delivery's `traceparent`.
 
 use std::time::{Duration, Instant};
 
@@ -88,4 +89,15 @@ async fn one_story_is_one_trace_from_ingest_to_its_webhook_delivery() {
     assert_eq!(ingest["attributes"]["http.response.status_code"], 202);
     assert_eq!(publish["attributes"]["messaging.system"], "kafka");
     assert_eq!(trace.len(), 32);
+    // The subscriber is handed the trace too: the delivery span is its parent.
+    let delivered = rx
+        .entries()
+        .into_iter()
+        .find(|e| e["kind"] == "delivery" && e["uri"] == id.as_str())
+        .unwrap();
+    let traceparent = delivered["traceparent"].as_str().unwrap();
+    assert_eq!(
+        traceparent,
+        format!("00-{trace}-{}-01", webhook["span_id"].as_str().unwrap())
+    );
 }

@@ -176,7 +176,7 @@ impl Run {
                         &trace,
                         attributes,
                     );
-                    let handled = self.handle(&record).instrument(span);
+                    let handled = self.handle(&record, &trace).instrument(span);
                     let outcome = ctx.runtime.block_on(handled);
                     if let Outcome::Disable(why) = &outcome {
                         hop.fail(why.clone());
@@ -215,7 +215,7 @@ impl Run {
             }))
     }
 
-    async fn handle(&mut self, record: &BorrowedMessage<'_>) -> Outcome {
+    async fn handle(&mut self, record: &BorrowedMessage<'_>, trace: &TraceParent) -> Outcome {
         if !self.ctx.journal.read().is_active(&self.subscription.id) {
             return Outcome::Interrupted;
         }
@@ -242,7 +242,7 @@ impl Run {
             .map(str::to_owned)
             .unwrap_or_else(|| event.event_id(EventType::Published));
         let body = webhook_body(&event);
-        match self.deliver(&msg_id, body).await {
+        match self.deliver(&msg_id, body, trace).await {
             Sent::Acknowledged => {
                 self.dead_in_a_row = 0;
                 Outcome::Done
@@ -266,8 +266,11 @@ impl Run {
         }
     }
 
-    /// Sends until acknowledged, the retry budget is spent, or stopped.
-    async fn deliver(&mut self, msg_id: &str, body: Vec<u8>) -> Sent {
+    /// Sends until acknowledged, the retry budget is spent, or stopped;
+    /// every attempt carries the delivery's `traceparent`, so a subscriber
+    /// can continue the story's trace.
+    async fn deliver(&mut self, msg_id: &str, body: Vec<u8>, trace: &TraceParent) -> Sent {
+        let traceparent = trace.to_string();
         let (ctx, id) = (self.ctx.clone(), self.subscription.id.clone());
         let first = Instant::now();
         let mut failed = 0;
@@ -279,6 +282,7 @@ impl Run {
                 &self.secret,
                 msg_id,
                 body.clone(),
+                Some(&traceparent),
             )
             .await;
             ctx.metrics.attempted(started.elapsed());
