@@ -7,6 +7,8 @@
 //! - [`sources`] — per-source rate limits (who may write is
 //!   `newsfeed_runtime::auth`, over the `<prefix>auth.sources` table).
 //! - [`metrics`] — ingest's own metrics (auth failures, rate limits, per source).
+//! - [`OPENAPI`] — the API's OpenAPI 3.1 document (`api/openapi.json`),
+//!   served at `GET /openapi.json`.
 //! - [`writer`] — writing events to Kafka — single stories through the
 //!   idempotent producer, batches in one transaction (all or nothing).
 

@@ -359,7 +359,12 @@ pub(crate) async fn replay(
         admin
             .ensure(&[&topics.dlq_replays], &[&topics.dlq_replays])
             .await?;
-        Some(clients.transactional_producer("dlq-replay", ObservedContext::default())?)
+        // One transactional id wherever newsfeedctl runs, so a replay
+        // started on another host fences this one too.
+        let mut args = clients.args().clone();
+        args.instance_id = "any".into();
+        let fenced = KafkaClients::new(&args, "newsfeedctl");
+        Some(fenced.transactional_producer("dlq-replay", ObservedContext::default())?)
     };
     let done = replays(admin, topics).await?;
     let letters = read_all(clients, stage.dead_letters(topics), stage)?;

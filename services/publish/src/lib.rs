@@ -10,6 +10,8 @@
 //! - [`feeds`] — JSON Feed, RSS and Atom per topic, and the topic index.
 //! - [`streams`] — live, resumable subscriptions over SSE and WebSocket.
 //! - [`webhooks`] — subscriptions and signed deliveries (Standard Webhooks).
+//! - [`OPENAPI`] — the API's OpenAPI 3.1 document (`api/openapi.json`),
+//!   served at `GET /openapi.json`.
 
 pub mod access;
 pub mod api;
