@@ -210,6 +210,15 @@ async fn json_logs_follow_a_story_by_trace_and_dead_letters_name_uri_reason_and_
     p.wait_for_article(&id, Duration::from_secs(60), |_| true)
         .await;
 
+    // A refused story: the rejection names its uri and reason.
+    let refused = uri("jsonlogs-refused");
+    let mut bad = kazakhstan_unrest(&refused, 1);
+    bad["headlines"][0]["value"] = serde_json::json!(42);
+    assert_eq!(
+        p.post_article(&bad).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
     let log_of = |svc: Svc| json_lines(&p.services.iter().find(|s| s.svc == svc).unwrap().log);
     let ingest = log_of(Svc::Ingest);
     let accepted = ingest
@@ -222,6 +231,17 @@ async fn json_logs_follow_a_story_by_trace_and_dead_letters_name_uri_reason_and_
         accepted["span_id"].as_str().unwrap().len(),
         16,
         "{accepted}"
+    );
+
+    let rejected = ingest
+        .iter()
+        .find(|l| l["message"] == "article rejected")
+        .unwrap_or_else(|| panic!("no rejection line: {ingest:?}"));
+    assert_eq!(rejected["uri"], refused.as_str(), "{rejected}");
+    assert_eq!(rejected["reason"], "invalid", "{rejected}");
+    assert!(
+        rejected["trace_id"].is_string() && rejected["detail"].is_string(),
+        "{rejected}"
     );
 
     // Enrich's dead letter: uri, reason, and the record's coordinates.
