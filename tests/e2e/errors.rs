@@ -75,7 +75,7 @@ async fn bad_input_is_refused_precisely_and_nothing_reaches_kafka() {
     // A batch with one bad line is refused whole, naming the line.
     let good = kazakhstan_unrest(&uri("errors"), 1).to_string();
     let batch = format!(
-        "{good}\n{{\"uri\": \"urn:x:2\", \"type\": \"video\", \"headlines\": [{{\"value\": \"v\"}}]}}\n"
+        "{good}\n{{\"uri\": \"urn:x:2\", \"type\": \"planning\", \"headlines\": [{{\"value\": \"v\"}}]}}\n"
     );
     let (status, _, body) = p.post_raw("application/x-ndjson", batch).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use newsfeed_tests::stories::{kazakhstan_unrest, uri};
 use newsfeed_tests::{Pipeline, Svc, read_topic};
-use rdkafka::config::ClientConfig;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use reqwest::StatusCode;
 
@@ -99,8 +98,7 @@ async fn wait_until_consumed(p: &Pipeline, within: Duration) {
 #[tokio::test]
 async fn poison_records_are_dead_lettered_and_the_stream_goes_on() {
     let p = Pipeline::start("poison").await;
-    let producer: FutureProducer = ClientConfig::new()
-        .set("bootstrap.servers", newsfeed_tests::brokers())
+    let producer: FutureProducer = newsfeed_tests::broker::client_config("newsfeedctl")
         .create()
         .unwrap();
     let topic = p.topic("articles.ingested");

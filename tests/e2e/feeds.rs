@@ -26,9 +26,19 @@ fn fish_and_chips(uri: &str) -> Value {
         "by": "Newsfeed test desk",
         "headlines": [{"role": "main", "value": "Fish & Chips <b>fever</b> reaches Astana as Kazakhstan's cafés court winter tourists"}],
         "descriptions": [{"value": "Cod & chips orders doubled; one menu promised \"<b>real</b>\" vinegar."}],
-        "bodies": [{"role": "main", "contentType": "text/plain", "value": "Café owners in Astana said orders for cod & chips doubled this month. Kazakhstan's tourism board expects more visitors."}]
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": "Café owners in Astana said orders for cod & chips doubled this month. Kazakhstan's tourism board expects more visitors."}],
+        "associations": [{
+            "name": "mainpic", "uri": format!("{uri}/picture"), "type": "picture",
+            "descriptions": [{"value": "Cod & chips at a café"}],
+            "renditions": [
+                {"name": "thumbnail", "href": "https://img.news.example.com/fish-160.jpg", "contentType": "image/jpeg", "width": 160, "height": 120},
+                {"name": "main", "href": "https://img.news.example.com/fish-1024.jpg?crop=1&v=2", "contentType": "image/jpeg", "width": 1024, "height": 768, "sizeInBytes": 120_000}
+            ]
+        }]
     })
 }
+
+const FISH_PICTURE: &str = "https://img.news.example.com/fish-1024.jpg?crop=1&v=2";
 
 /// A story tagged Kazakhstan only; the oldest of the three.
 fn wheat_harvest(uri: &str, version: u32, status: &str) -> Value {
@@ -152,7 +162,18 @@ async fn topic_feeds_read_cleanly_in_a_real_feed_reader() {
             "{summary}"
         );
         assert_eq!(entries[0]["author"], "Newsfeed test desk", "{summary}");
+        // The story's picture, from its largest rendition; the others have none.
+        let enclosures = &entries[0]["enclosures"];
+        assert_eq!(enclosures[0]["href"], FISH_PICTURE, "{summary}");
+        assert_eq!(enclosures[0]["type"], "image/jpeg", "{summary}");
+        assert_eq!(enclosures[0]["length"], "120000", "{summary}");
+        assert_eq!(entries[1]["enclosures"], json!([]), "{summary}");
     }
+    assert_eq!(
+        rss_summary["entries"][0]["media_content"],
+        json!([{"url": FISH_PICTURE, "type": "image/jpeg", "medium": "image", "width": "1024", "height": "768"}]),
+        "{rss_summary}"
+    );
     // RSS categories are tag names; Atom's are slugs labelled with names.
     let rss_unrest = &rss_summary["entries"][1];
     for name in ["Protests in Kazakhstan", "Kazakhstan", "Almaty"] {
@@ -201,6 +222,9 @@ async fn topic_feeds_read_cleanly_in_a_real_feed_reader() {
     }
     assert_eq!(field(&feed["items"], "id"), newest_first);
     assert_eq!(items[2]["date_modified"], "2026-11-27T07:30:00Z");
+    assert_eq!(items[0]["image"], FISH_PICTURE);
+    assert_eq!(items[0]["attachments"][0]["mime_type"], "image/jpeg");
+    assert_eq!(items[0]["attachments"][0]["size_in_bytes"], 120_000);
 
     // A reader polling again with its ETag gets a 304 and no body.
     let (status, _, body) = get(&p, "/v1/topics/kazakhstan/feed.json", Some(&etag)).await;

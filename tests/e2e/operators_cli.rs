@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 use newsfeed_tests::ctl::Ctl;
 use newsfeed_tests::stories::{kazakhstan_unrest, uri};
 use newsfeed_tests::{Pipeline, Svc, read_topic};
-use rdkafka::ClientConfig;
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use reqwest::StatusCode;
@@ -41,8 +40,7 @@ fn wait_rows(ctl: &Ctl, stage: &str, n: usize) -> Vec<Value> {
 async fn dead_letters_are_listed_shown_and_replayed_once_each() {
     let p = Pipeline::start("dlq").await;
     let ctl = Ctl::new(&p.prefix);
-    let producer: FutureProducer = ClientConfig::new()
-        .set("bootstrap.servers", newsfeed_tests::brokers())
+    let producer: FutureProducer = newsfeed_tests::broker::client_config("newsfeedctl")
         .create()
         .unwrap();
     let ingested = p.topic("articles.ingested");

@@ -12,7 +12,6 @@ use std::time::Duration;
 use newsfeed_tests::services::binary_path;
 use newsfeed_tests::stories::{kazakhstan_unrest, uri};
 use newsfeed_tests::{Pipeline, Svc};
-use rdkafka::ClientConfig;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -188,8 +187,7 @@ async fn json_logs_follow_a_story_by_trace_and_dead_letters_name_uri_reason_and_
         ],
     )
     .await;
-    let producer: FutureProducer = ClientConfig::new()
-        .set("bootstrap.servers", newsfeed_tests::brokers())
+    let producer: FutureProducer = newsfeed_tests::broker::client_config("newsfeedctl")
         .create()
         .unwrap();
     let ingested = p.topic("articles.ingested");

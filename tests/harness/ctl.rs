@@ -1,5 +1,6 @@
 //! `newsfeedctl`, the operators' CLI, run as a process the way an operator
-//! runs it, against the test broker under a pipeline's topic prefix.
+//! runs it, against the test broker under a pipeline's topic prefix (as the
+//! `newsfeedctl` principal on the secure broker).
 
 use std::process::{Command, Output};
 
@@ -24,6 +25,7 @@ impl Ctl {
         Command::new(binary_named("newsfeedctl"))
             .args(args)
             .env("NEWSFEED_KAFKA_BROKERS", crate::brokers())
+            .envs(crate::broker::principal_env("newsfeedctl"))
             .env("NEWSFEED_TOPIC_PREFIX", &self.prefix)
             .output()
             .expect("running newsfeedctl")

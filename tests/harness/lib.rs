@@ -3,7 +3,9 @@
 //! prefix of its own, with one method per endpoint.
 //! - [`browser`] — a headless Chromium page driven by JavaScript lines.
 //! - [`ctl`] — `newsfeedctl`, the operators' CLI, as a process.
-//! - [`broker`] — finds or starts the broker (`deploy/local/kafka up`).
+//! - [`broker`] — finds or starts the broker (`deploy/local/kafka up`, or
+//!   `up --secure` with `NEWSFEED_TEST_KAFKA_SECURE=1`: ACLs per test prefix,
+//!   a principal per service, [`principal_env`] for any other process).
 //! - [`services`] — spawning, killing and restarting service processes.
 //! - [`otlp`] — a real OTLP trace receiver, for span export.
 //! - [`python`] — a virtualenv with the Python clients tests use.
@@ -21,7 +23,7 @@ pub mod services;
 pub mod stories;
 pub mod topics;
 
-pub use broker::brokers;
+pub use broker::{brokers, principal_env};
 pub use services::{Pipeline, Service, Svc};
 pub use topics::{Record, read_topic};
 

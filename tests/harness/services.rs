@@ -97,6 +97,7 @@ impl Service {
             .open(&self.log)
             .expect("log file");
         let child = Command::new(binary_path(self.svc))
+            .envs(crate::broker::service_env(self.svc))
             .envs(self.env.iter().cloned())
             .env("NEWSFEED_HTTP_ADDR", self.addr.to_string())
             .stdin(Stdio::null())
@@ -266,6 +267,7 @@ impl Pipeline {
 
     /// Spawns without waiting for readiness.
     pub fn spawn(prefix: &str, which: &[Svc], env: &[(&str, &str)]) -> Self {
+        crate::broker::grant(prefix);
         let logs = crate::repo_root().join("target/e2e-logs");
         std::fs::create_dir_all(&logs).expect("log dir");
         let mut base: Vec<(String, String)> = vec![

@@ -3,7 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Headers, Message, OwnedMessage};
 use rdkafka::{Offset, TopicPartitionList};
@@ -31,11 +30,15 @@ impl Record {
     }
 }
 
-/// A plain consumer on the test broker.
-pub fn consumer(read_committed: bool) -> BaseConsumer {
-    ClientConfig::new()
-        .set("bootstrap.servers", crate::brokers())
-        .set("group.id", format!("test-reader-{}", uuid::Uuid::new_v4()))
+/// A consumer on the test broker for reading `topic`, as the operators'
+/// principal (on the secure broker), in a group of its own under the
+/// topic's name (so under the test's prefix, where that principal's ACLs are).
+pub fn consumer(topic: &str, read_committed: bool) -> BaseConsumer {
+    crate::broker::client_config(crate::broker::HARNESS_PRINCIPAL)
+        .set(
+            "group.id",
+            format!("{topic}.test-reader-{}", uuid::Uuid::new_v4()),
+        )
         .set("enable.auto.commit", "false")
         .set(
             "isolation.level",
@@ -52,7 +55,7 @@ pub fn consumer(read_committed: bool) -> BaseConsumer {
 /// Every committed record of `topic`, from the beginning to the end it had
 /// when called. Panics if that end is not reached within `within`.
 pub fn read_topic(topic: &str, within: Duration) -> Vec<Record> {
-    let c = consumer(true);
+    let c = consumer(topic, true);
     let timeout = Duration::from_secs(10);
     let meta = c
         .fetch_metadata(Some(topic), timeout)

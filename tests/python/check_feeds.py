@@ -8,7 +8,10 @@ end-to-end tests to judge:
                 "version": "rss20", "title": ..., "entries": [
                     {"id": ..., "title": ..., "link": ..., "published": ...,
                      "updated": ..., "author": ...,
-                     "categories": [{"term": ..., "label": ...}]}]}]}
+                     "categories": [{"term": ..., "label": ...}],
+                     "enclosures": [{"href": ..., "type": ..., "length": ...}],
+                     "media_content": [{"url": ..., "type": ..., "medium": ...,
+                                        "width": ..., "height": ...}]}]}]}
 
 `bozo` is feedparser's flag for a document that is not well-formed or not
 valid for its format; `bozo_exception` says why.
@@ -41,6 +44,14 @@ def summarize(path):
                 "categories": [
                     {"term": t.get("term"), "label": t.get("label")}
                     for t in e.get("tags", [])
+                ],
+                "enclosures": [
+                    {"href": n.get("href"), "type": n.get("type"), "length": n.get("length")}
+                    for n in e.get("enclosures", [])
+                ],
+                "media_content": [
+                    {k: m.get(k) for k in ("url", "type", "medium", "width", "height")}
+                    for m in e.get("media_content", [])
                 ],
             }
             for e in parsed.entries

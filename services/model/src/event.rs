@@ -113,14 +113,17 @@ impl EventType {
 impl ArticleEvent {
     /// The CloudEvents `id` of this event: the same story version at the same
     /// stage always gets the same id, so consumers can drop re-deliveries.
+    /// A story without a `version` is told apart by its content too (see
+    /// [`revision`]), so a revised copy is not taken for a re-delivery.
     pub fn event_id(&self, kind: EventType) -> String {
         let a = &self.article;
         let name = format!(
-            "{}\n{}\n{}\n{}",
+            "{}\n{}\n{}\n{}\n{}",
             kind.ce_type(),
             a.uri.as_deref().unwrap_or_default(),
             a.version.as_deref().unwrap_or_default(),
             a.version_created.as_deref().unwrap_or_default(),
+            revision(a).map(|r| r.to_string()).unwrap_or_default(),
         );
         uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, name.as_bytes()).to_string()
     }
@@ -158,6 +161,21 @@ impl StoryVersion {
     pub fn supersedes(&self, current: &StoryVersion) -> bool {
         self.cmp(current) == Ordering::Greater
     }
+}
+
+/// For a story without a `version` number, a digest of its content: such a
+/// story is only told apart from another copy with the same `versionCreated`
+/// by what it says. Two different documents are two versions (the later
+/// arrival wins); the same document twice is one. `None` for numbered
+/// stories, whose number is their identity.
+pub fn revision(article: &Article) -> Option<uuid::Uuid> {
+    if article.version.is_some() {
+        return None;
+    }
+    // Serializing our own types cannot fail; an empty digest would only
+    // make two copies look alike.
+    let bytes = serde_json::to_vec(article).unwrap_or_default();
+    Some(uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, &bytes))
 }
 
 /// `google.protobuf.Timestamp` in the proto3 JSON mapping: RFC 3339, `Z`,
@@ -218,6 +236,28 @@ mod tests {
         let early = StoryVersion::of(&story(None, Some("2026-11-28T10:00:00+02:00")));
         let late = StoryVersion::of(&story(None, Some("2026-11-28T09:00:00Z")));
         assert!(late.supersedes(&early));
+    }
+
+    #[test]
+    fn without_a_number_content_tells_copies_apart() {
+        let mut a = story(None, Some("2026-11-28T10:00:00Z"));
+        a.headlines = vec![crate::Block {
+            value: Some("first".into()),
+            ..crate::Block::default()
+        }];
+        let mut b = a.clone();
+        b.headlines[0].value = Some("second".into());
+        assert_eq!(revision(&a), revision(&a.clone()));
+        assert_ne!(revision(&a), revision(&b));
+        let id = |a: &Article| {
+            ArticleEvent {
+                article: a.clone(),
+                ..ArticleEvent::default()
+            }
+            .event_id(EventType::Published)
+        };
+        assert_ne!(id(&a), id(&b));
+        assert_eq!(revision(&story(Some("1"), None)), None);
     }
 
     #[test]

@@ -2,8 +2,17 @@
 //! a newer version replaces an older one (an older one arriving late is
 //! ignored), `canceled` retracts, `withheld` holds back, and
 //! `embargoedUntil` in the future holds the version until that moment.
+//!
+//! Without a `version` number a story is ordered by `versionCreated` alone,
+//! and a copy that ties (same or no `versionCreated`) but says something
+//! else is a revision: the later arrival wins, as a newsroom re-sending a
+//! corrected story expects. Kafka keeps the arrivals of one story in order
+//! (the uri is the key). Only the same document again is a duplicate.
+
+use std::cmp::Ordering;
 
 use chrono::{DateTime, Utc};
+use newsfeed_model::event::revision;
 use newsfeed_model::{Article, PubStatus, StoryVersion};
 
 use crate::store::Action;
@@ -13,6 +22,8 @@ use crate::store::Action;
 pub struct Known {
     /// The newest version seen, applied or waiting for its embargo.
     pub newest: Option<StoryVersion>,
+    /// The newest version's content digest, when it has no number.
+    pub revision: Option<uuid::Uuid>,
     /// Whether readers currently see a version of it.
     pub visible: bool,
     /// Whether a version waits for its embargo to lift.
@@ -23,7 +34,7 @@ pub struct Known {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
     /// An equal or newer version is already known: ignore it.
-    Stale,
+    Stale(Stale),
     /// Hold it until `until`; readers keep what they see meanwhile.
     Embargo {
         /// When it may be released.
@@ -39,13 +50,38 @@ pub enum Decision {
     },
 }
 
+/// Why a version was not applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stale {
+    /// A higher version number, or a later `versionCreated`, is known.
+    Older,
+    /// The same version number (or, without one, the same document) again.
+    Duplicate,
+}
+
+impl Stale {
+    /// Said in the log line of a skipped version.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Older => "a newer version is already known",
+            Self::Duplicate => "the same version again",
+        }
+    }
+}
+
 /// Decides what `article`, a new version, does at `now`.
 pub fn decide(known: &Known, article: &Article, now: DateTime<Utc>) -> Decision {
-    if known
-        .newest
-        .is_some_and(|v| !StoryVersion::of(article).supersedes(&v))
-    {
-        return Decision::Stale;
+    if let Some(newest) = known.newest {
+        let incoming = StoryVersion::of(article);
+        match incoming.cmp(&newest) {
+            Ordering::Less => return Decision::Stale(Stale::Older),
+            Ordering::Equal if incoming.number != 0 => return Decision::Stale(Stale::Duplicate),
+            Ordering::Equal if revision(article) == known.revision => {
+                return Decision::Stale(Stale::Duplicate);
+            }
+            // Newer, or a revised copy of a story without numbers.
+            _ => {}
+        }
     }
     let action = match article.status() {
         PubStatus::Usable => match embargo_of(article) {
@@ -104,6 +140,7 @@ mod tests {
     fn known(version: &str, visible: bool) -> Known {
         Known {
             newest: Some(StoryVersion::of(&story(version, "usable", None))),
+            revision: None,
             visible,
             embargoed: false,
         }
@@ -120,11 +157,11 @@ mod tests {
         let k = known("2", true);
         assert_eq!(
             decide(&k, &story("1", "usable", None), now()),
-            Decision::Stale
+            Decision::Stale(Stale::Older)
         );
         assert_eq!(
             decide(&k, &story("2", "usable", None), now()),
-            Decision::Stale
+            Decision::Stale(Stale::Duplicate)
         );
         assert_eq!(
             decide(&k, &story("3", "usable", None), now()),
@@ -140,6 +177,35 @@ mod tests {
                 notify: true
             }
         );
+    }
+
+    #[test]
+    fn without_numbers_a_revised_copy_wins_and_the_same_copy_is_a_duplicate() {
+        let mut first = story("1", "usable", None);
+        first.version = None;
+        first.version_created = Some("2026-11-28T10:00:00Z".into());
+        let mut revised = first.clone();
+        revised.by = Some("Corrected byline".into());
+        let k = Known {
+            newest: Some(StoryVersion::of(&first)),
+            revision: revision(&first),
+            visible: true,
+            embargoed: false,
+        };
+        assert_eq!(
+            decide(&k, &first.clone(), now()),
+            Decision::Stale(Stale::Duplicate)
+        );
+        assert_eq!(
+            decide(&k, &revised, now()),
+            Decision::Apply {
+                action: Action::Updated,
+                notify: true
+            }
+        );
+        let mut older = revised.clone();
+        older.version_created = Some("2026-11-28T09:00:00Z".into());
+        assert_eq!(decide(&k, &older, now()), Decision::Stale(Stale::Older));
     }
 
     #[test]

@@ -102,8 +102,12 @@ impl Publish {
         let mut out = Vec::new();
         let mut next = known;
         next.newest = Some(newsfeed_model::StoryVersion::of(&event.article));
+        next.revision = newsfeed_model::event::revision(&event.article);
         match decision {
-            Decision::Stale => {
+            Decision::Stale(why) => {
+                let version = event.article.version.as_deref().unwrap_or_default();
+                let created = event.article.version_created.as_deref().unwrap_or_default();
+                tracing::info!(%uri, version, created, reason = why.as_str(), "version skipped");
                 self.skipped.with_label_values(&["stale"]).inc();
                 return Ok(out);
             }

@@ -8,6 +8,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
+use newsfeed_model::event::revision;
 use newsfeed_model::{Article, ArticleEvent, StoryVersion};
 
 use crate::lifecycle::{Known, embargo_of};
@@ -65,6 +66,8 @@ pub struct Entry {
     pub event: ArticleEvent,
     /// Where it stands among the story's versions.
     pub version: StoryVersion,
+    /// Its content digest, when it has no version number.
+    pub revision: Option<uuid::Uuid>,
     /// The decision.
     pub action: Action,
     /// Topic slugs, from its tags.
@@ -93,6 +96,8 @@ pub struct Embargo {
     pub event: ArticleEvent,
     /// Its place among the story's versions.
     pub version: StoryVersion,
+    /// Its content digest, when it has no version number.
+    pub revision: Option<uuid::Uuid>,
     /// When it may be released.
     pub until: DateTime<Utc>,
     /// The partition that owns the story (of the input and state topics).
@@ -104,8 +109,16 @@ impl Store {
     pub fn known(&self, uri: &str) -> Known {
         let entry = self.entries.get(uri);
         let embargo = self.embargoes.get(uri);
+        // An embargoed version came after the applied one when they tie.
+        let newest = match (entry, embargo) {
+            (Some(e), Some(h)) if e.version > h.version => Some((e.version, e.revision)),
+            (_, Some(h)) => Some((h.version, h.revision)),
+            (Some(e), None) => Some((e.version, e.revision)),
+            (None, None) => None,
+        };
         Known {
-            newest: entry.map(|e| e.version).max(embargo.map(|e| e.version)),
+            newest: newest.map(|(v, _)| v),
+            revision: newest.and_then(|(_, r)| r),
             visible: entry.is_some_and(|e| e.action.is_visible()),
             embargoed: embargo.is_some(),
         }
@@ -118,11 +131,13 @@ impl Store {
             return;
         };
         let version = StoryVersion::of(&event.article);
+        let revision = revision(&event.article);
         self.embargoes.insert(
             uri,
             Embargo {
                 event,
                 version,
+                revision,
                 until,
                 partition,
             },
@@ -178,6 +193,7 @@ impl Store {
             }
         }
         let version = StoryVersion::of(&event.article);
+        let revision = revision(&event.article);
         let published_at = event
             .publication
             .as_ref()
@@ -201,6 +217,7 @@ impl Store {
             Entry {
                 event,
                 version,
+                revision,
                 action,
                 topics,
                 sort_key,

@@ -71,8 +71,7 @@ pub fn assign_from_start(
             .into_iter()
             .filter(|p| partitions.is_none_or(|want| want.contains(p)))
         {
-            let (low, high) = reader
-                .fetch_watermarks(topic, p, timeout)
+            let (low, high) = newsfeed_runtime::kafka::watermarks(&reader, topic, p, timeout)
                 .context("reading state topic offsets")?;
             tpl.add_partition_offset(topic, p, Offset::Beginning)?;
             if high > low {

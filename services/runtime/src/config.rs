@@ -6,6 +6,10 @@ use std::time::Duration;
 
 use anyhow::bail;
 
+mod security;
+
+pub use security::{KafkaSecurity, Password, SaslMechanism, SecurityProtocol};
+
 /// Kafka settings every service takes.
 #[derive(Debug, Clone, clap::Args)]
 pub struct KafkaArgs {
@@ -32,6 +36,10 @@ pub struct KafkaArgs {
     /// How long to wait for Kafka to acknowledge a write before giving up, in milliseconds.
     #[arg(long, env = "NEWSFEED_KAFKA_TIMEOUT_MS", default_value_t = 10_000)]
     pub kafka_timeout_ms: u64,
+
+    /// TLS and SASL to the broker.
+    #[command(flatten)]
+    pub security: KafkaSecurity,
 }
 
 fn default_instance_id() -> String {
@@ -84,7 +92,7 @@ impl KafkaArgs {
                 self.kafka_timeout_ms
             );
         }
-        Ok(())
+        self.security.validate()
     }
 
     /// The topic names under this prefix.

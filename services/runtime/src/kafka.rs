@@ -104,7 +104,11 @@ impl KafkaClients {
         &self.args
     }
 
-    fn base(&self) -> ClientConfig {
+    /// What every client shares: brokers, client id and the connection's
+    /// security. The only place a `ClientConfig` is made; tools and tests
+    /// that need a client of another kind start from it. It holds the SASL
+    /// password (read from its file now), so it is never logged or printed.
+    pub fn base(&self) -> anyhow::Result<ClientConfig> {
         let mut c = ClientConfig::new();
         c.set("bootstrap.servers", &self.args.kafka_brokers)
             .set(
@@ -112,7 +116,25 @@ impl KafkaClients {
                 format!("newsfeed-{}-{}", self.service, self.args.instance_id),
             )
             .set("socket.connection.setup.timeout.ms", "5000");
-        c
+        let security = &self.args.security;
+        c.set("security.protocol", security.protocol.as_str());
+        if security.protocol.uses_tls() {
+            // librdkafka checks the broker's name against its certificate
+            // by default; say so, so no later default can turn it off.
+            c.set("ssl.endpoint.identification.algorithm", "https");
+            if let Some(ca) = &security.ca_file {
+                c.set("ssl.ca.location", ca.to_string_lossy());
+            }
+        }
+        if let Some(password) = security.sasl_password()? {
+            c.set("sasl.mechanisms", security.sasl_mechanism.as_str())
+                .set(
+                    "sasl.username",
+                    security.sasl_username.as_deref().unwrap_or_default(),
+                )
+                .set("sasl.password", password.expose());
+        }
+        Ok(c)
     }
 
     /// Settings for clients whose statistics feed [`ObservedContext`].
@@ -121,19 +143,19 @@ impl KafkaClients {
         c
     }
 
-    fn producer_config(&self) -> ClientConfig {
-        let mut c = self.base();
+    fn producer_config(&self) -> anyhow::Result<ClientConfig> {
+        let mut c = self.base()?;
         c.set("enable.idempotence", "true")
             .set("acks", "all")
             .set("compression.type", "lz4")
             .set("linger.ms", "5")
             .set("message.timeout.ms", self.args.kafka_timeout_ms.to_string());
-        c
+        Ok(c)
     }
 
     /// An idempotent, `acks=all` producer for async code.
     pub fn producer(&self) -> anyhow::Result<FutureProducer> {
-        self.producer_config()
+        self.producer_config()?
             .create()
             .context("creating Kafka producer")
     }
@@ -148,7 +170,7 @@ impl KafkaClients {
             "{}{}-{role}-{}",
             self.args.topic_prefix, self.service, self.args.instance_id
         );
-        let mut c = self.producer_config();
+        let mut c = self.producer_config()?;
         // A transaction begun right after the previous commit meets
         // CONCURRENT_TRANSACTIONS until the broker has written the markers;
         // retry that within milliseconds, not the default 100 ms.
@@ -174,7 +196,7 @@ impl KafkaClients {
         group_suffix: &str,
         context: ObservedContext,
     ) -> anyhow::Result<BaseConsumer<ObservedContext>> {
-        let mut c = self.base();
+        let mut c = self.base()?;
         c.set(
             "group.id",
             format!("{}{}{group_suffix}", self.args.topic_prefix, self.service),
@@ -196,7 +218,7 @@ impl KafkaClients {
     /// A consumer outside any group, for reading a topic from the start
     /// (state rebuilds).
     pub fn reader(&self) -> anyhow::Result<BaseConsumer> {
-        let mut c = self.base();
+        let mut c = self.base()?;
         c.set(
             "group.id",
             format!("{}{}-reader", self.args.topic_prefix, self.service),
@@ -214,7 +236,7 @@ impl KafkaClients {
     /// latest record per key. Existing topics are left as they are.
     pub async fn ensure_topics(&self, topics: &[&str], compacted: &[&str]) -> anyhow::Result<()> {
         let admin: AdminClient<DefaultClientContext> = self
-            .base()
+            .base()?
             .create()
             .context("creating Kafka admin client")?;
         let specs: Vec<NewTopic<'_>> = topics
@@ -261,6 +283,41 @@ pub fn probe<C: ClientContext>(
             .iter()
             .all(|t| t.error().is_none() && !t.partitions().is_empty())
     })
+}
+
+/// The low and high watermarks of a partition. Right after a topic is
+/// created (or while a broker restarts) a partition answers
+/// NotLeaderForPartition or LeaderNotAvailable for a moment: those are
+/// retried until `timeout` instead of failing the caller.
+pub fn watermarks<C: ConsumerContext, T: rdkafka::consumer::Consumer<C>>(
+    consumer: &T,
+    topic: &str,
+    partition: i32,
+    timeout: Duration,
+) -> rdkafka::error::KafkaResult<(i64, i64)> {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match consumer.fetch_watermarks(topic, partition, left.max(Duration::from_millis(100))) {
+            Err(e) if is_transient(&e) && std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Errors a partition gives while its leadership settles.
+fn is_transient(e: &rdkafka::error::KafkaError) -> bool {
+    matches!(
+        e.rdkafka_error_code(),
+        Some(
+            RDKafkaErrorCode::NotLeaderForPartition
+                | RDKafkaErrorCode::LeaderNotAvailable
+                | RDKafkaErrorCode::UnknownTopicOrPartition
+                | RDKafkaErrorCode::UnknownPartition
+        )
+    )
 }
 
 /// Retries `attempt` with backoff until it succeeds or `shutdown` fires, so a

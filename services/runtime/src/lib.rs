@@ -1,8 +1,8 @@
 //! What every Newsfeed service runs on, written once:
-//! - [`config`] — the settings all services share (brokers, topic prefix, ...)
-//!   and the topic names derived from them.
-//! - [`kafka`] — client setup (producers, consumers, admin), topic creation and
-//!   the readiness probe.
+//! - [`config`] — the settings all services share (brokers, topic prefix, TLS
+//!   and SASL to the broker, ...) and the topic names derived from them.
+//! - [`kafka`] — client setup (producers, consumers, admin, all from one base
+//!   with the connection's security), topic creation and the readiness probe.
 //! - [`table`] — a compacted topic tailed into an in-memory table that every
 //!   instance keeps (credentials, and other keyed state).
 //! - [`auth`] — sources and clients, their tokens, and bearer authentication.

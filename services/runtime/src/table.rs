@@ -157,8 +157,7 @@ impl<S: TableState> Table<S> {
         let mut tpl = TopicPartitionList::new();
         let mut ends = HashMap::new();
         for p in partitions {
-            let (low, high) = reader
-                .fetch_watermarks(&self.topic, p, timeout)
+            let (low, high) = crate::kafka::watermarks(reader, &self.topic, p, timeout)
                 .with_context(|| format!("reading offsets of {}", self.topic))?;
             if high > low {
                 ends.insert(p, high);

@@ -87,6 +87,6 @@ fn add_entity(list: &mut Vec<Entity>, tag: &Tag) {
         name: Some(tag.name.clone()),
         rel: Some(tag.rel.clone()),
         uri: Some(tag.uri.clone()),
-        literal: None,
+        ..Entity::default()
     });
 }

@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use newsfeed_model::Article;
+use newsfeed_model::{Article, ItemType};
 
 /// Where in the story a field sits; headline mentions weigh most.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -16,6 +16,10 @@ pub(crate) enum Zone {
     Headline,
     Description,
     Body,
+    /// The headline or description (caption) of an association, such as a
+    /// picture: evidence, but with no placement bonus, so it weighs less
+    /// than the story's own headline, description and lead.
+    Caption,
 }
 
 /// One article field, cleaned for matching.
@@ -86,7 +90,10 @@ impl TextPool {
 }
 
 /// The text fields of an article in reading order (headlines, descriptions,
-/// bodies), cleaned in buffers from `pool`.
+/// bodies, then the headlines and captions of its media associations:
+/// pictures, graphics, video, audio), cleaned in buffers from `pool`.
+/// Nothing else of an association is read: never its rights, credits or
+/// technical fields, nor the headlines of related stories.
 pub(crate) fn fields<'a>(article: &'a Article, pool: &mut TextPool) -> Vec<FieldText<'a>> {
     let mut out = Vec::with_capacity(
         article.headlines.len() + article.descriptions.len() + article.bodies.len(),
@@ -119,6 +126,31 @@ pub(crate) fn fields<'a>(article: &'a Article, pool: &mut TextPool) -> Vec<Field
                 v,
                 markup,
             ));
+        }
+    }
+    let media = article
+        .associations
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.item_type().is_some_and(ItemType::is_media));
+    for (j, assoc) in media {
+        for (name, list) in [
+            ("headlines", &assoc.headlines),
+            ("descriptions", &assoc.descriptions),
+        ] {
+            let list_name = format!("associations/{j}/{name}");
+            for (i, b) in list.iter().enumerate() {
+                if let Some(v) = b.value.as_deref() {
+                    let markup = is_markup(b.content_type.as_deref());
+                    out.push(FieldText::in_buffers(
+                        pool.take(),
+                        (&list_name, i),
+                        Zone::Caption,
+                        v,
+                        markup,
+                    ));
+                }
+            }
         }
     }
     out

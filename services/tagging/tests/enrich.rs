@@ -131,3 +131,41 @@ fn the_enriched_article_is_valid_ninjs_3_1() {
     let errors = ninjs_errors(&ninjs_validator(), &doc);
     assert!(errors.is_empty(), "{errors:#?}");
 }
+
+/// Captions of pictures are evidence, weighing less than the story's own
+/// text; credits, rights and technical fields of a picture never are.
+#[test]
+fn captions_are_evidence_but_rights_and_technical_fields_are_not() {
+    let doc =
+        newsfeed_tests::stories::everything_ninjs_allows("https://news.example.com/t/caption");
+    let mut a: Article = serde_json::from_value(doc).unwrap();
+    let tagging = tagger().tag(&a);
+    let mongolia = tagging
+        .tags
+        .iter()
+        .find(|t| t.name == "Mongolia")
+        .expect("caption names Mongolia");
+    assert!(
+        tagging.evidence.iter().any(|e| e.field.as_deref()
+            == Some("/associations/0/descriptions/0/value")
+            && e.text.as_deref() == Some("Mongolia")),
+        "{:?}",
+        tagging.evidence
+    );
+    for never in ["Chile", "Peru"] {
+        assert!(
+            !tagging.tags.iter().any(|t| t.name == never),
+            "{never} tagged from a credit or rendition title"
+        );
+    }
+    // The same words in the story's own headline weigh more.
+    a.headlines[0].value = Some("Herders in Mongolia move flocks early".into());
+    let headline = tagger().tag(&a);
+    let stronger = headline.tags.iter().find(|t| t.name == "Mongolia").unwrap();
+    assert!(
+        stronger.relevance > mongolia.relevance,
+        "{} vs {}",
+        stronger.relevance,
+        mongolia.relevance
+    );
+}

@@ -92,6 +92,21 @@ fn entry(out: &mut String, i: &Item) {
         (None, Some(text)) => element(out, "content", &[("type", "text")], text),
         (None, None) => {}
     }
+    if let Some(p) = &i.picture {
+        let length = p.size.map(|s| s.to_string());
+        let mut attrs = vec![
+            ("rel", "enclosure"),
+            ("href", p.url.as_str()),
+            ("type", p.media_type.as_str()),
+        ];
+        if let Some(length) = &length {
+            attrs.push(("length", length));
+        }
+        if let Some(caption) = &p.caption {
+            attrs.push(("title", caption));
+        }
+        empty(out, "link", &attrs);
+    }
     xml::close(out, "entry");
 }
 
@@ -153,5 +168,14 @@ mod tests {
         );
         assert!(!atom.contains("<entry"), "{atom}");
         assert_eq!(atom, render(&feed));
+    }
+
+    #[test]
+    fn the_picture_is_an_enclosure_link() {
+        let atom = render(&sample());
+        assert!(
+            atom.contains("<link rel=\"enclosure\" href=\"https://img.example/fish.jpg?w=640&amp;h=480\" type=\"image/jpeg\" length=\"51200\" title=\"Cod &amp; chips\"/>"),
+            "{atom}"
+        );
     }
 }

@@ -40,6 +40,22 @@ struct JsonItem<'a> {
     tags: Vec<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     language: Option<&'a str>,
+    /// The story's picture.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<&'a str>,
+    /// The same picture with its media type, size and caption.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    attachments: Vec<Attachment<'a>>,
+}
+
+#[derive(Serialize)]
+struct Attachment<'a> {
+    url: &'a str,
+    mime_type: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size_in_bytes: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -80,6 +96,17 @@ fn item(i: &Item) -> JsonItem<'_> {
         authors: i.author.iter().map(|name| Author { name }).collect(),
         tags: i.tags.iter().map(|t| t.name.as_str()).collect(),
         language: i.language.as_deref(),
+        image: i.picture.as_ref().map(|p| p.url.as_str()),
+        attachments: i
+            .picture
+            .iter()
+            .map(|p| Attachment {
+                url: &p.url,
+                mime_type: &p.media_type,
+                title: p.caption.as_deref(),
+                size_in_bytes: p.size,
+            })
+            .collect(),
     }
 }
 
@@ -148,5 +175,19 @@ mod tests {
         assert_eq!(second["content_text"], "Plain words.");
         // No firstCreated: the version's date is the publication date.
         assert_eq!(second["date_published"], "2026-11-27T10:00:00Z");
+    }
+
+    #[test]
+    fn the_picture_is_the_image_and_an_attachment() {
+        let doc = rendered();
+        assert_eq!(
+            doc["items"][0]["image"],
+            "https://img.example/fish.jpg?w=640&h=480"
+        );
+        assert_eq!(
+            doc["items"][0]["attachments"],
+            json!([{"url": "https://img.example/fish.jpg?w=640&h=480", "mime_type": "image/jpeg", "title": "Cod & chips", "size_in_bytes": 51200}])
+        );
+        assert!(doc["items"][1].get("image").is_none());
     }
 }

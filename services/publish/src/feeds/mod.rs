@@ -7,8 +7,9 @@
 //!
 //! Each feed holds the topic's newest stories (`?limit=` 1–100, default 50)
 //! and answers conditional requests with 304 ([`caching`]). What a feed says
-//! is built once per request ([`model`]) and rendered per format; the XML
-//! formats share their escaping ([`xml`]). This file owns the routes, the
+//! is built once per request ([`model`], with each story's picture chosen by
+//! [`picture`]) and rendered per format; the XML formats share their
+//! escaping ([`xml`]). This file owns the routes, the
 //! `newsfeed_publish_feed_requests_total{format,outcome}` metric and the
 //! error answers.
 
@@ -16,6 +17,7 @@ mod atom;
 mod caching;
 mod json_feed;
 mod model;
+mod picture;
 mod rss;
 mod xml;
 

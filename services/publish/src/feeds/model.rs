@@ -8,6 +8,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use newsfeed_model::Article;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
+use super::picture::Picture;
 use crate::store::{Entry, slugify, tag_names};
 
 /// Everything outside RFC 3986's unreserved characters is encoded in a path
@@ -97,6 +98,8 @@ pub(super) struct Item {
     pub(super) language: Option<String>,
     /// Every tag of the story, once each.
     pub(super) tags: Vec<Tag>,
+    /// The picture to show with it.
+    pub(super) picture: Option<Picture>,
 }
 
 /// A tag of a story, as a feed category.
@@ -180,6 +183,7 @@ impl Item {
             author: a.by.clone().filter(|b| !b.is_empty()),
             language: a.language.clone(),
             tags: tags(a),
+            picture: super::picture::of(a),
         }
     }
 
@@ -309,6 +313,25 @@ pub(super) mod tests {
                     ..Subject::default()
                 }],
                 places: vec![place("Kazakhstan"), place("Almaty"), place("kazakhstan")],
+                associations: vec![Article {
+                    name: Some("mainpic".into()),
+                    uri: Some("urn:newsfeed:test:pic".into()),
+                    kind: Some("picture".into()),
+                    descriptions: vec![Block {
+                        value: Some("Cod & chips".into()),
+                        ..Block::default()
+                    }],
+                    renditions: vec![newsfeed_model::Rendition {
+                        name: Some("main".into()),
+                        href: Some("https://img.example/fish.jpg?w=640&h=480".into()),
+                        content_type: Some("image/jpeg".into()),
+                        width: Some(640),
+                        height: Some(480),
+                        size_in_bytes: Some(51200),
+                        ..newsfeed_model::Rendition::default()
+                    }],
+                    ..Article::default()
+                }],
                 ..Article::default()
             },
             "2026-11-28T08:06:00Z",

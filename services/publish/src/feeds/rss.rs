@@ -1,9 +1,11 @@
 //! RSS 2.0 (<https://www.rssboard.org/rss-specification>): a topic's feed as
 //! `application/rss+xml`, with a `<category>` per tag, the story uri as a
 //! non-permalink `<guid>` and `atom:link rel="self"`, as the RSS Advisory
-//! Board recommends.
+//! Board recommends. A story's picture is its `<enclosure>` and, with size
+//! and caption, a Media RSS `<media:content>`.
 
 use super::model::{Feed, Format, Item, http_date};
+use super::picture::Picture;
 use super::xml::{self, element, empty, escape_text_as_html};
 
 /// The feed as an RSS 2.0 document.
@@ -18,6 +20,7 @@ pub(super) fn render(feed: &Feed) -> String {
             ("xmlns:atom", "http://www.w3.org/2005/Atom"),
             ("xmlns:content", "http://purl.org/rss/1.0/modules/content/"),
             ("xmlns:dc", "http://purl.org/dc/elements/1.1/"),
+            ("xmlns:media", "http://search.yahoo.com/mrss/"),
         ],
     );
     out.push_str("\n<channel>\n");
@@ -83,7 +86,49 @@ fn item(out: &mut String, i: &Item) {
     if let (Some(_), Some(html)) = (&i.summary, &i.content_html) {
         element(out, "content:encoded", &[], html);
     }
+    if let Some(p) = &i.picture {
+        picture(out, p);
+    }
     out.push_str("</item>\n");
+}
+
+/// The enclosure (length 0 when unknown, as the RSS Advisory Board advises)
+/// and the Media RSS description of the same image.
+fn picture(out: &mut String, p: &Picture) {
+    let length = p.size.unwrap_or(0).to_string();
+    empty(
+        out,
+        "enclosure",
+        &[
+            ("url", &p.url),
+            ("length", &length),
+            ("type", &p.media_type),
+        ],
+    );
+    let (width, height) = (
+        p.width.map(|w| w.to_string()),
+        p.height.map(|h| h.to_string()),
+    );
+    let size = p.size.map(|s| s.to_string());
+    let mut attrs = vec![
+        ("url", p.url.as_str()),
+        ("type", p.media_type.as_str()),
+        ("medium", "image"),
+    ];
+    for (name, value) in [("width", &width), ("height", &height), ("fileSize", &size)] {
+        if let Some(v) = value {
+            attrs.push((name, v.as_str()));
+        }
+    }
+    match &p.caption {
+        Some(caption) => {
+            xml::open(out, "media:content", &attrs);
+            out.push('\n');
+            element(out, "media:description", &[("type", "plain")], caption);
+            xml::close(out, "media:content");
+        }
+        None => empty(out, "media:content", &attrs),
+    }
 }
 
 #[cfg(test)]
@@ -157,5 +202,27 @@ mod tests {
         assert!(!rss.contains("<item>"), "{rss}");
         assert!(!rss.contains("lastBuildDate"), "{rss}");
         assert!(rss.contains("<channel>"), "{rss}");
+    }
+
+    #[test]
+    fn the_picture_is_an_enclosure_and_media_content() {
+        let rss = render(&sample());
+        assert!(
+            rss.contains("xmlns:media=\"http://search.yahoo.com/mrss/\""),
+            "{rss}"
+        );
+        assert!(
+            rss.contains("<enclosure url=\"https://img.example/fish.jpg?w=640&amp;h=480\" length=\"51200\" type=\"image/jpeg\"/>"),
+            "{rss}"
+        );
+        assert!(
+            rss.contains("<media:content url=\"https://img.example/fish.jpg?w=640&amp;h=480\" type=\"image/jpeg\" medium=\"image\" width=\"640\" height=\"480\" fileSize=\"51200\">\n<media:description type=\"plain\">Cod &amp; chips</media:description>\n</media:content>"),
+            "{rss}"
+        );
+        assert_eq!(
+            rss.matches("<enclosure").count(),
+            1,
+            "only the story with a picture"
+        );
     }
 }

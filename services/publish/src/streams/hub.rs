@@ -169,7 +169,7 @@ impl Hub {
         let mut tpl = TopicPartitionList::new();
         let mut start = Vec::new();
         for p in partitions {
-            let (_, end) = reader.fetch_watermarks(&self.topic, p, timeout)?;
+            let (_, end) = newsfeed_runtime::kafka::watermarks(&reader, &self.topic, p, timeout)?;
             tpl.add_partition_offset(&self.topic, p, Offset::Offset(end))?;
             start.push((p, end));
         }
@@ -209,9 +209,13 @@ impl Hub {
                 Offset::Offset(o) => o,
                 // No record that late: start at the end.
                 _ => {
-                    reader
-                        .fetch_watermarks(&self.topic, e.partition(), timeout)?
-                        .1
+                    newsfeed_runtime::kafka::watermarks(
+                        &reader,
+                        &self.topic,
+                        e.partition(),
+                        timeout,
+                    )?
+                    .1
                 }
             };
             offsets.push((e.partition(), at));

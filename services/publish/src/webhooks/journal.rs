@@ -157,9 +157,9 @@ impl Journal {
         let mut tpl = TopicPartitionList::new();
         let mut ends = HashMap::new();
         for p in partitions {
-            let (low, high) = reader
-                .fetch_watermarks(&self.topic, p, self.timeout)
-                .context("reading subscriptions topic offsets")?;
+            let (low, high) =
+                newsfeed_runtime::kafka::watermarks(reader, &self.topic, p, self.timeout)
+                    .context("reading subscriptions topic offsets")?;
             if high > low {
                 ends.insert(p, high);
             }

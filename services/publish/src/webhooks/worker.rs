@@ -50,7 +50,7 @@ pub(crate) fn start_at_end(ctx: &Deliveries, subscription: &Subscription) -> any
     for p in meta.topics().iter().flat_map(|t| t.partitions()) {
         // With read_committed this is the last stable offset: an open
         // transaction's stories still come after it.
-        let (_, end) = consumer.fetch_watermarks(topic, p.id(), timeout)?;
+        let (_, end) = newsfeed_runtime::kafka::watermarks(&consumer, topic, p.id(), timeout)?;
         tpl.add_partition_offset(topic, p.id(), Offset::Offset(end))?;
     }
     if tpl.count() == 0 {

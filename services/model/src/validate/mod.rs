@@ -1,12 +1,18 @@
 //! Turning untrusted JSON into an [`Article`]: every problem comes back as a
 //! [`Violation`] naming the field by JSON pointer (RFC 6901), so ingest can
-//! answer with a precise RFC 9457 problem.
+//! answer with a precise RFC 9457 problem. Serde's types hold the shape;
+//! this module holds what only a story must be (identifier, version, type,
+//! text), and `item` the rest of the ninjs 3.1 schema's rules, for the story
+//! and each association.
 
-use chrono::DateTime;
+mod item;
+
+pub use self::item::MAX_ASSOCIATION_DEPTH;
+
 use serde_json::Value;
 
-use crate::uri::check_uri;
-use crate::{Article, ArticleUri, PubStatus};
+use self::item::check_item;
+use crate::{Article, ArticleUri, ItemType};
 
 /// One thing wrong with a submitted document.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -51,7 +57,7 @@ pub struct ValidArticle {
     pub article: Article,
 }
 
-/// Parses a JSON value as a ninjs text item and checks the rules Newsfeed
+/// Parses a JSON value as a ninjs 3.1 story and checks the rules Newsfeed
 /// relies on. Returns every violation found, or the article.
 pub fn parse_article(value: Value) -> Result<ValidArticle, Vec<Violation>> {
     if !value.is_object() {
@@ -97,12 +103,12 @@ fn shape_violation(e: &serde_path_to_error::Error<serde_json::Error>) -> Violati
         if !pointer.ends_with(&last) {
             pointer.push_str(&last);
         }
-        return Violation::new(
-            pointer,
-            format!(
-                "property `{name}` is not part of a Newsfeed text article (ninjs 3.x names, camelCase)"
-            ),
-        );
+        let why = if name == "recurrenceDates" {
+            "the official ninjs 3.1 schema makes `recurrenceDates` both an array and a string, so no value is valid; use `recurrenceRules`".to_owned()
+        } else {
+            format!("property `{name}` is not part of ninjs 3.1 here (ninjs names are camelCase)")
+        };
+        return Violation::new(pointer, why);
     }
     let msg = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
     Violation::new(pointer, msg)
@@ -124,10 +130,17 @@ fn check_article(a: &Article, out: &mut Vec<Violation>) {
             }
         }
     }
-    if let Some(t) = a.kind.as_deref().filter(|t| *t != "text") {
+    if let Some(t) = a.item_type().filter(|t| !t.is_publishable()) {
         out.push(Violation::new(
             "/type",
-            format!("must be \"text\": Newsfeed carries text articles, not `{t}`"),
+            format!(
+                "Newsfeed publishes items of type text, composite, picture, graphic, video and audio, not `{}`: {}",
+                t.as_str(),
+                match t {
+                    ItemType::Component => "a component means nothing without its composite; send the composite",
+                    _ => "events and planning items describe what will happen, not a story to publish",
+                }
+            ),
         ));
     }
     if a.version
@@ -141,75 +154,19 @@ fn check_article(a: &Article, out: &mut Vec<Violation>) {
             ),
         ));
     }
-    for (name, value) in [
-        ("firstCreated", &a.first_created),
-        ("versionCreated", &a.version_created),
-        ("contentCreated", &a.content_created),
-        ("embargoedUntil", &a.embargoed_until),
-        ("expires", &a.expires),
-    ] {
-        if let Some(v) = value
-            .as_deref()
-            .filter(|v| DateTime::parse_from_rfc3339(v).is_err())
-        {
+    for (name, value) in [("name", &a.name), ("rel", &a.rel)] {
+        if value.is_some() {
             out.push(Violation::new(
                 format!("/{name}"),
-                format!("`{v}` is not an RFC 3339 date-time such as 2026-11-28T09:30:00Z"),
+                format!("property `{name}` belongs to an association, not to the item itself"),
             ));
         }
     }
-    if let Some(s) = a
-        .pub_status
-        .as_deref()
-        .filter(|s| PubStatus::parse(s).is_none())
-    {
-        out.push(Violation::new(
-            "/pubStatus",
-            format!("`{s}` is not one of usable, withheld, canceled"),
-        ));
-    }
-    if let Some(r) = a
-        .representation_type
-        .as_deref()
-        .filter(|r| !matches!(*r, "full" | "partial"))
-    {
-        out.push(Violation::new(
-            "/representationType",
-            format!("`{r}` is not one of full, partial"),
-        ));
-    }
-    if let Some(u) = a.urgency.filter(|u| !(1..=9).contains(u)) {
-        out.push(Violation::new(
-            "/urgency",
-            format!("{u} is outside 1 (most urgent) to 9"),
-        ));
-    }
-    if let Some(l) = a.language.as_deref().filter(|l| !is_language_tag(l)) {
-        out.push(Violation::new(
-            "/language",
-            format!("`{l}` is not a BCP 47 language tag such as en or en-GB"),
-        ));
-    }
+    check_item(a, "", out);
     check_texts(a, out);
-    check_concepts(a, out);
 }
 
 fn check_texts(a: &Article, out: &mut Vec<Violation>) {
-    for (field, blocks) in [
-        ("headlines", &a.headlines),
-        ("descriptions", &a.descriptions),
-    ] {
-        for (i, b) in blocks.iter().enumerate() {
-            if b.value.is_none() {
-                out.push(Violation::new(format!("/{field}/{i}/value"), "is required"));
-            }
-        }
-    }
-    for (i, b) in a.bodies.iter().enumerate() {
-        if b.value.is_none() {
-            out.push(Violation::new(format!("/bodies/{i}/value"), "is required"));
-        }
-    }
     let has_text = a
         .headlines
         .iter()
@@ -223,40 +180,6 @@ fn check_texts(a: &Article, out: &mut Vec<Violation>) {
             "/headlines",
             "a story needs at least one non-empty headline, description or body",
         ));
-    }
-}
-
-fn check_concepts(a: &Article, out: &mut Vec<Violation>) {
-    let entity_uris = [
-        ("people", &a.people),
-        ("organisations", &a.organisations),
-        ("places", &a.places),
-    ]
-    .into_iter()
-    .flat_map(|(f, list)| {
-        list.iter()
-            .enumerate()
-            .map(move |(i, e)| (f, i, e.uri.as_deref()))
-    });
-    let subject_uris = a
-        .subjects
-        .iter()
-        .enumerate()
-        .map(|(i, s)| ("subjects", i, s.uri.as_deref()));
-    for (field, i, uri) in entity_uris.chain(subject_uris) {
-        if let Some(Err(e)) = uri.map(check_uri) {
-            out.push(Violation::new(format!("/{field}/{i}/uri"), e.to_string()));
-        }
-    }
-    for (i, s) in a.subjects.iter().enumerate() {
-        for (name, v) in [("relevance", s.relevance), ("confidence", s.confidence)] {
-            if let Some(v) = v.filter(|v| !(0..=100).contains(v)) {
-                out.push(Violation::new(
-                    format!("/subjects/{i}/{name}"),
-                    format!("{v} is outside 0 to 100"),
-                ));
-            }
-        }
     }
 }
 
@@ -303,7 +226,7 @@ mod tests {
         );
         assert_eq!(
             pointers(json!({
-                "uri": "urn:a:1", "type": "picture", "version": "v2", "versionCreated": "yesterday",
+                "uri": "urn:a:1", "type": "event", "version": "v2", "versionCreated": "yesterday",
                 "pubStatus": "live", "urgency": 12, "language": "english!",
                 "headlines": [{"value": "x"}],
                 "subjects": [{"name": "n", "relevance": 101, "uri": "not a uri"}]
@@ -324,8 +247,8 @@ mod tests {
     #[test]
     fn unknown_and_mistyped_properties_are_named() {
         assert_eq!(
-            pointers(json!({"uri": "urn:a:1", "renditions": []})),
-            ["/renditions"]
+            pointers(json!({"uri": "urn:a:1", "rendition": []})),
+            ["/rendition"]
         );
         assert_eq!(
             pointers(json!({"uri": "urn:a:1", "headlines": [{"value": 3}]})),
@@ -335,6 +258,96 @@ mod tests {
             pointers(json!({"uri": "urn:a:1", "bodies": [{"value": "x", "wordcount": 1}]})),
             ["/bodies/0/wordcount"]
         );
+    }
+
+    #[test]
+    fn associations_renditions_and_rights_are_carried() {
+        let doc = json!({
+            "uri": "urn:a:1", "type": "composite", "headlines": [{"value": "Ship lies on its side"}],
+            "rightsInfo": {"linkedRights": "https://rights.example/1"},
+            "trustIndicators": [{"role": "http://cv.iptc.org/newscodes/trustindicator/ethics", "href": "https://news.example/ethics"}],
+            "digitalSourceType": {"uri": "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"},
+            "standard": {"name": "ninjs", "version": "3.1", "schema": "http://www.iptc.org/std/ninjs/ninjs-schema_3.1.json"},
+            "associations": [{
+                "name": "mainpic", "uri": "urn:pic:1", "type": "picture",
+                "descriptions": [{"value": "The ship at Giglio"}],
+                "renditions": [{"name": "main", "href": "https://img.example/1.jpg", "width": 1200, "height": 800, "sizeInBytes": 123456}]
+            }]
+        });
+        let ok = parse_article(doc.clone()).unwrap();
+        assert_eq!(ok.article.associations[0].renditions[0].width, Some(1200));
+        assert_eq!(serde_json::to_value(&ok.article).unwrap(), doc);
+    }
+
+    #[test]
+    fn schema_rules_inside_associations_and_planning_are_named() {
+        assert_eq!(
+            pointers(json!({
+                "uri": "urn:a:1", "headlines": [{"value": "x"}], "name": "main",
+                "rightsInfo": {"linkedRights": "https://r.example/", "encodedRights": "x"},
+                "associations": [
+                    {"uri": "urn:p:1", "type": "photo", "urgency": 0,
+                     "renditions": [{"href": "nope", "scanType": "fast"}],
+                     "objects": [{"name": "Ship", "contactInfo": [{"value": "x"}]}]},
+                    {"name": "logo"}
+                ],
+                "eventDetails": {"dates": {"startDate": "2023-07-11T09:00:00Z", "expectedStartDate": "2023"}},
+                "plannedCoverage": [{"dates": {"expectedEndDate": "July"}, "pubStatus": "live"}],
+                "places": [{"name": "Vilnius", "symbols": [{"symbol": "V"}], "contactInfo": [{}]}]
+            })),
+            [
+                "/name",
+                "/places/0/symbols",
+                "/places/0/contactInfo/0",
+                "/rightsInfo",
+                "/eventDetails/dates",
+                "/plannedCoverage/0/pubStatus",
+                "/plannedCoverage/0/dates/expectedEndDate",
+                "/associations/0/name",
+                "/associations/0/type",
+                "/associations/0/urgency",
+                "/associations/0/objects/0/contactInfo",
+                "/associations/0/renditions/0/name",
+                "/associations/0/renditions/0/href",
+                "/associations/0/renditions/0/scanType",
+                "/associations/1/uri",
+            ]
+        );
+        assert_eq!(
+            pointers(json!({"uri": "urn:a:1", "headlines": [{"value": "x"}],
+                "eventDetails": {"dates": {"startDate": "2023-07-11T09:00:00Z", "recurrence": {"recurrenceDates": ["2023"]}}}})),
+            ["/eventDetails/dates/recurrence/recurrenceDates"]
+        );
+    }
+
+    #[test]
+    fn associations_nest_only_so_deep() {
+        let mut doc = json!({"name": "p", "uri": "urn:p:0"});
+        for i in 1..=MAX_ASSOCIATION_DEPTH {
+            doc = json!({"name": "p", "uri": format!("urn:p:{i}"), "associations": [doc]});
+        }
+        let story = |assoc: Value| json!({"uri": "urn:a:1", "headlines": [{"value": "x"}], "associations": [assoc]});
+        assert!(parse_article(story(doc["associations"][0].clone())).is_ok());
+        let errors = parse_article(story(doc)).unwrap_err();
+        assert!(errors[0].message.contains("nest at most"), "{errors:?}");
+    }
+
+    #[test]
+    fn only_publishable_types_are_accepted() {
+        for t in ["text", "composite", "picture", "graphic", "video", "audio"] {
+            assert!(
+                parse_article(json!({"uri": "urn:a:1", "type": t, "headlines": [{"value": "x"}]}))
+                    .is_ok(),
+                "{t}"
+            );
+        }
+        for t in ["event", "planning", "component"] {
+            let e =
+                parse_article(json!({"uri": "urn:a:1", "type": t, "headlines": [{"value": "x"}]}))
+                    .unwrap_err();
+            assert_eq!(e[0].pointer, "/type");
+            assert!(e[0].message.contains("not `"), "{}", e[0].message);
+        }
     }
 
     #[test]
