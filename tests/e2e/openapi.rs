@@ -18,8 +18,12 @@ response_schema_conformance,response_headers_conformance,unsupported_method";
 
 fn schemathesis(base: &str, token: &str, exclude: &[&str]) -> (bool, String) {
     let venv_bin = newsfeed_tests::python::interpreter().parent().unwrap();
+    // Its example database and caches go under target/, not the source tree.
+    let scratch = newsfeed_tests::repo_root().join("target/schemathesis");
+    std::fs::create_dir_all(&scratch).unwrap();
     let mut cmd = Command::new(venv_bin.join("schemathesis"));
-    cmd.arg("run")
+    cmd.current_dir(&scratch)
+        .arg("run")
         .arg(format!("{base}/openapi.json"))
         .args([
             "--checks",
