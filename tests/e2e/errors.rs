@@ -131,6 +131,8 @@ async fn kafka_unreachable_means_503_not_an_acknowledgement() {
     assert_eq!(health.status(), StatusCode::OK);
     let ready = reqwest::get(ingest.url("/readyz")).await.unwrap();
     assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(ready.headers().contains_key("retry-after"));
+    assert_eq!(ready.headers()["content-type"], PROBLEM);
 
     let (status, ct, body) = p.post_article(&kazakhstan_unrest(&uri("down"), 1)).await;
     assert_eq!(

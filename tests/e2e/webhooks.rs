@@ -148,7 +148,7 @@ async fn refuses_urls_it_cannot_verify(p: &Pipeline, rx: &Receiver) {
 }
 
 /// Registers endpoint `name` of the receiver and tells it the secret.
-async fn subscribe(p: &Pipeline, rx: &Receiver, name: &str, topics: &[&str]) -> String {
+pub(crate) async fn subscribe(p: &Pipeline, rx: &Receiver, name: &str, topics: &[&str]) -> String {
     let (status, _, body) = create(p, &json!({"url": rx.url(name), "topics": topics})).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let secret = body["secret"].as_str().unwrap();

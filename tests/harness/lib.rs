@@ -7,6 +7,7 @@
 //!   `up --secure` with `NEWSFEED_TEST_KAFKA_SECURE=1`: ACLs per test prefix,
 //!   a principal per service, [`principal_env`] for any other process).
 //! - [`services`] — spawning, killing and restarting service processes.
+//! - [`otlp`] — a real OTLP trace receiver, for span export.
 //! - [`python`] — virtualenvs with the Python clients and deploy checkers tests use.
 //! - [`prometheus`] — a real Prometheus server with the shipped rules, and its API.
 //! - [`secrets`] — a secrets key file per pipeline.
@@ -16,6 +17,7 @@ pub mod broker;
 pub mod browser;
 pub mod contract;
 pub mod ctl;
+pub mod otlp;
 pub mod prometheus;
 pub mod python;
 pub mod secrets;

@@ -19,7 +19,7 @@ Each path `/hooks/<name>` is one subscriber endpoint:
 before answering).
 
 Every request is appended to LOG_FILE as one JSON line: endpoint, kind
-(challenge or delivery), webhook_id, status answered, verified, error, and
+(challenge or delivery), webhook_id, traceparent, status answered, verified, error, and
 for deliveries the event's type, uri, version and action.
 The process exits when its standard input closes (the test went away).
 """
@@ -90,7 +90,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def hook(self, name, body):
         headers = {k.lower(): v for k, v in self.headers.items()}
-        entry = {"endpoint": name, "webhook_id": headers.get("webhook-id"), "at": time.time()}
+        entry = {
+            "endpoint": name,
+            "webhook_id": headers.get("webhook-id"),
+            "traceparent": headers.get("traceparent"),
+            "at": time.time(),
+        }
         try:
             doc = json.loads(body)
         except ValueError:

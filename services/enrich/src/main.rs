@@ -16,6 +16,9 @@ async fn main() -> std::process::ExitCode {
     if let Some(Command::Tag(args)) = config.command {
         return newsfeed_enrich::cli::tag(&args);
     }
-    newsfeed_runtime::service::run("enrich", |shutdown| newsfeed_enrich::run(config, shutdown))
-        .await
+    let telemetry = config.telemetry.clone();
+    newsfeed_runtime::service::run("enrich", &telemetry, |shutdown| {
+        newsfeed_enrich::run(config, shutdown)
+    })
+    .await
 }

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use chrono::Utc;
 use newsfeed_model::EventType;
 use newsfeed_runtime::StageMetrics;
-use newsfeed_runtime::cloudevents::{TraceParent, header_str, headers};
+use newsfeed_runtime::cloudevents::{TraceParent, headers};
 use newsfeed_runtime::exactly_once::{Output, Processor, Rejection, decode_event};
-use rdkafka::message::{BorrowedMessage, Message};
+use rdkafka::message::BorrowedMessage;
 
 use crate::taxonomy::SharedTagger;
 
@@ -33,7 +33,11 @@ impl Enrich {
 }
 
 impl Processor for Enrich {
-    fn process(&mut self, record: &BorrowedMessage<'_>) -> Result<Vec<Output>, Rejection> {
+    fn process(
+        &mut self,
+        record: &BorrowedMessage<'_>,
+        trace: &TraceParent,
+    ) -> Result<Vec<Output>, Rejection> {
         let mut event = decode_event(record)?;
         let started = std::time::Instant::now();
         let tagger = self.tagger.get();
@@ -42,8 +46,6 @@ impl Processor for Enrich {
         let now = Utc::now();
         enrichment.enriched_at = Some(now);
         event.enrichment = Some(enrichment);
-        let trace =
-            TraceParent::continue_from(record.headers().and_then(|h| header_str(h, "traceparent")));
         let payload = serde_json::to_vec(&event).map_err(|e| Rejection {
             reason: "unencodable",
             detail: e.to_string(),
@@ -52,7 +54,7 @@ impl Processor for Enrich {
             topic: self.output.clone(),
             partition: None,
             key: event.article.uri.clone().unwrap_or_default().into_bytes(),
-            headers: headers(&event, EventType::Enriched, "enrich", now, &trace),
+            headers: headers(&event, EventType::Enriched, "enrich", now, trace),
             payload: Some(payload),
             article: Some(event.ingested_at),
         }])

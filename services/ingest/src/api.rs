@@ -27,8 +27,12 @@ use newsfeed_runtime::StageMetrics;
 use newsfeed_runtime::auth::{Authenticator, Source};
 use newsfeed_runtime::cloudevents::{TraceParent, headers};
 use newsfeed_runtime::http::{FieldProblem, Problem, read_body};
+use newsfeed_runtime::spans::Hop;
+use opentelemetry::KeyValue;
+use opentelemetry::trace::SpanKind;
 use rdkafka::message::Header;
 use serde::Serialize;
+use tracing::Instrument;
 
 use crate::config::Limits;
 use crate::metrics::IngestMetrics;
@@ -80,18 +84,52 @@ fn reject(reason: &'static str, problem: Problem) -> Rejected {
 
 async fn post_articles(State(s): State<AppState>, headers_in: HeaderMap, body: Body) -> Response {
     let started = Instant::now();
-    let res = accept(&s, &headers_in, body).await;
-    s.metrics.observe("request", started.elapsed());
-    match res {
-        Ok(r) => r,
-        Err(Rejected(reason, problem)) => {
-            s.metrics.rejected(reason, &problem.detail);
-            (*problem).into_response()
-        }
+    let parent = headers_in
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+        .and_then(TraceParent::parse);
+    let trace = parent
+        .as_ref()
+        .map_or_else(TraceParent::new_root, TraceParent::child);
+    // Every line logged about this request names its trace (and its story, once parsed).
+    let span = newsfeed_runtime::telemetry::story_span("ingest", &trace);
+    let mut hop = Hop::start(
+        "POST /v1/articles",
+        SpanKind::Server,
+        parent.as_ref(),
+        &trace,
+        vec![
+            KeyValue::new("http.request.method", "POST"),
+            KeyValue::new("http.route", "/v1/articles"),
+        ],
+    );
+    async move {
+        let res = accept(&s, &headers_in, body, &trace).await;
+        s.metrics.observe("request", started.elapsed());
+        let response = match res {
+            Ok(r) => r,
+            Err(Rejected(reason, problem)) => {
+                hop.fail(format!("rejected: {reason}"));
+                s.metrics.rejected(reason, &problem.detail);
+                (*problem).into_response()
+            }
+        };
+        hop.set(
+            "http.response.status_code",
+            i64::from(response.status().as_u16()),
+        );
+        response
     }
+    .instrument(span)
+    .await
 }
 
-async fn accept(s: &AppState, headers_in: &HeaderMap, body: Body) -> Result<Response, Rejected> {
+async fn accept(
+    s: &AppState,
+    headers_in: &HeaderMap,
+    body: Body,
+    trace: &TraceParent,
+) -> Result<Response, Rejected> {
     let batch = content_kind(headers_in)?;
     let source = s.sources.authenticate(headers_in).map_err(|e| {
         s.ingest.auth_failed(e.reason());
@@ -124,8 +162,6 @@ async fn accept(s: &AppState, headers_in: &HeaderMap, body: Body) -> Result<Resp
         .get()
         .ok_or_else(|| unavailable("ingest is not connected to Kafka yet"))?;
 
-    let trace =
-        TraceParent::continue_from(headers_in.get("traceparent").and_then(|v| v.to_str().ok()));
     let now = Utc::now();
     let mut accepted = Vec::with_capacity(stories.len());
     let mut records = Vec::with_capacity(stories.len());
@@ -145,7 +181,7 @@ async fn accept(s: &AppState, headers_in: &HeaderMap, body: Body) -> Result<Resp
         if payload.len() + uri.as_str().len() + 1024 > s.limits.max_message_bytes {
             return Err(too_big_for_kafka(s.limits.max_message_bytes, line));
         }
-        let headers = headers(&event, EventType::Ingested, "ingest", now, &trace).insert(Header {
+        let headers = headers(&event, EventType::Ingested, "ingest", now, trace).insert(Header {
             key: SOURCE_HEADER,
             value: Some(source.name.as_str()),
         });
@@ -169,7 +205,7 @@ async fn accept(s: &AppState, headers_in: &HeaderMap, body: Body) -> Result<Resp
         s.metrics.emitted(Some(now));
     }
     s.ingest.accepted(&source.name, accepted.len() as u64);
-    tracing::info!(source = %source.name, stories = accepted.len(), uri = %accepted[0].uri, trace_id = %trace.trace_id(), "accepted");
+    tracing::info!(source = %source.name, stories = accepted.len(), uri = %accepted[0].uri, "accepted");
     let body = if batch {
         serde_json::json!({ "accepted": accepted })
     } else {
@@ -339,6 +375,9 @@ fn parse_one(bytes: &[u8], line: Option<usize>) -> Result<ValidArticle, Rejected
         p.line = line.and_then(|l| u32::try_from(l).ok());
         reject("malformed", p)
     })?;
+    if let Some(uri) = value.get("uri").and_then(serde_json::Value::as_str) {
+        tracing::Span::current().record("uri", newsfeed_model::echo::clip_uri(uri).as_str());
+    }
     parse_article(value).map_err(|violations| {
         let first = violations
             .first()

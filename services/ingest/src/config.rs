@@ -18,6 +18,10 @@ pub struct Config {
     #[command(flatten)]
     pub kafka: KafkaArgs,
 
+    /// Log format and filter, span export.
+    #[command(flatten)]
+    pub telemetry: newsfeed_runtime::telemetry::TelemetryArgs,
+
     /// HTTP timeouts and connection cap.
     #[command(flatten)]
     pub http: HttpLimits,

@@ -7,6 +7,8 @@
 //! - [`sources`] — per-source rate limits (who may write is
 //!   `newsfeed_runtime::auth`, over the `<prefix>auth.sources` table).
 //! - [`metrics`] — ingest's own metrics (auth failures, rate limits, per source).
+//! - [`OPENAPI`] — the API's OpenAPI 3.1 document (`api/openapi.json`),
+//!   served at `GET /openapi.json`.
 //! - [`writer`] — writing events to Kafka — single stories through the
 //!   idempotent producer, batches in one transaction (all or nothing).
 
@@ -20,10 +22,13 @@ use std::sync::Arc;
 
 use newsfeed_runtime::StageMetrics;
 use newsfeed_runtime::auth::{Authenticator, Credentials, Source};
-use newsfeed_runtime::http::{admin_router, bind, serve};
+use newsfeed_runtime::http::{admin_router, bind, openapi_router, serve};
 use newsfeed_runtime::kafka::{KafkaClients, probe, until_connected};
 use newsfeed_runtime::table::Table;
 use tokio_util::sync::CancellationToken;
+
+/// The OpenAPI 3.1 description of the HTTP API, served at `GET /openapi.json`.
+pub const OPENAPI: &str = include_str!("../api/openapi.json");
 
 pub use config::Config;
 use writer::Writer;
@@ -79,6 +84,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         ingest: ingest_metrics,
         limits: config.limits(),
     })
+    .merge(openapi_router(OPENAPI))
     .merge(admin_router(metrics, readiness));
     let listener = bind("NEWSFEED_HTTP_ADDR", config.http_addr).await?;
     serve(listener, app, &config.http, shutdown.clone()).await?;

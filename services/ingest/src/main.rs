@@ -13,6 +13,9 @@ use newsfeed_ingest::Config;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let config = Config::parse();
-    newsfeed_runtime::service::run("ingest", |shutdown| newsfeed_ingest::run(config, shutdown))
-        .await
+    let telemetry = config.telemetry.clone();
+    newsfeed_runtime::service::run("ingest", &telemetry, |shutdown| {
+        newsfeed_ingest::run(config, shutdown)
+    })
+    .await
 }

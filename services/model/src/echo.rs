@@ -14,6 +14,13 @@ pub fn clip(value: &str) -> String {
     clip_to(value, MAX_ECHO_CHARS)
 }
 
+/// A story uri as a log line names it: whole when it is a valid one (at
+/// most [`crate::uri::MAX_URI_LEN`] bytes), so logs can be searched by uri;
+/// cut beyond that.
+pub fn clip_uri(value: &str) -> String {
+    clip_to(value, crate::uri::MAX_URI_LEN)
+}
+
 fn clip_to(value: &str, max: usize) -> String {
     match value.char_indices().nth(max) {
         None => value.to_owned(),

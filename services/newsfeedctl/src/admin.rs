@@ -27,6 +27,19 @@ impl Admin {
         }
     }
 
+    /// The Kafka clients.
+    pub(crate) fn clients(&self) -> &KafkaClients {
+        &self.clients
+    }
+
+    /// Creates `topics` if missing (`compacted` among them keep the latest record per key).
+    pub(crate) async fn ensure(&self, topics: &[&str], compacted: &[&str]) -> anyhow::Result<()> {
+        self.clients
+            .ensure_topics(topics, compacted)
+            .await
+            .with_context(|| format!("preparing {}", topics.join(", ")))
+    }
+
     /// Reads compacted `topic` to its current end into `S` (creating the
     /// topic if it does not exist yet).
     pub(crate) async fn load<S: TableState>(&self, topic: &str) -> anyhow::Result<Arc<Table<S>>> {

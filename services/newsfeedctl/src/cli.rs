@@ -6,6 +6,8 @@ use newsfeed_runtime::auth::{DEFAULT_SOURCE_RATE, Scope};
 
 use crate::admin::Admin;
 use crate::credentials;
+use crate::dlq::{self, LetterId, Selection, Stage};
+use crate::top::{self, Target};
 
 /// Newsfeed's admin tool for operators.
 #[derive(Debug, Parser)]
@@ -31,6 +33,84 @@ enum Command {
     /// Downstream systems with scopes on publish (webhook subscriptions, reading).
     #[command(subcommand)]
     Clients(ClientsCommand),
+    /// Dead letters of enrich, publish and webhook deliveries: list, show, replay.
+    #[command(subcommand)]
+    Dlq(DlqCommand),
+    /// A live view of the pipeline from the services' /metrics and /readyz.
+    Top(TopArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum DlqCommand {
+    /// Lists a stage's dead letters: id, time, uri, reason, where the record was.
+    List {
+        /// The stage whose dead letters to list.
+        #[arg(long, value_enum)]
+        stage: Stage,
+        /// Only the newest N.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Shows one dead letter whole: why, where from, headers and value.
+    Show {
+        /// The dead letter, as `dlq list` names it: stage:partition:offset.
+        #[arg(value_parser = parse_letter_id)]
+        id: LetterId,
+    },
+    /// Re-sends chosen dead letters to the stage's input (after a taxonomy
+    /// or code fix), each at most once however often this runs.
+    Replay {
+        /// The stage whose dead letters to replay.
+        #[arg(long, value_enum)]
+        stage: Stage,
+        /// Only the dead letters of this story uri.
+        #[arg(long, conflicts_with = "since")]
+        uri: Option<String>,
+        /// Only those dead-lettered since: an RFC 3339 time or an age (30m, 2h, 7d).
+        #[arg(long, value_parser = dlq::parse_since)]
+        since: Option<chrono::DateTime<chrono::Utc>>,
+        /// Say what would be replayed, and replay nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct TopArgs {
+    /// Ingest's base URL.
+    #[arg(
+        long,
+        env = "NEWSFEED_TOP_INGEST",
+        default_value = "http://127.0.0.1:8081"
+    )]
+    ingest: String,
+    /// Enrich's base URL.
+    #[arg(
+        long,
+        env = "NEWSFEED_TOP_ENRICH",
+        default_value = "http://127.0.0.1:8082"
+    )]
+    enrich: String,
+    /// Publish's base URL.
+    #[arg(
+        long,
+        env = "NEWSFEED_TOP_PUBLISH",
+        default_value = "http://127.0.0.1:8083"
+    )]
+    publish: String,
+    /// Refresh interval, in milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    interval_ms: u64,
+    /// Print one snapshot to stdout and exit.
+    #[arg(long)]
+    once: bool,
+}
+
+fn parse_letter_id(s: &str) -> Result<LetterId, String> {
+    LetterId::parse(s).map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Subcommand)]
@@ -91,10 +171,15 @@ enum ClientsCommand {
 impl Cli {
     /// Runs the command.
     pub(crate) async fn run(self) -> anyhow::Result<()> {
+        // `top` reads HTTP only: it needs no Kafka.
+        let command = match self.command {
+            Command::Top(t) => return run_top(t).await,
+            other => other,
+        };
         self.kafka.validate()?;
         let admin = Admin::new(&self.kafka);
         let topics = self.kafka.topics();
-        match self.command {
+        match command {
             Command::Sources(c) => match c {
                 SourcesCommand::Add {
                     name,
@@ -132,6 +217,41 @@ impl Cli {
                     credentials::revoke(&admin, &topics.clients, "client", &name).await
                 }
             },
+            Command::Dlq(c) => match c {
+                DlqCommand::List { stage, limit, json } => {
+                    dlq::list(&admin, &topics, stage, limit, json).await
+                }
+                DlqCommand::Show { id } => dlq::show(&admin, &topics, id).await,
+                DlqCommand::Replay {
+                    stage,
+                    uri,
+                    since,
+                    dry_run,
+                } => {
+                    let selection = Selection { uri, since };
+                    dlq::replay(&admin, &topics, stage, &selection, dry_run).await
+                }
+            },
+            Command::Top(_) => Ok(()),
         }
     }
+}
+
+async fn run_top(t: TopArgs) -> anyhow::Result<()> {
+    let targets = vec![
+        Target {
+            service: "ingest",
+            url: t.ingest,
+        },
+        Target {
+            service: "enrich",
+            url: t.enrich,
+        },
+        Target {
+            service: "publish",
+            url: t.publish,
+        },
+    ];
+    let every = std::time::Duration::from_millis(t.interval_ms.max(100));
+    top::run(targets, every, t.once).await
 }

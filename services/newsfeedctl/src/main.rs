@@ -3,11 +3,17 @@
 //! `NEWSFEED_TOPIC_PREFIX`, the Kafka security settings).
 //! - [`cli`] — the command line.
 //! - [`credentials`] — `sources` and `clients`: register, list, revoke.
+//! - [`dlq`] — `dlq list|show|replay`: the dead-letter topics.
+//! - [`top`] — `top`: a live view of the pipeline from `/metrics`.
+//! - [`exposition`] — the Prometheus text format, read.
 //! - [`admin`] — reading and writing the compacted topics it manages.
 
 mod admin;
 mod cli;
 mod credentials;
+mod dlq;
+mod exposition;
+mod top;
 
 use clap::Parser;
 

@@ -19,6 +19,10 @@ pub struct Config {
     #[command(flatten)]
     pub kafka: KafkaArgs,
 
+    /// Log format and filter, span export.
+    #[command(flatten)]
+    pub telemetry: newsfeed_runtime::telemetry::TelemetryArgs,
+
     /// HTTP timeouts and connection cap.
     #[command(flatten)]
     pub http: newsfeed_runtime::http::HttpLimits,
@@ -30,6 +34,10 @@ pub struct Config {
     /// The key sealing webhook secrets in Kafka.
     #[command(flatten)]
     pub secrets: SecretsArgs,
+
+    /// How webhook deliveries are timed, retried and given up on.
+    #[command(flatten)]
+    pub webhooks: crate::webhooks::WebhookArgs,
 
     /// Address to serve the read API, /metrics, /healthz and /readyz on.
     #[arg(long, env = "NEWSFEED_HTTP_ADDR", value_parser = newsfeed_runtime::config::http_addr, default_value = "127.0.0.1:8083")]
@@ -81,6 +89,7 @@ impl Config {
         }
         self.parsed_routes()?;
         self.outbound.policy()?;
+        self.webhooks.settings()?;
         Ok(())
     }
 

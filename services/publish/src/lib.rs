@@ -11,6 +11,8 @@
 //! - [`feeds`] — JSON Feed, RSS and Atom per topic, and the topic index.
 //! - [`streams`] — live, resumable subscriptions over SSE and WebSocket.
 //! - [`webhooks`] — subscriptions and signed deliveries (Standard Webhooks).
+//! - [`OPENAPI`] — the API's OpenAPI 3.1 document (`api/openapi.json`),
+//!   served at `GET /openapi.json`.
 
 pub mod access;
 pub mod api;
@@ -29,10 +31,13 @@ use std::sync::{Arc, RwLock};
 use newsfeed_runtime::StageMetrics;
 use newsfeed_runtime::auth::{Authenticator, Client, Credentials};
 use newsfeed_runtime::exactly_once::{self, LoopSettings};
-use newsfeed_runtime::http::{ReadinessCheck, admin_router, bind, serve};
+use newsfeed_runtime::http::{ReadinessCheck, admin_router, bind, openapi_router, serve};
 use newsfeed_runtime::kafka::KafkaClients;
 use newsfeed_runtime::table::Table;
 use tokio_util::sync::CancellationToken;
+
+/// The OpenAPI 3.1 description of the HTTP API, served at `GET /openapi.json`.
+pub const OPENAPI: &str = include_str!("../api/openapi.json");
 
 pub use config::Config;
 
@@ -113,6 +118,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         topics,
         publish_metrics.webhooks,
         trust,
+        &config.webhooks,
         shutdown.clone(),
     )
     .await?;
@@ -142,6 +148,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     }
     let app = reads
         .merge(hooks.router())
+        .merge(openapi_router(OPENAPI))
         .merge(admin_router(metrics, ready));
     serve(listener, app, &config.http, shutdown.clone()).await?;
     stage.join().await?;

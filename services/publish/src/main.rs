@@ -7,7 +7,8 @@ use newsfeed_publish::Config;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let config = Config::parse();
-    newsfeed_runtime::service::run("publish", |shutdown| {
+    let telemetry = config.telemetry.clone();
+    newsfeed_runtime::service::run("publish", &telemetry, |shutdown| {
         newsfeed_publish::run(config, shutdown)
     })
     .await

@@ -260,14 +260,16 @@ impl Processor for Publish {
         Ok(())
     }
 
-    fn process(&mut self, record: &BorrowedMessage<'_>) -> Result<Vec<Output>, Rejection> {
+    fn process(
+        &mut self,
+        record: &BorrowedMessage<'_>,
+        trace: &TraceParent,
+    ) -> Result<Vec<Output>, Rejection> {
         let event = decode_event(record)?;
         let uri = event.article.uri.clone().unwrap_or_default();
         let known = self.known(&uri);
         let decision = lifecycle::decide(&known, &event.article, Utc::now());
-        let trace =
-            TraceParent::continue_from(record.headers().and_then(|h| header_str(h, "traceparent")));
-        self.carry_out(event, decision, known, record.partition(), &trace)
+        self.carry_out(event, decision, known, record.partition(), trace)
     }
 
     fn due(&mut self) -> Vec<Output> {
@@ -285,8 +287,11 @@ impl Processor for Publish {
             if !known.embargoed {
                 continue; // already released or superseded in this transaction
             }
-            tracing::info!(%uri, "embargo lifted");
             let trace = TraceParent::new_root();
+            let span = newsfeed_runtime::telemetry::story_span("publish", &trace);
+            span.record("uri", uri.as_str());
+            let _in_span = span.enter();
+            tracing::info!("embargo lifted");
             match self.carry_out(event, lifecycle::release(&known), known, partition, &trace) {
                 // Late on purpose: counted out, but kept out of the end-to-end
                 // latency and so out of its SLO.

@@ -117,6 +117,16 @@ impl TraceParent {
     pub fn trace_id(&self) -> String {
         hex(&self.trace_id)
     }
+
+    /// The raw trace id, span id and sampled flag.
+    pub fn ids(&self) -> ([u8; 16], [u8; 8], bool) {
+        (self.trace_id, self.span_id, self.sampled)
+    }
+
+    /// This hop's span id as 16 hex digits (the parent id the next hop sees).
+    pub fn span_id(&self) -> String {
+        hex(&self.span_id)
+    }
 }
 
 impl std::fmt::Display for TraceParent {

@@ -138,6 +138,9 @@ pub struct Topics {
     pub sources: String,
     /// Compacted: the downstream clients and their scopes, keyed by name.
     pub clients: String,
+    /// Compacted: dead letters replayed by `newsfeedctl dlq replay`, keyed
+    /// by `<stage>:<partition>:<offset>` of the dead letter.
+    pub dlq_replays: String,
 }
 
 impl Topics {
@@ -155,6 +158,7 @@ impl Topics {
             webhooks_dlq: format!("{prefix}webhooks.dlq"),
             sources: format!("{prefix}auth.sources"),
             clients: format!("{prefix}auth.clients"),
+            dlq_replays: format!("{prefix}dlq.replays"),
         }
     }
 }

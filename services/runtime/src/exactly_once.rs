@@ -22,9 +22,11 @@ use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 use tokio_util::sync::CancellationToken;
 
+use crate::cloudevents::TraceParent;
 use crate::http::ReadinessCheck;
 use crate::kafka::{KafkaClients, ObservedContext, commit_transaction, probe, send_waiting};
 use crate::metrics::StageMetrics;
+use opentelemetry::trace::SpanKind;
 
 /// One record to write.
 #[derive(Debug)]
@@ -55,8 +57,13 @@ pub struct Rejection {
 
 /// A stage's work on one record.
 pub trait Processor: Send {
-    /// Turns one committed input record into output records.
-    fn process(&mut self, record: &BorrowedMessage<'_>) -> Result<Vec<Output>, Rejection>;
+    /// Turns one committed input record into output records; `trace` is
+    /// this hop of the record's trace, for the outputs' `traceparent`.
+    fn process(
+        &mut self,
+        record: &BorrowedMessage<'_>,
+        trace: &TraceParent,
+    ) -> Result<Vec<Output>, Rejection>;
     /// Records to write now that no input caused, such as a story whose
     /// embargo has just lifted. Asked between batches (at least every
     /// 200 ms); written in a transaction of their own or with the next batch.
@@ -221,13 +228,32 @@ fn transact<P: Processor>(
     }
     for record in batch {
         let started = Instant::now();
-        match processor.process(record) {
+        // Every line logged about this record names its story, trace and coordinates.
+        let parent = record
+            .headers()
+            .and_then(|h| crate::cloudevents::header_str(h, "traceparent"))
+            .and_then(TraceParent::parse);
+        let trace = parent
+            .as_ref()
+            .map_or_else(TraceParent::new_root, TraceParent::child);
+        let span = crate::telemetry::record_span(settings.stage, record, &trace);
+        let _in_span = span.enter();
+        let mut hop = crate::spans::Hop::start(
+            settings.stage,
+            SpanKind::Consumer,
+            parent.as_ref(),
+            &trace,
+            crate::spans::record_attributes(record),
+        );
+        match processor.process(record, &trace) {
             Ok(outputs) => {
+                tracing::debug!(outputs = outputs.len(), "record processed");
                 for out in outputs {
                     emitted.extend(write(producer, out)?);
                 }
             }
             Err(rejection) => {
+                hop.fail(format!("dead-lettered: {}", rejection.reason));
                 metrics.dead_lettered(rejection.reason, &rejection.detail);
                 let headers = dead_letter_headers(record, settings.stage, &rejection);
                 let dead = BaseRecord::to(&settings.dead_letter)

@@ -40,6 +40,14 @@ pub fn admin_router(metrics: Arc<StageMetrics>, ready: ReadinessCheck) -> Router
         .with_state(AdminState { metrics, ready })
 }
 
+/// `GET /openapi.json`: the service's OpenAPI document, `document` (JSON).
+pub fn openapi_router(document: &'static str) -> Router {
+    Router::new().route(
+        "/openapi.json",
+        get(move || async move { ([(header::CONTENT_TYPE, "application/json")], document) }),
+    )
+}
+
 async fn render_metrics(State(s): State<AdminState>) -> Response {
     // Readiness as a series too, asked at each scrape, for alerts and dashboards.
     let check = s.ready.clone();
@@ -56,12 +64,8 @@ async fn readyz(State(s): State<AdminState>) -> Response {
     let check = s.ready.clone();
     match tokio::task::spawn_blocking(move || check()).await {
         Ok(Ok(())) => (StatusCode::OK, "ready\n").into_response(),
-        Ok(Err(why)) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("not ready: {why}\n"),
-        )
-            .into_response(),
-        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {e}\n")).into_response(),
+        Ok(Err(why)) => Problem::unavailable(format!("not ready: {why}"), 1).into_response(),
+        Err(e) => Problem::unavailable(format!("not ready: {e}"), 1).into_response(),
     }
 }
 
@@ -126,7 +130,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "http listening");
-    let router = router.fallback(unknown_route);
+    let router = with_conventions(router);
     // HTTP/1.1 only (WebSocket upgrades included): hyper's protocol
     // auto-detection waits for a first byte without any timeout.
     let mut http1 = hyper::server::conn::http1::Builder::new();
@@ -195,6 +199,84 @@ async fn unknown_route(uri: axum::http::Uri) -> Problem {
         "no such resource: `{}`",
         newsfeed_model::echo::clip(uri.path())
     ))
+}
+
+/// `router` answering by the HTTP conventions: unknown routes are 404
+/// problems, every error is problem+json, 503 and 429 carry `Retry-After`.
+pub fn with_conventions(router: Router) -> Router {
+    router
+        .fallback(unknown_route)
+        .layer(axum::middleware::map_response(errors_as_problems))
+}
+
+/// How long a client is asked to wait after a 503 or 429 that did not say.
+const DEFAULT_RETRY_AFTER_SECS: u64 = 1;
+
+/// The one place that holds every error answer to the conventions: an
+/// error from a handler is already a problem, but the framework's own
+/// answers (405 with `Allow`, extractor rejections, upgrade failures) are
+/// turned into one here, keeping their headers and their text as the
+/// detail; and a 503 or 429 always says `Retry-After`.
+async fn errors_as_problems(res: Response) -> Response {
+    let status = res.status();
+    if !status.is_client_error() && !status.is_server_error() {
+        return res;
+    }
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|ct| ct.as_bytes().starts_with(b"application/problem+json"));
+    let mut res = if is_problem {
+        res
+    } else {
+        let (parts, body) = res.into_parts();
+        let text = match read_body(body, 4096, Duration::from_secs(1)).await {
+            Ok(b) => String::from_utf8_lossy(&b).trim().to_owned(),
+            Err(_) => String::new(),
+        };
+        let (slug, title) = problem_kind(status);
+        let detail = if text.is_empty() {
+            title.to_ascii_lowercase()
+        } else {
+            text
+        };
+        let mut problem = Problem::new(status, slug, title, detail);
+        for (name, value) in &parts.headers {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                problem = problem.with_header(name.clone(), value.clone());
+            }
+        }
+        problem.into_response()
+    };
+    if matches!(
+        status,
+        StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS
+    ) && !res.headers().contains_key(header::RETRY_AFTER)
+    {
+        res.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(DEFAULT_RETRY_AFTER_SECS),
+        );
+    }
+    res
+}
+
+/// The problem slug and title of a framework answer with `status`.
+fn problem_kind(status: StatusCode) -> (&'static str, &'static str) {
+    match status {
+        StatusCode::BAD_REQUEST => ("bad-request", "Bad request"),
+        StatusCode::NOT_FOUND => ("not-found", "Not found"),
+        StatusCode::METHOD_NOT_ALLOWED => ("method-not-allowed", "Method not allowed"),
+        StatusCode::NOT_ACCEPTABLE => ("not-acceptable", "Not acceptable"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("too-large", "Request too large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported-media-type", "Unsupported media type"),
+        StatusCode::UNPROCESSABLE_ENTITY => ("invalid", "Invalid request"),
+        StatusCode::UPGRADE_REQUIRED => ("upgrade-required", "Upgrade required"),
+        StatusCode::TOO_MANY_REQUESTS => ("too-many-requests", "Too many requests"),
+        StatusCode::SERVICE_UNAVAILABLE => ("unavailable", "Service unavailable"),
+        s if s.is_server_error() => ("internal", "Internal error"),
+        _ => ("client-error", "Request not accepted"),
+    }
 }
 
 /// Why a request body could not be read.
@@ -371,5 +453,82 @@ impl IntoResponse for Problem {
             headers.insert(name, value);
         }
         res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{Method, Request};
+
+    async fn call(router: &Router, method: Method, path: &str) -> (StatusCode, Response) {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .body(Body::empty())
+            .unwrap();
+        let res = router.clone().oneshot(req).await.unwrap();
+        (res.status(), res)
+    }
+
+    async fn problem(res: Response) -> serde_json::Value {
+        assert_eq!(
+            res.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        serde_json::from_slice(&body).unwrap()
+    }
+
+    #[tokio::test]
+    async fn framework_errors_become_problems_and_busy_answers_say_when_to_retry() {
+        let router = with_conventions(
+            Router::new()
+                .route("/only-get", get(|| async { "hi" }))
+                .route(
+                    "/busy",
+                    get(|| async { (StatusCode::SERVICE_UNAVAILABLE, "try later") }),
+                )
+                .route(
+                    "/slow-down",
+                    get(|| async {
+                        Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate", "Rate", "x")
+                    }),
+                ),
+        );
+        let (status, res) = call(&router, Method::GET, "/only-get").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            res.headers()[header::CONTENT_TYPE],
+            "text/plain; charset=utf-8"
+        );
+
+        let (status, res) = call(&router, Method::DELETE, "/only-get").await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+        assert!(
+            res.headers()[header::ALLOW]
+                .to_str()
+                .unwrap()
+                .contains("GET")
+        );
+        let p = problem(res).await;
+        assert_eq!(p["status"], 405);
+        assert_eq!(
+            p["type"],
+            "https://newsfeed.dev/problems/method-not-allowed"
+        );
+
+        let (status, res) = call(&router, Method::GET, "/nowhere").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(problem(res).await["status"], 404);
+
+        let (status, res) = call(&router, Method::GET, "/busy").await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(res.headers()[header::RETRY_AFTER], "1");
+        assert_eq!(problem(res).await["detail"], "try later");
+
+        let (_, res) = call(&router, Method::GET, "/slow-down").await;
+        assert_eq!(res.headers()[header::RETRY_AFTER], "1");
+        assert_eq!(problem(res).await["status"], 429);
     }
 }

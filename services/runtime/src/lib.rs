@@ -12,7 +12,10 @@
 //! - [`metrics`] — the service's Prometheus registry (every series labelled
 //!   with the service), the standard stage metrics, build info, readiness and
 //!   process metrics, each event logging and counting in one call.
-//! - [`telemetry`] — tracing set-up (`RUST_LOG`, `NEWSFEED_LOG_FORMAT=json`).
+//! - [`telemetry`] — tracing set-up (`RUST_LOG`, `NEWSFEED_LOG_FORMAT=json`)
+//!   and the span of each story's work, whose fields every log line carries.
+//! - [`spans`] — OpenTelemetry span export (OTLP), one span per hop of a
+//!   story's trace.
 //! - [`http`] — the admin endpoints (`/metrics`, `/healthz`, `/readyz`), the
 //!   one mapping of errors to RFC 9457 problems, and serving with graceful
 //!   shutdown.
@@ -35,6 +38,7 @@ pub mod outbound;
 pub mod secrets;
 pub mod service;
 pub mod shutdown;
+pub mod spans;
 pub mod table;
 pub mod telemetry;
 

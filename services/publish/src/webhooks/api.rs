@@ -242,6 +242,7 @@ async fn verify_url(ctx: &Deliveries, url: &str, secret: &Secret) -> Result<(), 
         secret,
         &msg_id,
         body.to_string().into_bytes(),
+        None,
     )
     .await;
     let mut answer = match sent {

@@ -69,12 +69,17 @@ pub(crate) async fn post_signed(
     secret: &Secret,
     msg_id: &str,
     body: Vec<u8>,
+    traceparent: Option<&str>,
 ) -> Result<reqwest::Response, SendError> {
     let url =
         url::Url::parse(url).map_err(|_| SendError::Failed("the URL does not parse".into()))?;
     let request = http.post(&url).map_err(SendError::Refused)?;
     let timestamp = Utc::now().timestamp();
     let signature = secret.sign(msg_id, timestamp, &body);
+    let request = match traceparent {
+        Some(t) => request.header("traceparent", t),
+        None => request,
+    };
     request
         .header("content-type", "application/json")
         .header("webhook-id", msg_id)

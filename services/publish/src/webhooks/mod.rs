@@ -26,6 +26,8 @@ mod signing;
 mod subscriptions;
 mod worker;
 
+pub use settings::WebhookArgs;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -72,15 +74,16 @@ pub struct Webhooks {
 
 /// Starts webhook subscriptions and deliveries. Returns at once: Kafka is
 /// reached in the background, and the API answers 503 until the
-/// subscriptions are loaded. Fails only on invalid `NEWSFEED_WEBHOOK_*` settings.
+/// subscriptions are loaded. Fails only on invalid webhook settings.
 pub async fn start(
     clients: KafkaClients,
     topics: Topics,
     metrics: WebhookMetrics,
     trust: Trust,
+    args: &WebhookArgs,
     shutdown: CancellationToken,
 ) -> anyhow::Result<Webhooks> {
-    let settings = settings::Settings::from_env()?;
+    let settings = args.settings()?;
     // No redirects: a subscriber proved one URL; it does not get to send us elsewhere.
     let http = trust.outbound.client(
         concat!("newsfeed-webhooks/", env!("CARGO_PKG_VERSION")),

@@ -1,5 +1,5 @@
-//! Webhook knobs, read from `NEWSFEED_WEBHOOK_*` environment variables with
-//! defaults, and the retry policy they shape: exponential backoff with
+//! Webhook knobs, flags that also read `NEWSFEED_WEBHOOK_*` environment
+//! variables, and the retry policy they shape: exponential backoff with
 //! jitter, bounded by a number of attempts and a time budget per event.
 
 use std::time::Duration;
@@ -40,38 +40,106 @@ impl Default for Settings {
     }
 }
 
-impl Settings {
-    /// The settings in the process environment; names the variable on error.
-    pub(crate) fn from_env() -> anyhow::Result<Self> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
+/// The webhook flags; each also reads its `NEWSFEED_WEBHOOK_*` variable.
+#[derive(Debug, Clone, clap::Args)]
+pub struct WebhookArgs {
+    /// First retry delay of a failed delivery, in milliseconds; each further retry doubles it.
+    #[arg(long, env = "NEWSFEED_WEBHOOK_RETRY_BASE_MS", default_value_t = 500)]
+    pub webhook_retry_base_ms: u64,
 
-    fn from_lookup(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
-        let d = Self::default();
-        let number = |name: &str, default: u64, min: u64, max: u64| -> anyhow::Result<u64> {
-            let Some(raw) = get(name) else {
-                return Ok(default);
-            };
-            match raw.trim().parse::<u64>() {
-                Ok(n) if (min..=max).contains(&n) => Ok(n),
-                _ => bail!("{name}: `{raw}` is not a whole number from {min} to {max}"),
+    /// Longest delay between two delivery attempts, in milliseconds.
+    #[arg(long, env = "NEWSFEED_WEBHOOK_RETRY_MAX_MS", default_value_t = 60_000)]
+    pub webhook_retry_max_ms: u64,
+
+    /// Most attempts per event, the first included, before it is dead-lettered.
+    #[arg(long, env = "NEWSFEED_WEBHOOK_MAX_ATTEMPTS", default_value_t = 8)]
+    pub webhook_max_attempts: u64,
+
+    /// Longest time one event is retried before it is dead-lettered, in
+    /// milliseconds (keep it under the consumer's 5-minute poll interval).
+    #[arg(
+        long,
+        env = "NEWSFEED_WEBHOOK_RETRY_BUDGET_MS",
+        default_value_t = 240_000
+    )]
+    pub webhook_retry_budget_ms: u64,
+
+    /// Timeout of every HTTP request to a subscriber, in milliseconds.
+    #[arg(long, env = "NEWSFEED_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000)]
+    pub webhook_timeout_ms: u64,
+
+    /// Consecutive dead-lettered events that disable a subscription.
+    #[arg(long, env = "NEWSFEED_WEBHOOK_DISABLE_AFTER", default_value_t = 5)]
+    pub webhook_disable_after: u64,
+}
+
+impl Default for WebhookArgs {
+    fn default() -> Self {
+        let d = Settings::default();
+        Self {
+            webhook_retry_base_ms: d.retry_base.as_millis() as u64,
+            webhook_retry_max_ms: d.retry_cap.as_millis() as u64,
+            webhook_max_attempts: u64::from(d.max_attempts),
+            webhook_retry_budget_ms: d.retry_budget.as_millis() as u64,
+            webhook_timeout_ms: d.timeout.as_millis() as u64,
+            webhook_disable_after: u64::from(d.disable_after),
+        }
+    }
+}
+
+impl WebhookArgs {
+    /// The checked settings; names the variable on error.
+    pub(crate) fn settings(&self) -> anyhow::Result<Settings> {
+        let within = |name: &str, n: u64, min: u64, max: u64| -> anyhow::Result<u64> {
+            if (min..=max).contains(&n) {
+                Ok(n)
+            } else {
+                bail!("{name}: `{n}` is not a whole number from {min} to {max}")
             }
         };
-        let ms = |name: &str, default: Duration, min: u64, max: u64| {
-            number(name, default.as_millis() as u64, min, max).map(Duration::from_millis)
+        let ms = |name: &str, n: u64, min: u64, max: u64| {
+            within(name, n, min, max).map(Duration::from_millis)
         };
-        let s = Self {
-            retry_base: ms("NEWSFEED_WEBHOOK_RETRY_BASE_MS", d.retry_base, 1, 3_600_000)?,
-            retry_cap: ms("NEWSFEED_WEBHOOK_RETRY_MAX_MS", d.retry_cap, 1, 3_600_000)?,
-            max_attempts: number("NEWSFEED_WEBHOOK_MAX_ATTEMPTS", 8, 1, 100)? as u32,
+        let count = |name: &str, n: u64, min: u64, max: u64| {
+            within(name, n, min, max).map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+        };
+        let s = Settings {
+            retry_base: ms(
+                "NEWSFEED_WEBHOOK_RETRY_BASE_MS",
+                self.webhook_retry_base_ms,
+                1,
+                3_600_000,
+            )?,
+            retry_cap: ms(
+                "NEWSFEED_WEBHOOK_RETRY_MAX_MS",
+                self.webhook_retry_max_ms,
+                1,
+                3_600_000,
+            )?,
+            max_attempts: count(
+                "NEWSFEED_WEBHOOK_MAX_ATTEMPTS",
+                self.webhook_max_attempts,
+                1,
+                100,
+            )?,
             retry_budget: ms(
                 "NEWSFEED_WEBHOOK_RETRY_BUDGET_MS",
-                d.retry_budget,
+                self.webhook_retry_budget_ms,
                 0,
                 86_400_000,
             )?,
-            timeout: ms("NEWSFEED_WEBHOOK_TIMEOUT_MS", d.timeout, 100, 300_000)?,
-            disable_after: number("NEWSFEED_WEBHOOK_DISABLE_AFTER", 5, 1, 1_000_000)? as u32,
+            timeout: ms(
+                "NEWSFEED_WEBHOOK_TIMEOUT_MS",
+                self.webhook_timeout_ms,
+                100,
+                300_000,
+            )?,
+            disable_after: count(
+                "NEWSFEED_WEBHOOK_DISABLE_AFTER",
+                self.webhook_disable_after,
+                1,
+                1_000_000,
+            )?,
         };
         if s.retry_cap < s.retry_base {
             bail!(
@@ -81,7 +149,9 @@ impl Settings {
         }
         Ok(s)
     }
+}
 
+impl Settings {
     /// The wait after the `failed`-th failed attempt (1-based): the base
     /// doubled per failure up to the cap, then "equal jitter" — a random
     /// point in its upper half, so subscribers coming back from an outage
@@ -138,22 +208,32 @@ mod tests {
     }
 
     #[test]
-    fn environment_overrides_and_bad_values_name_the_variable() {
-        let s = Settings::from_lookup(|n| {
-            (n == "NEWSFEED_WEBHOOK_RETRY_BASE_MS").then(|| "100".to_owned())
-        })
+    fn flags_shape_the_settings_and_bad_values_name_the_variable() {
+        assert_eq!(
+            WebhookArgs::default().settings().unwrap(),
+            Settings::default()
+        );
+        let s = WebhookArgs {
+            webhook_retry_base_ms: 100,
+            ..WebhookArgs::default()
+        }
+        .settings()
         .unwrap();
         assert_eq!(s.retry_base, Duration::from_millis(100));
         assert_eq!(s.max_attempts, 8);
-        let err = Settings::from_lookup(|n| {
-            (n == "NEWSFEED_WEBHOOK_MAX_ATTEMPTS").then(|| "zero".to_owned())
-        })
+        let err = WebhookArgs {
+            webhook_max_attempts: 0,
+            ..WebhookArgs::default()
+        }
+        .settings()
         .unwrap_err()
         .to_string();
         assert!(err.starts_with("NEWSFEED_WEBHOOK_MAX_ATTEMPTS"), "{err}");
-        let err = Settings::from_lookup(|n| {
-            (n == "NEWSFEED_WEBHOOK_RETRY_MAX_MS").then(|| "10".to_owned())
-        })
+        let err = WebhookArgs {
+            webhook_retry_max_ms: 10,
+            ..WebhookArgs::default()
+        }
+        .settings()
         .unwrap_err()
         .to_string();
         assert!(err.starts_with("NEWSFEED_WEBHOOK_RETRY_MAX_MS"), "{err}");

@@ -16,13 +16,17 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use newsfeed_model::{ArticleEvent, EventType};
-use newsfeed_runtime::cloudevents::header_str;
+use newsfeed_runtime::cloudevents::{TraceParent, header_str};
 use newsfeed_runtime::kafka::{ObservedContext, until_connected};
+use newsfeed_runtime::spans::Hop;
+use opentelemetry::KeyValue;
+use opentelemetry::trace::SpanKind;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::producer::FutureRecord;
 use rdkafka::{Offset, TopicPartitionList};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use super::delivery::{Deliveries, dead_letter_headers, post_signed, webhook_body};
 use super::signing::Secret;
@@ -154,7 +158,31 @@ impl Run {
             match consumer.poll(Duration::from_millis(200)) {
                 Some(Ok(record)) => {
                     let ctx = self.ctx.clone();
-                    match ctx.runtime.block_on(self.handle(&record)) {
+                    let parent = record
+                        .headers()
+                        .and_then(|h| header_str(h, "traceparent"))
+                        .and_then(TraceParent::parse);
+                    let trace = parent
+                        .as_ref()
+                        .map_or_else(TraceParent::new_root, TraceParent::child);
+                    let span =
+                        newsfeed_runtime::telemetry::record_span("webhooks", &record, &trace);
+                    let mut attributes = newsfeed_runtime::spans::record_attributes(&record);
+                    attributes.push(KeyValue::new("newsfeed.webhook.subscription", id.clone()));
+                    let mut hop = Hop::start(
+                        "webhooks",
+                        SpanKind::Consumer,
+                        parent.as_ref(),
+                        &trace,
+                        attributes,
+                    );
+                    let handled = self.handle(&record, &trace).instrument(span);
+                    let outcome = ctx.runtime.block_on(handled);
+                    if let Outcome::Disable(why) = &outcome {
+                        hop.fail(why.clone());
+                    }
+                    drop(hop);
+                    match outcome {
                         Outcome::Done => commit(&consumer, &record),
                         Outcome::Interrupted => break,
                         Outcome::Disable(reason) => {
@@ -187,7 +215,7 @@ impl Run {
             }))
     }
 
-    async fn handle(&mut self, record: &BorrowedMessage<'_>) -> Outcome {
+    async fn handle(&mut self, record: &BorrowedMessage<'_>, trace: &TraceParent) -> Outcome {
         if !self.ctx.journal.read().is_active(&self.subscription.id) {
             return Outcome::Interrupted;
         }
@@ -214,7 +242,7 @@ impl Run {
             .map(str::to_owned)
             .unwrap_or_else(|| event.event_id(EventType::Published));
         let body = webhook_body(&event);
-        match self.deliver(&msg_id, body).await {
+        match self.deliver(&msg_id, body, trace).await {
             Sent::Acknowledged => {
                 self.dead_in_a_row = 0;
                 Outcome::Done
@@ -238,8 +266,11 @@ impl Run {
         }
     }
 
-    /// Sends until acknowledged, the retry budget is spent, or stopped.
-    async fn deliver(&mut self, msg_id: &str, body: Vec<u8>) -> Sent {
+    /// Sends until acknowledged, the retry budget is spent, or stopped;
+    /// every attempt carries the delivery's `traceparent`, so a subscriber
+    /// can continue the story's trace.
+    async fn deliver(&mut self, msg_id: &str, body: Vec<u8>, trace: &TraceParent) -> Sent {
+        let traceparent = trace.to_string();
         let (ctx, id) = (self.ctx.clone(), self.subscription.id.clone());
         let first = Instant::now();
         let mut failed = 0;
@@ -251,6 +282,7 @@ impl Run {
                 &self.secret,
                 msg_id,
                 body.clone(),
+                Some(&traceparent),
             )
             .await;
             ctx.metrics.attempted(started.elapsed());
