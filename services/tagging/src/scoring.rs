@@ -43,14 +43,15 @@ impl Reset for Score {
     }
 }
 
-/// Scores every found concept into `scores` (cleared first); `buffer` is working space.
+/// Scores every found concept into `scores` (cleared first); `buffer` and
+/// `keys` are working space.
 pub(crate) fn score_all(
     taxonomy: &Taxonomy,
     found: &IndexMap<Found>,
     hits: &[Hit],
     zones: &[Zone],
     scores: &mut IndexMap<Score>,
-    buffer: &mut Vec<u32>,
+    (buffer, keys): (&mut Vec<u32>, &mut Vec<u64>),
 ) {
     scores.clear();
     let mut scorer = Scorer {
@@ -60,6 +61,7 @@ pub(crate) fn score_all(
         zones,
         memo: scores,
         buffer,
+        keys,
     };
     for c in found.keys() {
         scorer.score(c);
@@ -72,13 +74,16 @@ pub(crate) fn score_all(
 /// 1 per repeated mention (up to 4), 12 for a cue in the headline and 8 in
 /// the description. (A headline bonus worth more than one cue let a single
 /// stray headline word outvote the body.)
-fn topic_score(hits: &[Hit], zones: &[Zone], evidence: &[u32]) -> (u32, i32) {
-    let what = |i: u32| hits[i as usize].what;
-    let distinct = evidence
-        .iter()
-        .enumerate()
-        .filter(|&(k, &i)| !evidence[..k].iter().any(|&j| what(j) == what(i)))
-        .count() as i32;
+fn topic_score(hits: &[Hit], zones: &[Zone], evidence: &[u32], keys: &mut Vec<u64>) -> (u32, i32) {
+    keys.clear();
+    keys.extend(evidence.iter().map(|&i| match hits[i as usize].what {
+        What::Term(t) => u64::from(t),
+        What::Name { concept, .. } => 1 << 32 | u64::from(concept),
+        What::Exclusion => 2 << 32,
+    }));
+    keys.sort_unstable();
+    keys.dedup();
+    let distinct = keys.len() as i32;
     let zone = |i: u32| {
         zones
             .get(hits[i as usize].field as usize)
@@ -103,6 +108,7 @@ struct Scorer<'a> {
     zones: &'a [Zone],
     memo: &'a mut IndexMap<Score>,
     buffer: &'a mut Vec<u32>,
+    keys: &'a mut Vec<u64>,
 }
 
 impl Scorer<'_> {
@@ -146,7 +152,7 @@ impl Scorer<'_> {
             .get(concept as usize)
             .filter(|c| c.kind == ConceptKind::Topic);
         if topic.is_some() && !evidence.is_empty() {
-            let (s, r) = topic_score(hits, self.zones, evidence);
+            let (s, r) = topic_score(hits, self.zones, evidence, self.keys);
             support = s;
             relevance = r;
         }

@@ -77,6 +77,7 @@ struct Scratch {
     decisions: Decisions,
     scores: IndexMap<Score>,
     buffer: Vec<u32>,
+    keys: Vec<u64>,
     order: Vec<(i32, u32, u32)>,
     /// Per hit, its evidence span once worked out: a hit is evidence for
     /// its concept and for each broader one.
@@ -171,7 +172,7 @@ impl Tagger {
             &scratch.hits,
             &scratch.zones,
             &mut scratch.scores,
-            &mut scratch.buffer,
+            (&mut scratch.buffer, &mut scratch.keys),
         );
         let tagging = self.tagging(&fields, scratch);
         scratch.text.recycle(fields);

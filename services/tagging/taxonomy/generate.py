@@ -524,6 +524,16 @@ def expand_stars(cue):
     return [" ".join(o + [words[-1]]) for o in out]
 
 
+def ar_cue_forms(cue):
+    """An Arabic cue with the article and the one-letter words written onto
+    it: اقتصاد, الاقتصاد, والاقتصاد, بالاقتصاد, للاقتصاد."""
+    if not re.fullmatch("[\u0621-\u064a]+", cue):
+        return [cue]
+    if cue.startswith("ال"):
+        return unique([cue, "و" + cue, "ب" + cue, "لل" + cue[2:]])
+    return unique([cue, "ال" + cue, "و" + cue, "وال" + cue, "بال" + cue, "لل" + cue])
+
+
 def topics(overlay):
     data = json.loads(IPTC.read_text())
     concepts = {c["qcode"]: c for c in data["conceptSet"]}
@@ -551,7 +561,7 @@ def topics(overlay):
             words.insert(0, label.replace("/", " "))
         if not words:
             words = [label.replace("/", " ")]
-        when = {"any_of": unique([w for x in words for w in expand_stars(x)])}
+        when = {"any_of": unique([v for x in words for w in expand_stars(x) for v in ar_cue_forms(w)])}
         if "min" in spec:
             when["min_distinct"] = spec["min"]
         if spec.get("none_of"):
