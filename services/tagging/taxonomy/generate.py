@@ -226,6 +226,9 @@ def kk_forms(name):
     return [name] + [" ".join(words[:-1] + [words[-1] + s]) for s in suffixes if " " not in s]
 
 
+AR_COMMON_WORDS = {"مالي", "بنين", "رياض", "سمراء", "المدينة"}
+
+
 def ar_forms(name):
     """An Arabic name with the one-letter words written onto it: و (and),
     ب (in, by), ل (for), and ل + ال written لل."""
@@ -330,7 +333,7 @@ def script_names(alternates):
             if not known and all(w[:1].isupper() for w in a.split(" ")):
                 geox = first.is_known and "Geox" in first.tag
                 names["ru"].insert(0, a) if geox else names["ru"].append(a)
-        elif set(a) <= ARABIC_LETTERS and len(a) >= 3:
+        elif set(a) <= ARABIC_LETTERS and len(a.replace(" ", "")) >= 4:
             names["ar"].append(a)
         elif all("\u4e00" <= ch <= "\u9fff" for ch in a) and len(a) >= 2:
             names["zh"].append(a)
@@ -454,6 +457,10 @@ def merge_names(c, names, place):
         elif lang == "ar":
             items = [f for n in items for f in ar_forms(n)]
         items = [n for n in unique(items) if fold(n) not in own and len(n) > 1]
+        # Arabic names that are everyday words: مالي (Mali) is "financial",
+        # بنين (Benin) "sons".
+        if lang == "ar":
+            items = [n for n in items if n not in AR_COMMON_WORDS and n[1:] not in AR_COMMON_WORDS]
         # Chinese: a name of one character is a word of many others.
         if lang == "zh":
             items = [n for n in items if len(n) >= 2]

@@ -291,11 +291,18 @@ impl Validator<'_> {
         }
         let mut lists: Vec<(&[String], Form, CaseRule, u8)> =
             lists.into_iter().map(|(l, f, c)| (l, f, c, 0)).collect();
+        // Names in other languages are proper nouns as written there: a
+        // capital first letter (Russian "Того" is Togo, "того" is "of that";
+        // Spanish "china" is a Chinese woman). Scripts without case pass.
+        let proper = match c.case {
+            CaseRule::Insensitive => CaseRule::Capitalised,
+            other => other,
+        };
         for (lang, list) in &c.names_in {
-            lists.push((list, Form::Name, c.case, self.lang_index(lang)));
+            lists.push((list, Form::Name, proper, self.lang_index(lang)));
         }
         for (lang, list) in &c.surnames_in {
-            lists.push((list, Form::Surname, c.case, self.lang_index(lang)));
+            lists.push((list, Form::Surname, proper, self.lang_index(lang)));
         }
         if !c.surnames_in.is_empty() && c.kind != ConceptKind::Person {
             self.problem(
