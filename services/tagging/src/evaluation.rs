@@ -173,6 +173,11 @@ impl EvalSet {
 }
 
 impl EvalStory {
+    /// The URI of the editor's top-level subject, if the story names one.
+    pub fn subject_uri(&self) -> Option<&str> {
+        self.subject.as_deref()
+    }
+
     fn from_raw(r: RawStory) -> Self {
         let block = |v: String| Block {
             role: Some("main".into()),
