@@ -17,6 +17,18 @@ use crate::text::{self, FieldText, Folded, Span, TextPool, Zone};
 /// The engine's name, as written in `creator` and `Enrichment::engine`.
 pub const ENGINE: &str = concat!("newsfeed-tagging/", env!("CARGO_PKG_VERSION"));
 
+/// Where a concept's first evidence lies, as one number in reading order:
+/// of two tags of equal relevance the one the story names first comes first
+/// (a story's subject is mostly stated in its headline and first lines).
+fn first_mention(hits: &[Hit], evidence: &[u32]) -> u32 {
+    evidence
+        .first()
+        .and_then(|&h| hits.get(h as usize))
+        .map_or(u32::MAX, |h| {
+            u32::from(h.field) << 24 | h.start.min(0xff_ffff)
+        })
+}
+
 /// Languages whose stories also use another language's names: Kazakh
 /// news writes foreign people and places as Russian does (Путин, Лондон).
 const LANGUAGE_FALLBACKS: &[(&str, &str)] = &[("kk", "ru")];
@@ -58,7 +70,8 @@ pub struct Tagger {
     matcher: Matcher,
     rules: Rules,
     /// Per concept, its place in the order of display names (ties broken by
-    /// taxonomy order): tags of equal relevance are listed in that order.
+    /// taxonomy order): tags of equal relevance and first mention are
+    /// listed in that order.
     name_order: Vec<u32>,
     creator: String,
 }
@@ -78,7 +91,7 @@ struct Scratch {
     scores: IndexMap<Score>,
     buffer: Vec<u32>,
     keys: Vec<u64>,
-    order: Vec<(i32, u32, u32)>,
+    order: Vec<(i32, u32, u32, u32)>,
     /// Per hit, its evidence span once worked out: a hit is evidence for
     /// its concept and for each broader one.
     spans: Vec<Option<Span>>,
@@ -216,24 +229,27 @@ impl Tagger {
             ..
         } = scratch;
         order.clear();
-        order.extend(
-            scores
-                .iter()
-                .map(|(c, s)| (-s.relevance, self.name_order[c as usize], c)),
-        );
+        order.extend(scores.iter().map(|(c, s)| {
+            (
+                -s.relevance,
+                first_mention(hits, &s.evidence),
+                self.name_order[c as usize],
+                c,
+            )
+        }));
         order.sort_unstable();
         tags.clear();
         evidence.clear();
         spans.clear();
         spans.resize(hits.len(), None);
         // The story's leading subject: its most relevant top-level topic.
-        let leader = order.iter().map(|&(_, _, c)| c).find(|&c| {
+        let leader = order.iter().map(|&(.., c)| c).find(|&c| {
             self.taxonomy
                 .concepts
                 .get(c as usize)
                 .is_some_and(|k| k.kind == ConceptKind::Topic && k.broader.is_empty())
         });
-        for &(_, _, c) in order.iter() {
+        for &(.., c) in order.iter() {
             let (Some(concept), Some(score)) =
                 (self.taxonomy.concepts.get(c as usize), scores.get(c))
             else {
