@@ -660,6 +660,8 @@ def main():
     entities = yaml.safe_load((HERE / "curated/entities.yaml").read_text())["concepts"]
     overlay = yaml.safe_load((HERE / "curated/topics.yaml").read_text())
     topic_concepts = topics(overlay)
+    iso = iso_codes(entities)
+    geo_of = add_cities(entities, iso)
     russian = yaml.safe_load((HERE / "curated/russian-names.yaml").read_text())
     others = yaml.safe_load((HERE / "curated/other-names.yaml").read_text())
     for c in entities:
@@ -679,8 +681,6 @@ def main():
             c["names_in"].setdefault("kk", []).extend(extra["names"])
         if extra.get("surnames"):
             c["surnames_in"].setdefault("kk", []).extend(extra["surnames"])
-    iso = iso_codes(entities)
-    geo_of = add_cities(entities, iso)
     add_place_names(entities, iso, geo_of)
     for c in entities:
         if c["kind"] == "person":
