@@ -9,18 +9,23 @@
 //!   `file` (the YAML shape), `validate` (cross-checks), `checks` (names,
 //!   ids, URIs, cycles), `locate` (lines of concepts), `error`.
 //! - `text`: the article's headlines, descriptions and bodies with markup
-//!   stripped, and the map back to offsets in the original values.
-//! - `matcher`: one trie of every name, term and exclusion, walked from each
-//!   word start, then word-boundary, case and namesake checks.
+//!   stripped, and the map back to offsets in the original values; for
+//!   text beyond ASCII, its NFKC case-folded form with a word start before
+//!   each Han (kana, Thai...) character, and the map back.
+//! - `matcher`: one trie of every name (in every language), term and
+//!   exclusion, walked from each word start, then the story-language,
+//!   word-boundary, case and namesake checks.
 //! - `rules`: surnames after full names, `all_of`/`any_of`/`none_of`
 //!   conditions, broader concepts.
-//! - `scoring`: relevance, confidence and the evidence kept per concept.
+//! - `scoring`: relevance, confidence and the evidence kept per concept;
+//!   topics weigh the cues of their whole subtree.
 //! - [`tagger`] — [`Tagger`], [`Tagging`] and [`Tag`], the public face, and
 //!   the per-thread working memory reused from story to story.
 //! - `index_map`: the per-story maps keyed by concept or term index.
 //! - `merge`: [`Tagger::enrich`], writing tags into the article idempotently.
-//! - [`evaluation`] — precision and recall over a labelled story set
-//!   (`eval/stories.yaml`), shared by the `evaluate` example and CI.
+//! - [`evaluation`] — precision and recall per language and leading-subject
+//!   accuracy over the labelled stories (the tuning set compiled in, the
+//!   held-out set in `eval/unseen/`), shared by the `evaluate` example and CI.
 
 pub mod evaluation;
 mod index_map;

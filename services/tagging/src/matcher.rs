@@ -15,7 +15,7 @@ use aho_corasick::nfa::{contiguous, noncontiguous};
 use aho_corasick::{Anchored, MatchKind, PatternID};
 
 use crate::taxonomy::{CaseRule, Form, Namesake, Taxonomy, Term};
-use crate::text::normalize;
+use crate::text::{Folded, fold, normalize};
 
 /// What a pattern stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +38,8 @@ struct Target {
     namesake: Option<Namesake>,
     /// For exact-case names, the name as written: a range of `Matcher::texts`.
     text: (u32, u32),
+    /// The story language it is used in, or 0 for all.
+    lang: u8,
 }
 
 /// A match that passed every check.
@@ -73,9 +75,7 @@ pub(crate) struct TermIds(HashMap<(String, bool), u32>);
 impl TermIds {
     /// The term table index of a condition word.
     pub(crate) fn get(&self, text: &str, prefix: bool) -> Option<u32> {
-        self.0
-            .get(&(normalize(text).to_lowercase(), prefix))
-            .copied()
+        self.0.get(&(fold(text), prefix)).copied()
     }
 
     /// Number of distinct condition terms.
@@ -92,6 +92,7 @@ struct Draft {
     namesake: Option<Namesake>,
     /// Normalised as the clean text writes it.
     text: String,
+    lang: u8,
 }
 
 impl Matcher {
@@ -101,24 +102,24 @@ impl Matcher {
         let mut by_key: HashMap<String, usize> = HashMap::new();
         let mut drafts: Vec<Vec<Draft>> = Vec::new();
         let mut terms = TermIds::default();
-        let mut add = |text: &str, what: What, case: CaseRule, prefix: bool, namesake| {
+        let mut add = |text: &str, what: What, case: CaseRule, prefix: bool, namesake, lang| {
             let written = normalize(text);
-            let key = format!(" {}", written.to_ascii_lowercase());
+            let key = format!(" {}", fold(text));
             let slot = *by_key.entry(key.clone()).or_insert_with(|| {
                 keys.push(key);
                 drafts.push(Vec::new());
                 drafts.len() - 1
             });
-            if !drafts[slot]
-                .iter()
-                .any(|t| t.what == what && t.prefix == prefix && t.text == written)
-            {
+            if !drafts[slot].iter().any(|t| {
+                t.what == what && t.prefix == prefix && t.text == written && t.lang == lang
+            }) {
                 drafts[slot].push(Draft {
                     what,
                     case,
                     prefix,
                     namesake,
                     text: written,
+                    lang,
                 });
             }
         };
@@ -128,19 +129,32 @@ impl Matcher {
                     concept: i as u32,
                     form: n.form,
                 };
-                add(&n.text, what, n.case, false, c.namesake);
+                // Namesake rules read English capitalisation around the name.
+                let namesake = if n.lang == 0 { c.namesake } else { None };
+                add(&n.text, what, n.case, false, namesake, n.lang);
             }
             for phrase in &c.exclude {
-                add(phrase, What::Exclusion, CaseRule::Insensitive, false, None);
+                add(
+                    phrase,
+                    What::Exclusion,
+                    CaseRule::Insensitive,
+                    false,
+                    None,
+                    0,
+                );
             }
             for t in c.when.iter().flat_map(|w| w.terms()) {
                 if let Term::Word { text, prefix } = t {
                     let next = terms.0.len() as u32;
-                    let id = *terms
-                        .0
-                        .entry((normalize(text).to_lowercase(), *prefix))
-                        .or_insert(next);
-                    add(text, What::Term(id), CaseRule::Insensitive, *prefix, None);
+                    let id = *terms.0.entry((fold(text), *prefix)).or_insert(next);
+                    add(
+                        text,
+                        What::Term(id),
+                        CaseRule::Insensitive,
+                        *prefix,
+                        None,
+                        0,
+                    );
                 }
             }
         }
@@ -172,6 +186,7 @@ impl Matcher {
                     prefix: d.prefix,
                     namesake: d.namesake,
                     text: (start, matcher.texts.len() as u32),
+                    lang: d.lang,
                 });
             }
             matcher.ranges.push(matcher.targets.len() as u32);
@@ -196,24 +211,25 @@ impl Matcher {
         }
     }
 
-    /// Appends every accepted match in `hay`, the clean text of field
-    /// number `field`, to `out`. `ends` is working space.
-    pub(crate) fn scan(&self, field: u16, hay: &str, ends: &mut Vec<Ends>, out: &mut Vec<Hit>) {
+    /// Appends every accepted match in `clean`, the clean text of field
+    /// number `field`, to `out`: searched as `folded` when the text is not
+    /// ASCII, with the names of story language `lang` (and those of every
+    /// language). `ends` is working space.
+    pub(crate) fn scan(&self, hay: Hay<'_>, ends: &mut Vec<Ends>, out: &mut Vec<Hit>) {
         match &self.trie {
-            Trie::Contiguous(t) => self.scan_with(t, field, hay, ends, out),
-            Trie::Noncontiguous(t) => self.scan_with(t, field, hay, ends, out),
+            Trie::Contiguous(t) => self.scan_with(t, hay, ends, out),
+            Trie::Noncontiguous(t) => self.scan_with(t, hay, ends, out),
         }
     }
 
     fn scan_with(
         &self,
         trie: &impl Automaton,
-        field: u16,
-        hay: &str,
+        hay: Hay<'_>,
         ends: &mut Vec<Ends>,
         out: &mut Vec<Hit>,
     ) {
-        let bytes = hay.as_bytes();
+        let bytes = hay.search().as_bytes();
         let mut pos = 0;
         while let Some(start) = bytes[pos..]
             .iter()
@@ -233,53 +249,85 @@ impl Matcher {
                 .iter()
                 .rev()
                 .find_map(|&(pattern, end)| {
-                    self.accept(field, hay, pattern.as_usize(), start + 1, end, out)
+                    self.accept(hay, pattern.as_usize(), start + 1, end, out)
                 })
                 .unwrap_or(start + 1);
         }
     }
 
-    /// Checks one automaton match; records its hits and returns where the
-    /// search goes on, or `None` when no target of the pattern applies.
+    /// Checks one automaton match (a range of the searched text); records
+    /// its hits and returns where the search goes on, or `None` when no
+    /// target of the pattern applies.
     fn accept(
         &self,
-        field: u16,
-        hay: &str,
+        hay: Hay<'_>,
         pattern: usize,
         start: usize,
         end: usize,
         out: &mut Vec<Hit>,
     ) -> Option<usize> {
-        let matched = &hay[start..end];
-        let whole_word = !ends_with_word_char(matched) || is_word_end(hay, end);
+        let search = hay.search();
+        let matched = &search[start..end];
+        let whole_word = !ends_with_word_char(matched) || is_word_end(search, end);
         let word_end = if whole_word {
             end
         } else {
-            end + hay[end..]
+            end + search[end..]
                 .find(|c: char| !c.is_alphanumeric())
-                .unwrap_or(hay.len() - end)
+                .unwrap_or(search.len() - end)
         };
+        let (clean_start, clean_end) = (hay.clean_pos(start), hay.clean_pos(end));
+        let as_written = &hay.clean[clean_start..clean_end];
         let mut accepted_end = None;
         for t in self.targets(pattern) {
             let written = &self.texts[t.text.0 as usize..t.text.1 as usize];
-            if !(whole_word || t.prefix) || !case_ok(t.case, written, matched) {
+            if t.lang != 0 && !hay.langs.contains(&t.lang) {
                 continue;
             }
-            if t.namesake.is_some_and(|n| is_namesake(n, hay, start, end)) {
+            if !(whole_word || t.prefix) || !case_ok(t.case, written, as_written) {
+                continue;
+            }
+            if t.namesake
+                .is_some_and(|n| is_namesake(n, hay.clean, clean_start, clean_end))
+            {
                 continue;
             }
             let stop = if t.prefix { word_end } else { end };
             if t.what != What::Exclusion {
                 out.push(Hit {
                     what: t.what,
-                    field,
-                    start: start as u32,
-                    end: stop as u32,
+                    field: hay.field,
+                    start: clean_start as u32,
+                    end: hay.clean_pos(stop) as u32,
                 });
             }
             accepted_end = Some(accepted_end.map_or(stop, |e: usize| e.max(stop)));
         }
         accepted_end
+    }
+}
+
+/// One field as the matcher searches it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Hay<'a> {
+    /// Index of the field in reading order.
+    pub(crate) field: u16,
+    /// Its clean text: what hits point into.
+    pub(crate) clean: &'a str,
+    /// Its folded text, when the clean text is not ASCII.
+    pub(crate) folded: Option<&'a Folded>,
+    /// The story language and the one whose names it also uses, as
+    /// [`crate::Taxonomy`] numbers them (0: none).
+    pub(crate) langs: [u8; 2],
+}
+
+impl Hay<'_> {
+    fn search(&self) -> &str {
+        self.folded.map_or(self.clean, |f| f.text.as_str())
+    }
+
+    fn clean_pos(self, pos: usize) -> usize {
+        self.folded.map_or(pos, |f| f.to_clean(pos))
     }
 }
 
@@ -443,7 +491,8 @@ impl Trie {
 fn case_ok(rule: CaseRule, written: &str, matched: &str) -> bool {
     match rule {
         CaseRule::Insensitive => true,
-        CaseRule::Capitalised => matched.chars().next().is_some_and(char::is_uppercase),
+        // Scripts without case (Arabic, Han) pass.
+        CaseRule::Capitalised => matched.chars().next().is_some_and(|c| !c.is_lowercase()),
         CaseRule::Exact => matched == written,
     }
 }

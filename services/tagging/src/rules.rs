@@ -22,6 +22,12 @@ enum Item {
 struct Compiled {
     all_of: Vec<Vec<Item>>,
     any_of: Vec<Item>,
+    /// The terms of `any_of`, sorted: a Media Topic lists hundreds, a story
+    /// holds a few, so the story's terms are looked up here rather than
+    /// each item in the story.
+    any_terms: Vec<u32>,
+    /// The concepts of `any_of`.
+    any_concepts: Vec<u32>,
     min_distinct: usize,
     none_of: Vec<Item>,
 }
@@ -139,13 +145,32 @@ impl Rules {
         };
         for (i, c) in taxonomy.concepts.iter().enumerate() {
             let Some(w) = &c.when else { continue };
+            let any_of: Vec<Item> = w.any_of.iter().filter_map(item).collect();
+            let mut any_terms: Vec<u32> = any_of
+                .iter()
+                .filter_map(|i| match *i {
+                    Item::Term(t) => Some(t),
+                    Item::Concept(_) => None,
+                })
+                .collect();
+            any_terms.sort_unstable();
+            any_terms.dedup();
+            let any_concepts = any_of
+                .iter()
+                .filter_map(|i| match *i {
+                    Item::Concept(c) => Some(c),
+                    Item::Term(_) => None,
+                })
+                .collect();
             let compiled = Compiled {
                 all_of: w
                     .all_of
                     .iter()
                     .map(|g| g.iter().filter_map(item).collect())
                     .collect(),
-                any_of: w.any_of.iter().filter_map(item).collect(),
+                any_of,
+                any_terms,
+                any_concepts,
                 min_distinct: w.min_distinct,
                 none_of: w.none_of.iter().filter_map(item).collect(),
             };
@@ -194,6 +219,8 @@ impl Rules {
                         .map(|g| size_of::<Vec<Item>>() + items(g))
                         .sum::<usize>()
                     + items(&c.any_of)
+                    + size_of_val(&c.any_terms[..])
+                    + size_of_val(&c.any_concepts[..])
                     + items(&c.none_of)
             })
             .sum();
@@ -360,7 +387,7 @@ impl Story<'_> {
             distinct += met;
         }
         if !cond.any_of.is_empty() {
-            let met = self.gather(&cond.any_of, evidence);
+            let met = self.gather_any(cond, evidence);
             if (met as usize) < cond.min_distinct {
                 return None;
             }
@@ -369,6 +396,25 @@ impl Story<'_> {
         evidence.sort_unstable();
         evidence.dedup();
         Some(distinct)
+    }
+
+    /// The evidence of the `any_of` items present, and how many are: the
+    /// story's terms looked up in the condition's.
+    fn gather_any(&self, cond: &Compiled, evidence: &mut Vec<u32>) -> u32 {
+        let mut met = 0;
+        for (t, hits) in self.terms.iter() {
+            if cond.any_terms.binary_search(&t).is_ok() {
+                met += 1;
+                evidence.extend_from_slice(hits);
+            }
+        }
+        for &c in &cond.any_concepts {
+            if self.found.contains_key(c) {
+                met += 1;
+                self.evidence(Item::Concept(c), evidence);
+            }
+        }
+        met
     }
 
     /// The evidence of the items present, and how many are.

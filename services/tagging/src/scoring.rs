@@ -14,7 +14,7 @@
 use crate::index_map::{IndexMap, Reset};
 use crate::matcher::{Hit, What};
 use crate::rules::Found;
-use crate::taxonomy::{Form, Taxonomy};
+use crate::taxonomy::{ConceptKind, Form, Taxonomy};
 use crate::text::Zone;
 
 /// Evidence spans kept per concept; a long story names a country many times.
@@ -28,6 +28,8 @@ const BROADER_DECAY: i32 = 20;
 pub(crate) struct Score {
     pub(crate) relevance: i32,
     pub(crate) confidence: i32,
+    /// For topics: the distinct words and phrases behind it and its narrower topics.
+    pub(crate) support: u32,
     /// Indices into the story's hits, in reading order.
     pub(crate) evidence: Vec<u32>,
 }
@@ -36,18 +38,20 @@ impl Reset for Score {
     fn reset(&mut self) {
         self.relevance = 0;
         self.confidence = 0;
+        self.support = 0;
         self.evidence.clear();
     }
 }
 
-/// Scores every found concept into `scores` (cleared first); `buffer` is working space.
+/// Scores every found concept into `scores` (cleared first); `buffer` and
+/// `keys` are working space.
 pub(crate) fn score_all(
     taxonomy: &Taxonomy,
     found: &IndexMap<Found>,
     hits: &[Hit],
     zones: &[Zone],
     scores: &mut IndexMap<Score>,
-    buffer: &mut Vec<u32>,
+    (buffer, keys): (&mut Vec<u32>, &mut Vec<u64>),
 ) {
     scores.clear();
     let mut scorer = Scorer {
@@ -57,10 +61,44 @@ pub(crate) fn score_all(
         zones,
         memo: scores,
         buffer,
+        keys,
     };
     for c in found.keys() {
         scorer.score(c);
     }
+}
+
+/// A topic's support (distinct words and phrases) and relevance from all
+/// the evidence of its subtree, so that a top-level topic weighs every cue
+/// of its narrower topics: 40, plus 8 per further distinct cue (up to 5),
+/// 1 per repeated mention (up to 4), 12 for a cue in the headline and 8 in
+/// the description. (A headline bonus worth more than one cue let a single
+/// stray headline word outvote the body.)
+fn topic_score(hits: &[Hit], zones: &[Zone], evidence: &[u32], keys: &mut Vec<u64>) -> (u32, i32) {
+    keys.clear();
+    keys.extend(evidence.iter().map(|&i| match hits[i as usize].what {
+        What::Term(t) => u64::from(t),
+        What::Name { concept, .. } => 1 << 32 | u64::from(concept),
+        What::Exclusion => 2 << 32,
+    }));
+    keys.sort_unstable();
+    keys.dedup();
+    let distinct = keys.len() as i32;
+    let zone = |i: u32| {
+        zones
+            .get(hits[i as usize].field as usize)
+            .copied()
+            .unwrap_or(Zone::Body)
+    };
+    let headline = evidence.iter().any(|&i| zone(i) == Zone::Headline);
+    let description = evidence.iter().any(|&i| zone(i) == Zone::Description);
+    let repeats = evidence.len() as i32 - distinct;
+    let relevance = 40
+        + 8 * (distinct - 1).clamp(0, 5)
+        + repeats.clamp(0, 4)
+        + if headline { 12 } else { 0 }
+        + if description { 8 } else { 0 };
+    (distinct as u32, relevance.clamp(1, 100))
 }
 
 struct Scorer<'a> {
@@ -70,6 +108,7 @@ struct Scorer<'a> {
     zones: &'a [Zone],
     memo: &'a mut IndexMap<Score>,
     buffer: &'a mut Vec<u32>,
+    keys: &'a mut Vec<u64>,
 }
 
 impl Scorer<'_> {
@@ -106,10 +145,22 @@ impl Scorer<'_> {
         let hits = self.hits;
         evidence.sort_unstable_by_key(|&i| (hits[i as usize].field, hits[i as usize].start, i));
         evidence.dedup();
+        let mut support = 0;
+        let topic = self
+            .taxonomy
+            .concepts
+            .get(concept as usize)
+            .filter(|c| c.kind == ConceptKind::Topic);
+        if topic.is_some() && !evidence.is_empty() {
+            let (s, r) = topic_score(hits, self.zones, evidence, self.keys);
+            support = s;
+            relevance = r;
+        }
         evidence.truncate(MAX_EVIDENCE);
         let s = self.memo.get_or_default(concept);
         s.relevance = relevance;
         s.confidence = confidence;
+        s.support = support;
         s.evidence.extend_from_slice(evidence);
     }
 

@@ -8,14 +8,30 @@ use std::cell::RefCell;
 use newsfeed_model::{Article, Evidence};
 
 use crate::index_map::IndexMap;
-use crate::matcher::{Ends, Hit, Matcher};
+use crate::matcher::{Ends, Hay, Hit, Matcher};
 use crate::rules::{Decisions, Rules};
 use crate::scoring::{Score, score_all};
 use crate::taxonomy::{ConceptKind, Taxonomy};
-use crate::text::{self, FieldText, Span, TextPool, Zone};
+use crate::text::{self, FieldText, Folded, Span, TextPool, Zone};
 
 /// The engine's name, as written in `creator` and `Enrichment::engine`.
 pub const ENGINE: &str = concat!("newsfeed-tagging/", env!("CARGO_PKG_VERSION"));
+
+/// Where a concept's first evidence lies, as one number in reading order:
+/// of two tags of equal relevance the one the story names first comes first
+/// (a story's subject is mostly stated in its headline and first lines).
+fn first_mention(hits: &[Hit], evidence: &[u32]) -> u32 {
+    evidence
+        .first()
+        .and_then(|&h| hits.get(h as usize))
+        .map_or(u32::MAX, |h| {
+            u32::from(h.field) << 24 | h.start.min(0xff_ffff)
+        })
+}
+
+/// Languages whose stories also use another language's names: Kazakh
+/// news writes foreign people and places as Russian does (Путин, Лондон).
+const LANGUAGE_FALLBACKS: &[(&str, &str)] = &[("kk", "ru")];
 
 /// Relevance from which a concept counts as what the story is `about`
 /// rather than something it `mentions`.
@@ -54,7 +70,8 @@ pub struct Tagger {
     matcher: Matcher,
     rules: Rules,
     /// Per concept, its place in the order of display names (ties broken by
-    /// taxonomy order): tags of equal relevance are listed in that order.
+    /// taxonomy order): tags of equal relevance and first mention are
+    /// listed in that order.
     name_order: Vec<u32>,
     creator: String,
 }
@@ -65,13 +82,16 @@ pub struct Tagger {
 #[derive(Debug, Default)]
 struct Scratch {
     text: TextPool,
+    /// The folded text of the field being searched, when it is not ASCII.
+    folded: Folded,
     ends: Vec<Ends>,
     hits: Vec<Hit>,
     zones: Vec<Zone>,
     decisions: Decisions,
     scores: IndexMap<Score>,
     buffer: Vec<u32>,
-    order: Vec<(i32, u32, u32)>,
+    keys: Vec<u64>,
+    order: Vec<(i32, u32, u32, u32)>,
     /// Per hit, its evidence span once worked out: a hit is evidence for
     /// its concept and for each broader one.
     spans: Vec<Option<Span>>,
@@ -118,7 +138,7 @@ impl Tagger {
         &self.taxonomy
     }
 
-    /// Engine and taxonomy version, e.g. `newsfeed-tagging/0.1.0 taxonomy/2026-11-28.1`.
+    /// Engine and taxonomy version, e.g. `newsfeed-tagging/0.1.0 taxonomy/2026-12-01.1`.
     pub fn creator(&self) -> String {
         self.creator.clone()
     }
@@ -141,10 +161,21 @@ impl Tagger {
         let fields = text::fields(article, &mut scratch.text);
         scratch.hits.clear();
         scratch.zones.clear();
+        let langs = self.story_languages(article, &fields);
         for (i, f) in fields.iter().enumerate() {
-            let field = u16::try_from(i).unwrap_or(u16::MAX);
-            self.matcher
-                .scan(field, &f.clean, &mut scratch.ends, &mut scratch.hits);
+            let folded = if f.clean.is_ascii() {
+                None
+            } else {
+                scratch.folded.fold_from(&f.clean);
+                Some(&scratch.folded)
+            };
+            let hay = Hay {
+                field: u16::try_from(i).unwrap_or(u16::MAX),
+                clean: &f.clean,
+                folded,
+                langs,
+            };
+            self.matcher.scan(hay, &mut scratch.ends, &mut scratch.hits);
             scratch.zones.push(f.zone);
         }
         self.rules.decide(&scratch.hits, &mut scratch.decisions);
@@ -154,11 +185,36 @@ impl Tagger {
             &scratch.hits,
             &scratch.zones,
             &mut scratch.scores,
-            &mut scratch.buffer,
+            (&mut scratch.buffer, &mut scratch.keys),
         );
         let tagging = self.tagging(&fields, scratch);
         scratch.text.recycle(fields);
         tagging
+    }
+
+    /// The story's language as the taxonomy numbers them, and the one whose
+    /// names it also uses: its `language`, or else the script of its first
+    /// letters beyond ASCII (Cyrillic read as Russian, Arabic as Arabic, Han
+    /// as Chinese); 0 when the taxonomy has no names of that language.
+    fn story_languages(&self, article: &Article, fields: &[FieldText<'_>]) -> [u8; 2] {
+        let tag = article.language.as_deref().or_else(|| {
+            fields
+                .iter()
+                .flat_map(|f| f.clean.chars().filter(|c| c.is_alphabetic()).take(64))
+                .find_map(|c| match c {
+                    '\u{0400}'..='\u{04ff}' => Some("ru"),
+                    '\u{0600}'..='\u{06ff}' => Some("ar"),
+                    '\u{4e00}'..='\u{9fff}' => Some("zh"),
+                    _ => None,
+                })
+        });
+        let Some(tag) = tag else { return [0, 0] };
+        let primary = tag.split(['-', '_']).next().unwrap_or(tag);
+        let also = LANGUAGE_FALLBACKS
+            .iter()
+            .find(|(l, _)| l.eq_ignore_ascii_case(primary))
+            .map_or(0, |(_, other)| self.taxonomy.language_index(other));
+        [self.taxonomy.language_index(tag), also]
     }
 
     /// The scored concepts as tags, most relevant first, with their evidence.
@@ -173,22 +229,36 @@ impl Tagger {
             ..
         } = scratch;
         order.clear();
-        order.extend(
-            scores
-                .iter()
-                .map(|(c, s)| (-s.relevance, self.name_order[c as usize], c)),
-        );
+        order.extend(scores.iter().map(|(c, s)| {
+            (
+                -s.relevance,
+                first_mention(hits, &s.evidence),
+                self.name_order[c as usize],
+                c,
+            )
+        }));
         order.sort_unstable();
         tags.clear();
         evidence.clear();
         spans.clear();
         spans.resize(hits.len(), None);
-        for &(_, _, c) in order.iter() {
+        // The story's leading subject: its most relevant top-level topic.
+        let leader = order.iter().map(|&(.., c)| c).find(|&c| {
+            self.taxonomy
+                .concepts
+                .get(c as usize)
+                .is_some_and(|k| k.kind == ConceptKind::Topic && k.broader.is_empty())
+        });
+        for &(.., c) in order.iter() {
             let (Some(concept), Some(score)) =
                 (self.taxonomy.concepts.get(c as usize), scores.get(c))
             else {
                 continue;
             };
+            let floor = concept.when.as_ref().map_or(0, |w| w.tag_from);
+            if (score.support as usize) < floor && leader != Some(c) {
+                continue;
+            }
             tags.push(Tag {
                 kind: concept.kind,
                 name: concept.name.clone(),

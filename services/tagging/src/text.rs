@@ -9,6 +9,8 @@
 use std::fmt::Write as _;
 
 use newsfeed_model::{Article, ItemType};
+use unicode_normalization::UnicodeNormalization as _;
+use unicode_normalization::char::canonical_combining_class;
 
 /// Where in the story a field sits; headline mentions weigh most.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -586,6 +588,126 @@ pub(crate) fn normalize(s: &str) -> String {
     out
 }
 
+/// The text the matcher searches when a field's clean text is not ASCII:
+/// NFKC-normalised and case folded (`Ё` as `е`, Arabic alef forms as one,
+/// Arabic vowel marks dropped), with a space between characters of scripts
+/// written without spaces (Han, kana, Thai, ...) so that every such
+/// character starts a word, and the map from each of its bytes back to the
+/// clean text. Names and terms are folded the same way ([`fold`]), so a
+/// Chinese name becomes a phrase of one-character words and matches inside
+/// a sentence. ASCII clean text needs none of this: the trie folds ASCII
+/// case itself.
+#[derive(Debug, Default)]
+pub(crate) struct Folded {
+    pub(crate) text: String,
+    /// Per byte of `text` (and one past its end), the clean byte it came from.
+    map: Vec<u32>,
+    /// The last character pushed was of a script written without spaces.
+    after_spaceless: bool,
+}
+
+impl Folded {
+    /// Folds `clean` into this buffer (its previous content is dropped).
+    pub(crate) fn fold_from(&mut self, clean: &str) {
+        self.text.clear();
+        self.map.clear();
+        self.after_spaceless = false;
+        let mut chars = clean.char_indices().peekable();
+        while let Some((at, c)) = chars.next() {
+            if c.is_ascii() {
+                self.push(c, at);
+                continue;
+            }
+            // A character with the combining marks after it is normalised as one.
+            let mut end = at + c.len_utf8();
+            while let Some(&(next, mark)) = chars.peek() {
+                if canonical_combining_class(mark) == 0 {
+                    break;
+                }
+                end = next + mark.len_utf8();
+                chars.next();
+            }
+            for n in clean[at..end].nfkc() {
+                self.push(n, at);
+            }
+        }
+        self.map.push(clean.len() as u32);
+    }
+
+    /// The clean byte offset of folded byte offset `pos`.
+    pub(crate) fn to_clean(&self, pos: usize) -> usize {
+        self.map.get(pos).map_or(0, |&p| p as usize)
+    }
+
+    fn push_mapped(&mut self, s: &str, from: usize) {
+        self.text.push_str(s);
+        self.map.extend(std::iter::repeat_n(from as u32, s.len()));
+    }
+
+    fn push(&mut self, c: char, from: usize) {
+        if is_fold_separator(c) {
+            if !self.text.ends_with(' ') {
+                self.push_mapped(" ", from);
+            }
+            self.after_spaceless = false;
+            return;
+        }
+        let spaceless = is_spaceless(c);
+        if (spaceless || self.after_spaceless) && !self.text.is_empty() && !self.text.ends_with(' ')
+        {
+            self.push_mapped(" ", from);
+        }
+        self.after_spaceless = spaceless;
+        let mut buf = [0u8; 4];
+        match c {
+            c if c.is_ascii() => {
+                self.push_mapped(c.to_ascii_lowercase().encode_utf8(&mut buf), from)
+            }
+            'ß' | 'ẞ' => self.push_mapped("ss", from),
+            'ς' => self.push_mapped("σ", from),
+            'ё' | 'Ё' => self.push_mapped("е", from),
+            'İ' => self.push_mapped("i", from),
+            'أ' | 'إ' | 'آ' | 'ٱ' => self.push_mapped("ا", from),
+            'ى' => self.push_mapped("ي", from),
+            // Arabic vowel marks and the stretching tatweel: written or not.
+            '\u{064b}'..='\u{065f}' | '\u{0670}' | '\u{0640}' => {}
+            c => {
+                for l in c.to_lowercase() {
+                    self.push_mapped(l.encode_utf8(&mut buf), from);
+                }
+            }
+        }
+    }
+}
+
+/// A name or term folded as [`Folded`] folds the text: what the trie holds.
+pub(crate) fn fold(s: &str) -> String {
+    let mut f = Folded::default();
+    f.fold_from(&normalize(s));
+    f.text.trim().to_owned()
+}
+
+/// Separators after normalisation: those of the clean text, CJK and
+/// Arabic punctuation.
+fn is_fold_separator(c: char) -> bool {
+    is_separator(c)
+        || ('\u{3000}'..='\u{303f}').contains(&c)
+        || matches!(c, '\u{060c}' | '\u{061b}' | '\u{061f}' | '\u{06d4}')
+}
+
+/// Scripts written without spaces between words: each character may start one.
+fn is_spaceless(c: char) -> bool {
+    matches!(c,
+        '\u{0e00}'..='\u{0eff}'       // Thai, Lao
+        | '\u{1000}'..='\u{109f}'     // Myanmar
+        | '\u{1780}'..='\u{17ff}'     // Khmer
+        | '\u{3040}'..='\u{30ff}'     // Hiragana, Katakana
+        | '\u{3400}'..='\u{4dbf}'     // Han, extension A
+        | '\u{4e00}'..='\u{9fff}'     // Han
+        | '\u{f900}'..='\u{faff}'     // Han compatibility
+        | '\u{20000}'..='\u{3134f}') // Han, extensions B-G
+}
+
 fn numeric_entity(body: &str) -> Option<char> {
     let digits = body.strip_prefix('#')?;
     let code = match digits.strip_prefix(['x', 'X']) {
@@ -650,5 +772,25 @@ mod tests {
         assert_eq!((off, text), (7, "Türkiye"));
         assert_eq!(normalize("Côte d’Ivoire"), "Côte d Ivoire");
         assert_eq!(normalize("G-7"), "G 7");
+    }
+
+    #[test]
+    fn folding_normalises_cases_and_scripts_and_maps_back() {
+        assert_eq!(fold("МОСКВЁ"), "москве");
+        assert_eq!(fold("Straße"), "strasse");
+        assert_eq!(fold("ＵＳＡ"), "usa");
+        assert_eq!(fold("中华人民共和国"), "中 华 人 民 共 和 国");
+        assert_eq!(fold("أستانا"), "استانا");
+        let mut f = Folded::default();
+        let clean = " 习近平在北京会见. Лавров";
+        f.fold_from(clean);
+        assert_eq!(f.text, " 习 近 平 在 北 京 会 见 . лавров");
+        let at = f.text.find("北").unwrap();
+        assert_eq!(
+            &clean[f.to_clean(at)..f.to_clean(at + "北 京".len())],
+            "北京"
+        );
+        let at = f.text.find("лавров").unwrap();
+        assert_eq!(&clean[f.to_clean(at)..f.to_clean(f.text.len())], "Лавров");
     }
 }

