@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use newsfeed_tests::prometheus::Prometheus;
 use newsfeed_tests::stories::{kazakhstan_unrest, uri};
 use newsfeed_tests::{Pipeline, Svc};
-use rdkafka::ClientConfig;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -136,8 +135,8 @@ async fn prometheus_with_the_shipped_rules_answers_every_dashboard_query() {
 
     // The first dead letter since the service started fires the alert: the
     // counter existed at 0, so `increase()` sees it.
-    let producer: FutureProducer = ClientConfig::new()
-        .set("bootstrap.servers", newsfeed_tests::brokers())
+    // As the operators' principal on the secure broker, plaintext otherwise.
+    let producer: FutureProducer = newsfeed_tests::broker::client_config("newsfeedctl")
         .create()
         .unwrap();
     producer

@@ -190,7 +190,6 @@ async fn challenges_and_secrets_reveal_nothing_and_survive_key_rotation() {
 
 #[tokio::test]
 async fn plain_text_secrets_of_earlier_versions_are_sealed_on_start() {
-    use rdkafka::ClientConfig;
     use rdkafka::producer::{FutureProducer, FutureRecord};
     let p = Pipeline::start_some("webhook-legacy", &[Svc::Publish], &[]).await;
     let topic = p.topic("publish.subscriptions");
@@ -206,8 +205,8 @@ async fn plain_text_secrets_of_earlier_versions_are_sealed_on_start() {
         "status": "active",
         "createdAt": "2026-11-01T00:00:00Z",
     });
-    let producer: FutureProducer = ClientConfig::new()
-        .set("bootstrap.servers", newsfeed_tests::brokers())
+    // As the operators' principal on the secure broker, plaintext otherwise.
+    let producer: FutureProducer = newsfeed_tests::broker::client_config("newsfeedctl")
         .create()
         .unwrap();
     producer
