@@ -56,6 +56,7 @@ pub fn consumer(topic: &str, read_committed: bool) -> BaseConsumer {
 /// when called. Panics if that end is not reached within `within`.
 pub fn read_topic(topic: &str, within: Duration) -> Vec<Record> {
     let c = consumer(topic, true);
+    let uncommitted = consumer(topic, false);
     let timeout = Duration::from_secs(10);
     let meta = c
         .fetch_metadata(Some(topic), timeout)
@@ -63,9 +64,7 @@ pub fn read_topic(topic: &str, within: Duration) -> Vec<Record> {
     let mut tpl = TopicPartitionList::new();
     let mut ends = Vec::new();
     for p in meta.topics().iter().flat_map(|t| t.partitions()) {
-        let (low, high) = c
-            .fetch_watermarks(topic, p.id(), timeout)
-            .expect("watermarks");
+        let (low, high) = stable_end(&c, &uncommitted, topic, p.id());
         if high > low {
             tpl.add_partition_offset(topic, p.id(), Offset::Beginning)
                 .expect("partition");
@@ -93,6 +92,32 @@ pub fn read_topic(topic: &str, within: Duration) -> Vec<Record> {
         if let Some(Ok(m)) = c.poll(Duration::from_millis(100)) {
             out.push(to_record(&m));
         }
+    }
+}
+
+/// The low watermark and last stable offset of a partition. A
+/// transaction's commit returns before its markers land, so right after a
+/// commit the stable offset can lag behind the high watermark: wait a moment
+/// for it to catch up (a transaction really still open keeps it behind).
+fn stable_end(
+    committed: &BaseConsumer,
+    uncommitted: &BaseConsumer,
+    topic: &str,
+    partition: i32,
+) -> (i64, i64) {
+    let timeout = Duration::from_secs(10);
+    let (_, high) = uncommitted
+        .fetch_watermarks(topic, partition, timeout)
+        .expect("watermarks");
+    let settle = Instant::now() + Duration::from_secs(3);
+    loop {
+        let (low, stable) = committed
+            .fetch_watermarks(topic, partition, timeout)
+            .expect("watermarks");
+        if stable >= high || Instant::now() > settle {
+            return (low, stable);
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
