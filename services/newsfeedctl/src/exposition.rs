@@ -94,39 +94,25 @@ impl Scrape {
         }
     }
 
-    /// The samples of the first of `names` that has any, filtered to
-    /// `service` when they carry a `service` label. Several names let one
-    /// query cover the per-service names (`newsfeed_enrich_articles_in_total`)
-    /// and the shared ones (`newsfeed_articles_in_total{service="enrich"}`).
-    fn series<'a>(&'a self, service: &'a str, names: &[String]) -> Vec<&'a Sample> {
-        for name in names {
-            let found: Vec<&Sample> = self
-                .samples
-                .iter()
-                .filter(|s| &s.name == name && s.label("service").is_none_or(|v| v == service))
-                .collect();
-            if !found.is_empty() {
-                return found;
-            }
-        }
-        Vec::new()
+    /// The samples of metric `name` labelled `service="<service>"`.
+    fn series<'a>(&'a self, service: &str, name: &str) -> Vec<&'a Sample> {
+        self.samples
+            .iter()
+            .filter(|s| s.name == name && s.label("service") == Some(service))
+            .collect()
     }
 
     /// The sum over every series of metric `quantity` of `service`, or `None` if absent.
     pub(crate) fn sum(&self, service: &str, quantity: &str) -> Option<f64> {
-        let found = self.series(service, &names(service, quantity));
+        let found = self.series(service, &format!("newsfeed_{quantity}"));
         (!found.is_empty()).then(|| found.iter().map(|s| s.value).sum())
     }
 
     /// The cumulative buckets (upper bound, count) of histogram `quantity`
     /// of `service`, summed over its other labels, sorted by bound.
     pub(crate) fn buckets(&self, service: &str, quantity: &str) -> Vec<(f64, f64)> {
-        let bucket_names: Vec<String> = names(service, quantity)
-            .into_iter()
-            .map(|n| format!("{n}_bucket"))
-            .collect();
         let mut by_bound: Vec<(f64, f64)> = Vec::new();
-        for s in self.series(service, &bucket_names) {
+        for s in self.series(service, &format!("newsfeed_{quantity}_bucket")) {
             let Some(le) = s.label("le").and_then(|le| match le {
                 "+Inf" => Some(f64::INFINITY),
                 v => v.parse::<f64>().ok(),
@@ -141,15 +127,6 @@ impl Scrape {
         by_bound.sort_by(|a, b| a.0.total_cmp(&b.0));
         by_bound
     }
-}
-
-/// The names `quantity` may go by: shared (`newsfeed_<quantity>`, with a
-/// `service` label) or per service (`newsfeed_<service>_<quantity>`).
-fn names(service: &str, quantity: &str) -> Vec<String> {
-    vec![
-        format!("newsfeed_{quantity}"),
-        format!("newsfeed_{service}_{quantity}"),
-    ]
 }
 
 /// Buckets observed between two scrapes (`later` minus `earlier`, by bound).
@@ -221,13 +198,13 @@ newsfeed_articles_rejected_total{service="enrich",reason="a \"quoted\", odd"} 1 
     }
 
     #[test]
-    fn shared_and_per_service_names_both_answer() {
+    fn series_are_found_by_shared_name_and_service_label() {
         let shared = Scrape::new(SHARED);
         assert_eq!(shared.sum("enrich", "articles_in_total"), Some(12.0));
         assert_eq!(shared.sum("enrich", "consumer_lag"), Some(7.0));
         assert_eq!(shared.sum("publish", "articles_in_total"), None);
-        let old = Scrape::new("newsfeed_enrich_articles_in_total 5\n");
-        assert_eq!(old.sum("enrich", "articles_in_total"), Some(5.0));
+        let unlabelled = Scrape::new("newsfeed_articles_in_total 5\n");
+        assert_eq!(unlabelled.sum("enrich", "articles_in_total"), None);
         assert_eq!(
             shared.buckets("enrich", "end_to_end_seconds"),
             vec![(0.1, 2.0), (0.5, 8.0), (f64::INFINITY, 10.0)]
