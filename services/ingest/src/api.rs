@@ -21,26 +21,24 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::Utc;
+use newsfeed_model::parse_article;
 use newsfeed_model::validate::ValidArticle;
-use newsfeed_model::{ArticleEvent, EventType, parse_article};
 use newsfeed_runtime::StageMetrics;
 use newsfeed_runtime::auth::{Authenticator, Source};
-use newsfeed_runtime::cloudevents::{TraceParent, headers};
+use newsfeed_runtime::cloudevents::TraceParent;
 use newsfeed_runtime::http::{FieldProblem, Problem, read_body};
 use newsfeed_runtime::spans::Hop;
 use opentelemetry::KeyValue;
 use opentelemetry::trace::SpanKind;
-use rdkafka::message::Header;
 use serde::Serialize;
 use tracing::Instrument;
 
 use crate::config::Limits;
 use crate::metrics::IngestMetrics;
 use crate::sources::{Limited, RateLimits};
-use crate::writer::{Prepared, Unavailable, Writer};
+use crate::writer::{Unavailable, Writer, prepare};
 
-/// Header naming the source that wrote a story, on every ingested record.
-pub const SOURCE_HEADER: &str = "newsfeed-source";
+pub use crate::writer::SOURCE_HEADER;
 
 /// What the handlers share.
 #[derive(Debug, Clone)]
@@ -165,31 +163,20 @@ async fn accept(
     let now = Utc::now();
     let mut accepted = Vec::with_capacity(stories.len());
     let mut records = Vec::with_capacity(stories.len());
-    for (i, ValidArticle { uri, article }) in stories.into_iter().enumerate() {
+    for (i, story) in stories.into_iter().enumerate() {
         accepted.push(Accepted {
-            uri: uri.to_string(),
-            version: article.version.clone(),
+            uri: story.uri.to_string(),
+            version: story.article.version.clone(),
         });
-        let event = ArticleEvent {
-            article,
-            ingested_at: Some(now),
-            ..ArticleEvent::default()
-        };
-        let payload = serde_json::to_vec(&event).map_err(|e| internal(&e.to_string()))?;
-        let line = batch.then_some(i + 1);
-        // Headers and record framing take well under a kilobyte.
-        if payload.len() + uri.as_str().len() + 1024 > s.limits.max_message_bytes {
-            return Err(too_big_for_kafka(s.limits.max_message_bytes, line));
+        let record =
+            prepare(story, &source.name, now, trace).map_err(|e| internal(&e.to_string()))?;
+        if record.framed_size() > s.limits.max_message_bytes {
+            return Err(too_big_for_kafka(
+                s.limits.max_message_bytes,
+                batch.then_some(i + 1),
+            ));
         }
-        let headers = headers(&event, EventType::Ingested, "ingest", now, trace).insert(Header {
-            key: SOURCE_HEADER,
-            value: Some(source.name.as_str()),
-        });
-        records.push(Prepared {
-            key: uri.to_string(),
-            payload,
-            headers,
-        });
+        records.push(record);
     }
     s.metrics.received(records.len() as u64);
     let written = if batch {

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use newsfeed_runtime::KafkaArgs;
 use newsfeed_runtime::http::HttpLimits;
+use newsfeed_runtime::outbound::OutboundArgs;
 
 /// `newsfeed-ingest` command line; every flag also reads an environment variable.
 #[derive(Debug, Clone, clap::Parser)]
@@ -47,6 +48,50 @@ pub struct Config {
         default_value_t = 1_000_000
     )]
     pub max_message_bytes: usize,
+
+    /// Which addresses feed URLs may reach.
+    #[command(flatten)]
+    pub outbound: OutboundArgs,
+
+    /// Feed polling.
+    #[command(flatten)]
+    pub feeds: FeedArgs,
+}
+
+/// Feed polling settings (feeds themselves are added with `newsfeedctl feeds add`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct FeedArgs {
+    /// Poll the registered feeds (each by one ingest instance of those that do);
+    /// `false` for an instance that only serves the API.
+    #[arg(long = "feeds-poll", env = "NEWSFEED_FEEDS_POLL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub poll: bool,
+
+    /// Largest feed body read, in bytes: a larger feed is a failed poll and nothing of it is written.
+    #[arg(long = "feeds-max-bytes", env = "NEWSFEED_FEEDS_MAX_BYTES", default_value_t = 4 * 1024 * 1024)]
+    pub max_bytes: usize,
+
+    /// Longest a feed request may take, connecting and reading the body included, in milliseconds.
+    #[arg(
+        long = "feeds-timeout-ms",
+        env = "NEWSFEED_FEEDS_TIMEOUT_MS",
+        default_value_t = 20_000
+    )]
+    pub timeout_ms: u64,
+
+    /// Longest wait between polls of a failing feed (the wait doubles from its interval), in seconds.
+    #[arg(
+        long = "feeds-max-backoff-secs",
+        env = "NEWSFEED_FEEDS_MAX_BACKOFF_SECS",
+        default_value_t = 1800
+    )]
+    pub max_backoff_secs: u64,
+}
+
+impl FeedArgs {
+    /// The request timeout.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms)
+    }
 }
 
 /// Request limits.
@@ -81,6 +126,19 @@ impl Config {
         }
         if self.max_batch == 0 {
             anyhow::bail!("NEWSFEED_INGEST_MAX_BATCH: must be at least 1");
+        }
+        self.outbound.policy()?;
+        if self.feeds.max_bytes < 1024 {
+            anyhow::bail!(
+                "NEWSFEED_FEEDS_MAX_BYTES: must be at least 1024, got {}",
+                self.feeds.max_bytes
+            );
+        }
+        if self.feeds.timeout_ms < 100 {
+            anyhow::bail!("NEWSFEED_FEEDS_TIMEOUT_MS: must be at least 100");
+        }
+        if self.feeds.max_backoff_secs == 0 {
+            anyhow::bail!("NEWSFEED_FEEDS_MAX_BACKOFF_SECS: must be at least 1");
         }
         Ok(())
     }

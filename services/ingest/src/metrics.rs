@@ -4,11 +4,16 @@
 //! `service="ingest"`:
 //! - `newsfeed_auth_failures_total{reason}` — requests without a valid source token;
 //! - `newsfeed_rate_limited_total{source}` — requests over the source's rate;
-//! - `newsfeed_source_articles_total{source}` — stories accepted per source.
+//! - `newsfeed_source_articles_total{source}` — stories accepted per source;
+//! - `newsfeed_feed_polls_total{feed}` — polls of each feed (by feed id);
+//! - `newsfeed_feed_not_modified_total{feed}` — polls answered 304;
+//! - `newsfeed_feed_entries_total{feed,change}` — entries written, `new` or `updated`;
+//! - `newsfeed_feed_errors_total{feed,reason}` — failed polls and refused entries;
+//! - `newsfeed_feed_last_success_timestamp_seconds{feed}` — the last poll that worked.
 
 use std::sync::Arc;
 
-use prometheus::{IntCounterVec, Opts};
+use prometheus::{GaugeVec, IntCounterVec, Opts};
 
 use newsfeed_runtime::StageMetrics;
 use newsfeed_runtime::auth::{Credentials, Source};
@@ -132,5 +137,163 @@ pub async fn follow_sources(
                 }
             }
         }
+    }
+}
+
+/// Why a feed poll failed, or an entry was refused (label values known in advance).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedError {
+    /// The URL is not one Newsfeed may contact (`NEWSFEED_OUTBOUND_ALLOW_NETS`).
+    Refused,
+    /// No answer: connection, TLS or timeout.
+    Unreachable,
+    /// An answer other than 200 or 304.
+    Status,
+    /// A body over `NEWSFEED_FEEDS_MAX_BYTES`.
+    TooLarge,
+    /// Not a feed Newsfeed reads.
+    Malformed,
+    /// An entry that is not a valid story (or outside the source's uri prefixes).
+    InvalidEntry,
+    /// The feed's source is not registered.
+    UnknownSource,
+    /// Over the source's rate: the rest waits for the next poll.
+    RateLimited,
+    /// Kafka did not take the stories.
+    Kafka,
+}
+
+impl FeedError {
+    /// Every reason.
+    pub const ALL: [Self; 9] = [
+        Self::Refused,
+        Self::Unreachable,
+        Self::Status,
+        Self::TooLarge,
+        Self::Malformed,
+        Self::InvalidEntry,
+        Self::UnknownSource,
+        Self::RateLimited,
+        Self::Kafka,
+    ];
+
+    /// The metric label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Refused => "refused",
+            Self::Unreachable => "unreachable",
+            Self::Status => "status",
+            Self::TooLarge => "too_large",
+            Self::Malformed => "malformed",
+            Self::InvalidEntry => "invalid_entry",
+            Self::UnknownSource => "unknown_source",
+            Self::RateLimited => "rate_limited",
+            Self::Kafka => "kafka",
+        }
+    }
+}
+
+/// Per-feed metrics, labelled by feed id.
+#[derive(Debug)]
+pub struct FeedMetrics {
+    polls: IntCounterVec,
+    not_modified: IntCounterVec,
+    entries: IntCounterVec,
+    errors: IntCounterVec,
+    last_success: GaugeVec,
+}
+
+impl FeedMetrics {
+    /// Creates the feed metrics in `stage`'s registry.
+    pub fn new(stage: &StageMetrics) -> anyhow::Result<Arc<Self>> {
+        let counter = |name: &str, help: &str, labels: &[&str]| {
+            IntCounterVec::new(Opts::new(name, help), labels)
+        };
+        let m = Self {
+            polls: counter(
+                "newsfeed_feed_polls_total",
+                "Polls of each feed.",
+                &["feed"],
+            )?,
+            not_modified: counter(
+                "newsfeed_feed_not_modified_total",
+                "Polls of each feed answered 304 Not Modified.",
+                &["feed"],
+            )?,
+            entries: counter(
+                "newsfeed_feed_entries_total",
+                "Feed entries written as stories, new or updated.",
+                &["feed", "change"],
+            )?,
+            errors: counter(
+                "newsfeed_feed_errors_total",
+                "Failed feed polls and refused entries, by reason.",
+                &["feed", "reason"],
+            )?,
+            last_success: GaugeVec::new(
+                Opts::new(
+                    "newsfeed_feed_last_success_timestamp_seconds",
+                    "Unix time of each feed's last successful poll.",
+                ),
+                &["feed"],
+            )?,
+        };
+        stage.register(m.polls.clone())?;
+        stage.register(m.not_modified.clone())?;
+        stage.register(m.entries.clone())?;
+        stage.register(m.errors.clone())?;
+        stage.register(m.last_success.clone())?;
+        Ok(Arc::new(m))
+    }
+
+    /// This instance polls `feed` now: its series start at 0.
+    pub fn feed_known(&self, feed: &str) {
+        self.polls.with_label_values(&[feed]);
+        self.not_modified.with_label_values(&[feed]);
+        for change in ["new", "updated"] {
+            self.entries.with_label_values(&[feed, change]);
+        }
+        for reason in FeedError::ALL {
+            self.errors.with_label_values(&[feed, reason.as_str()]);
+        }
+    }
+
+    /// `feed` was polled.
+    pub fn polled(&self, feed: &str) {
+        self.polls.with_label_values(&[feed]).inc();
+    }
+
+    /// `feed` answered 304.
+    pub fn not_modified(&self, feed: &str) {
+        self.not_modified.with_label_values(&[feed]).inc();
+    }
+
+    /// `new` and `updated` entries of `feed` were written.
+    pub fn written(&self, feed: &str, new: u64, updated: u64) {
+        self.entries.with_label_values(&[feed, "new"]).inc_by(new);
+        self.entries
+            .with_label_values(&[feed, "updated"])
+            .inc_by(updated);
+    }
+
+    /// A poll of `feed` worked (fetched or not modified).
+    pub fn succeeded(&self, feed: &str) {
+        let now = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
+        self.last_success.with_label_values(&[feed]).set(now);
+    }
+
+    /// A poll of `feed` failed, or `n` of its entries were refused: one
+    /// warning line with the reason, the URL redacted.
+    pub fn failed(&self, feed: &str, url: &str, reason: FeedError, n: u64, detail: &str) {
+        tracing::warn!(
+            feed,
+            url,
+            reason = reason.as_str(),
+            detail,
+            "feed poll failed"
+        );
+        self.errors
+            .with_label_values(&[feed, reason.as_str()])
+            .inc_by(n);
     }
 }

@@ -6,11 +6,18 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
+use chrono::{DateTime, Utc};
+use newsfeed_model::validate::ValidArticle;
+use newsfeed_model::{ArticleEvent, EventType};
+use newsfeed_runtime::cloudevents::{TraceParent, headers};
 use newsfeed_runtime::kafka::{KafkaClients, ObservedContext, commit_transaction, send_waiting};
 use rdkafka::client::Client;
-use rdkafka::message::OwnedHeaders;
+use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, FutureProducer, FutureRecord, Producer, ThreadedProducer};
 use rdkafka::util::Timeout;
+
+/// Header naming the source that wrote a story, on every ingested record.
+pub const SOURCE_HEADER: &str = "newsfeed-source";
 
 /// A record ready to write: key = story uri.
 #[derive(Debug)]
@@ -21,6 +28,41 @@ pub struct Prepared {
     pub payload: Vec<u8>,
     /// CloudEvents headers.
     pub headers: OwnedHeaders,
+}
+
+impl Prepared {
+    /// Its size as Kafka counts it: headers and record framing take well
+    /// under a kilobyte.
+    pub fn framed_size(&self) -> usize {
+        self.payload.len() + self.key.len() + 1024
+    }
+}
+
+/// The record of a story accepted from `source` at `now`: its ingested
+/// event, CloudEvents headers and [`SOURCE_HEADER`] — the same for a posted
+/// story and one taken from a feed.
+pub fn prepare(
+    story: ValidArticle,
+    source: &str,
+    now: DateTime<Utc>,
+    trace: &TraceParent,
+) -> serde_json::Result<Prepared> {
+    let ValidArticle { uri, article } = story;
+    let event = ArticleEvent {
+        article,
+        ingested_at: Some(now),
+        ..ArticleEvent::default()
+    };
+    let payload = serde_json::to_vec(&event)?;
+    let headers = headers(&event, EventType::Ingested, "ingest", now, trace).insert(Header {
+        key: SOURCE_HEADER,
+        value: Some(source),
+    });
+    Ok(Prepared {
+        key: uri.to_string(),
+        payload,
+        headers,
+    })
 }
 
 /// Kafka did not take the write; nothing was made visible.

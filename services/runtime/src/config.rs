@@ -141,6 +141,10 @@ pub struct Topics {
     /// Compacted: dead letters replayed by `newsfeedctl dlq replay`, keyed
     /// by `<stage>:<partition>:<offset>` of the dead letter.
     pub dlq_replays: String,
+    /// Compacted: the feeds ingest polls, keyed by feed id.
+    pub feeds: String,
+    /// Compacted: each feed's last poll, keyed by feed id (written by ingest).
+    pub feed_status: String,
 }
 
 impl Topics {
@@ -159,6 +163,8 @@ impl Topics {
             sources: format!("{prefix}auth.sources"),
             clients: format!("{prefix}auth.clients"),
             dlq_replays: format!("{prefix}dlq.replays"),
+            feeds: format!("{prefix}ingest.feeds"),
+            feed_status: format!("{prefix}ingest.feeds.status"),
         }
     }
 }

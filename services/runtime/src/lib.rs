@@ -5,6 +5,7 @@
 //!   with the connection's security), topic creation and the readiness probe.
 //! - [`table`] — a compacted topic tailed into an in-memory table that every
 //!   instance keeps (credentials, and other keyed state).
+//! - [`feeds`] — feeds polled as sources: their definitions, status and ids.
 //! - [`auth`] — sources and clients, their tokens, and bearer authentication.
 //! - [`cloudevents`] — CloudEvents Kafka-binding headers and W3C trace context.
 //! - [`exactly_once`] — the transactional consume → process → produce loop
@@ -31,6 +32,7 @@ pub mod auth;
 pub mod cloudevents;
 pub mod config;
 pub mod exactly_once;
+pub mod feeds;
 pub mod http;
 pub mod kafka;
 pub mod metrics;

@@ -202,6 +202,28 @@ impl OutboundPolicy {
         }
     }
 
+    /// [`Self::check_url`], and for a name, that it resolves now to at
+    /// least one permitted address (an early answer for operators; every
+    /// request checks again).
+    pub async fn check_resolved(&self, url: &Url) -> Result<(), Refused> {
+        self.check_url(url)?;
+        let Some(Host::Domain(host)) = url.host() else {
+            return Ok(());
+        };
+        let port = url.port_or_known_default().unwrap_or(0);
+        let found = tokio::net::lookup_host((host, port))
+            .await
+            .map(Iterator::collect::<Vec<_>>)
+            .unwrap_or_default();
+        if found.iter().any(|a| self.check_ip(a.ip()).is_ok()) {
+            Ok(())
+        } else {
+            Err(Refused::Name {
+                host: host.to_owned(),
+            })
+        }
+    }
+
     /// Whether a connection to `ip` is permitted.
     pub fn check_ip(&self, ip: IpAddr) -> Result<(), Refused> {
         let refuse = |kind| Err(Refused::Address { ip, kind });
