@@ -8,6 +8,7 @@ mod contract;
 mod errors;
 mod exactly_once;
 mod feeds;
+mod feeds_sources;
 mod flow;
 mod kafka_acls;
 mod lifecycle;

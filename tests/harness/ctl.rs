@@ -27,6 +27,8 @@ impl Ctl {
             .env("NEWSFEED_KAFKA_BROKERS", crate::brokers())
             .envs(crate::broker::principal_env("newsfeedctl"))
             .env("NEWSFEED_TOPIC_PREFIX", &self.prefix)
+            // As the services in tests: feeds and subscribers listen on loopback.
+            .env("NEWSFEED_OUTBOUND_ALLOW_NETS", "127.0.0.0/8")
             .output()
             .expect("running newsfeedctl")
     }

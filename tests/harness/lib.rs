@@ -6,6 +6,7 @@
 //! - [`broker`] — finds or starts the broker (`deploy/local/kafka up`, or
 //!   `up --secure` with `NEWSFEED_TEST_KAFKA_SECURE=1`: ACLs per test prefix,
 //!   a principal per service, [`principal_env`] for any other process).
+//! - [`feed_server`] — a feed publisher over HTTP, for feeds polled as sources.
 //! - [`services`] — spawning, killing and restarting service processes.
 //! - [`otlp`] — a real OTLP trace receiver, for span export.
 //! - [`python`] — virtualenvs with the Python clients and deploy checkers tests use.
@@ -17,6 +18,7 @@ pub mod broker;
 pub mod browser;
 pub mod contract;
 pub mod ctl;
+pub mod feed_server;
 pub mod otlp;
 pub mod prometheus;
 pub mod python;

@@ -7,6 +7,7 @@ use newsfeed_runtime::auth::{DEFAULT_SOURCE_RATE, Scope};
 use crate::admin::Admin;
 use crate::credentials;
 use crate::dlq::{self, LetterId, Selection, Stage};
+use crate::feeds;
 use crate::top::{self, Target};
 
 /// Newsfeed's admin tool for operators.
@@ -20,6 +21,10 @@ pub(crate) struct Cli {
     /// Kafka settings (the same as the services').
     #[command(flatten)]
     kafka: KafkaArgs,
+
+    /// Which addresses feed URLs may reach (checked at `feeds add`).
+    #[command(flatten)]
+    outbound: newsfeed_runtime::outbound::OutboundArgs,
 
     #[command(subcommand)]
     command: Command,
@@ -36,8 +41,38 @@ enum Command {
     /// Dead letters of enrich, publish and webhook deliveries: list, show, replay.
     #[command(subcommand)]
     Dlq(DlqCommand),
+    /// Feeds (RSS, Atom, JSON Feed, ninjs over HTTP) ingest polls as sources.
+    #[command(subcommand)]
+    Feeds(FeedsCommand),
     /// A live view of the pipeline from the services' /metrics and /readyz.
     Top(TopArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum FeedsCommand {
+    /// Registers a feed (or changes its source or interval); prints its id.
+    Add {
+        /// The feed's http(s) URL; it must reach a public address, or one
+        /// NEWSFEED_OUTBOUND_ALLOW_NETS opens.
+        url: String,
+        /// The registered source its stories are written as (its uri prefixes and rate apply).
+        #[arg(long)]
+        source: String,
+        /// Time between polls (with ±10% jitter): 90, 90s, 5m, 1h; from 1s to 24h.
+        #[arg(long, default_value = "60s", value_parser = newsfeed_runtime::feeds::parse_interval)]
+        interval: std::time::Duration,
+    },
+    /// Lists the feeds: url, source, interval, last poll, status, entries seen.
+    List {
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Removes a feed: ingest stops polling it.
+    Remove {
+        /// The feed's id (as `feeds list` shows) or its URL.
+        feed: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -231,6 +266,18 @@ impl Cli {
                     let selection = Selection { uri, since };
                     dlq::replay(&admin, &topics, stage, &selection, dry_run).await
                 }
+            },
+            Command::Feeds(c) => match c {
+                FeedsCommand::Add {
+                    url,
+                    source,
+                    interval,
+                } => {
+                    let policy = self.outbound.policy()?;
+                    feeds::add(&admin, &topics, &policy, &url, &source, interval).await
+                }
+                FeedsCommand::List { json } => feeds::list(&admin, &topics, json).await,
+                FeedsCommand::Remove { feed } => feeds::remove(&admin, &topics, &feed).await,
             },
             Command::Top(_) => Ok(()),
         }

@@ -3,6 +3,7 @@
 //! `NEWSFEED_TOPIC_PREFIX`, the Kafka security settings).
 //! - [`cli`] — the command line.
 //! - [`credentials`] — `sources` and `clients`: register, list, revoke.
+//! - [`feeds`] — `feeds add|list|remove`: the feeds ingest polls as sources.
 //! - [`dlq`] — `dlq list|show|replay`: the dead-letter topics.
 //! - [`top`] — `top`: a live view of the pipeline from `/metrics`.
 //! - [`exposition`] — the Prometheus text format, read.
@@ -13,6 +14,7 @@ mod cli;
 mod credentials;
 mod dlq;
 mod exposition;
+mod feeds;
 mod top;
 
 use clap::Parser;
