@@ -197,7 +197,7 @@ pub fn entry_to_ninjs(entry: &Entry, feed_language: Option<&str>) -> Result<Valu
         .and_then(|c| {
             c.body
                 .as_deref()
-                .map(|b| (b, media_of(&c.content_type.to_string())))
+                .map(|b| (b, media_of(c.content_type.as_ref())))
         })
         .filter(|(b, _)| !b.trim().is_empty());
     let summary = entry
@@ -274,7 +274,7 @@ fn block(role: &str, media: &str, value: &str) -> Value {
 }
 
 fn text_block(role: &str, t: &Text) -> Value {
-    block(role, media_of(&t.content_type.to_string()), &t.content)
+    block(role, media_of(t.content_type.as_ref()), &t.content)
 }
 
 /// Pictures of the entry, each an association with one rendition: Media RSS
