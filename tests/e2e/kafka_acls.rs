@@ -51,6 +51,8 @@ const MATRIX: &[(&str, [Access; 4])] = {
         ("feed.russia", [N, N, W, RW]),
         ("auth.sources", [R, N, N, RW]),
         ("auth.clients", [N, N, R, RW]),
+        ("ingest.feeds", [R, N, N, RW]),
+        ("ingest.feeds.status", [RW, N, N, RW]),
     ]
 };
 

@@ -110,6 +110,16 @@ fn every_setting_is_a_flag_and_a_variable_in_help_and_a_bad_log_format_stops_the
             "[env: OTEL_SERVICE_NAME=",
             "[env: NEWSFEED_KAFKA_BROKERS=",
         ];
+        if svc == Svc::Ingest {
+            wanted.extend([
+                "--feeds-max-bytes",
+                "[env: NEWSFEED_FEEDS_POLL=",
+                "[env: NEWSFEED_FEEDS_MAX_BYTES=",
+                "[env: NEWSFEED_FEEDS_TIMEOUT_MS=",
+                "[env: NEWSFEED_FEEDS_MAX_BACKOFF_SECS=",
+                "[env: NEWSFEED_OUTBOUND_ALLOW_NETS=",
+            ]);
+        }
         if svc == Svc::Publish {
             wanted.extend([
                 "--webhook-retry-base-ms",
