@@ -28,7 +28,9 @@ async fn main() {
         ("JSON Feed 1.1", json_feed(ENTRIES), "application/feed+json"),
     ] {
         let rate = converted_per_second(body.as_bytes(), content_type);
-        println!("feed entries converted, {name:<13}: {rate:>8.0} entries/s ({ENTRIES} entries x {ROUNDS} rounds)");
+        println!(
+            "feed entries converted, {name:<13}: {rate:>8.0} entries/s ({ENTRIES} entries x {ROUNDS} rounds)"
+        );
     }
     let took = end_to_end().await;
     println!(
@@ -94,21 +96,35 @@ fn json_feed(n: usize) -> String {
             })
         })
         .collect();
-    json!({"version": "https://jsonfeed.org/version/1.1", "title": "Bench", "items": items}).to_string()
+    json!({"version": "https://jsonfeed.org/version/1.1", "title": "Bench", "items": items})
+        .to_string()
 }
 
 /// Time from `feeds add` to every entry of a 1,000-entry feed readable in publish.
 async fn end_to_end() -> Duration {
-    let p = Pipeline::start_some("feed-bench", &[Svc::Ingest, Svc::Enrich, Svc::Publish], &[]).await;
+    let p =
+        Pipeline::start_some("feed-bench", &[Svc::Ingest, Svc::Enrich, Svc::Publish], &[]).await;
     let server = FeedServer::start().await;
     server.serve("/bench.rss", "application/rss+xml", rss(END_TO_END));
     let ctl = Ctl::new(&p.prefix);
     let started = Instant::now();
-    ctl.ok(&["feeds", "add", &server.url("/bench.rss"), "--source", "test", "--interval", "60s"]);
+    ctl.ok(&[
+        "feeds",
+        "add",
+        &server.url("/bench.rss"),
+        "--source",
+        "test",
+        "--interval",
+        "60s",
+    ]);
     let mut missing: BTreeSet<String> = (0..END_TO_END).map(uri).collect();
     let deadline = started + Duration::from_secs(300);
     while !missing.is_empty() {
-        assert!(Instant::now() < deadline, "{} stories never published", missing.len());
+        assert!(
+            Instant::now() < deadline,
+            "{} stories never published",
+            missing.len()
+        );
         let batch: Vec<String> = missing.iter().take(100).cloned().collect();
         let found = futures::future::join_all(batch.iter().map(|u| async {
             let (status, _, _) = p.get_article(u).await;

@@ -179,6 +179,19 @@ async fn feeds_are_polled_into_the_pipeline() {
     assert_eq!(rail["version"], "4");
     p.wait_for_article("urn:newsfeed:test:agency:port-2", WITHIN, |_| true)
         .await;
+    // An item that is no valid story is refused by name, the others written.
+    let invalid =
+        format!("newsfeed_feed_errors_total{{feed=\"{ninjs}\",reason=\"invalid_entry\"}}");
+    p.wait_for_metric(Svc::Ingest, &invalid, 1.0, WITHIN).await;
+    let row = wait_row(&ctl, &ninjs, |r| r["error"].is_string()).await;
+    assert!(
+        row["error"]
+            .as_str()
+            .unwrap()
+            .contains("agency:bad-3: /version"),
+        "{row}"
+    );
+    assert_eq!(written(&p, &["urn:newsfeed:test:agency:bad-3"]), 0);
 
     // 304: the poller sends the validators, and nothing new is written.
     let etag = server.etag("/harbour.rss");
@@ -272,6 +285,57 @@ async fn feeds_are_polled_into_the_pipeline() {
         written(&p, &harbour),
         3,
         "the oversized copy of the harbour feed wrote nothing"
+    );
+
+    // A feed posts as its source: that source's rate holds, the rest waits.
+    ctl.token(&[
+        "sources",
+        "add",
+        "slow",
+        "--uri-prefix",
+        "https://news.example.com/slow/",
+        "--rate",
+        "1",
+    ]);
+    server.serve(
+        "/slow.rss",
+        "application/rss+xml",
+        fixture("harbour.rss.xml").replace("news.example.com/harbour/", "news.example.com/slow/"),
+    );
+    let out = ctl.ok(&[
+        "feeds",
+        "add",
+        &server.url("/slow.rss"),
+        "--source",
+        "slow",
+        "--interval",
+        "1s",
+    ]);
+    let slow = out.trim().to_owned();
+    let limited = format!("newsfeed_feed_errors_total{{feed=\"{slow}\",reason=\"rate_limited\"}}");
+    p.wait_for_metric(Svc::Ingest, &limited, 1.0, WITHIN).await;
+    let slow_uris = [
+        "https://news.example.com/slow/ferry-resumes",
+        "https://news.example.com/slow/fish-market-hours",
+    ];
+    let written_by_slow: Vec<Option<String>> =
+        read_topic(&p.topic("articles.ingested"), Duration::from_secs(2))
+            .into_iter()
+            .filter(|r| slow_uris.contains(&r.key.as_str()))
+            .map(|r| r.header("newsfeed-source").map(str::to_owned))
+            .collect();
+    assert_eq!(
+        written_by_slow,
+        [Some("slow".to_owned())],
+        "one story a minute for source `slow`"
+    );
+    let row = wait_row(&ctl, &slow, |r| r["error"].is_string()).await;
+    assert!(
+        row["error"]
+            .as_str()
+            .unwrap()
+            .contains("wait for the next poll"),
+        "{row}"
     );
 
     // The list shows every feed; a removed feed is no longer polled.

@@ -181,7 +181,7 @@ impl Poller {
                 }
                 if let Some((reason, n, detail)) = polled.refused {
                     shared.metrics.failed(&id, &self.shown, reason, n, &detail);
-                    self.status.error = Some(format!("{n} entries not written: {detail}"));
+                    self.status.error = Some(format!("entries not written: {n}; first: {detail}"));
                 }
                 jittered(self.feed.interval())
             }
@@ -340,9 +340,15 @@ impl Poller {
         pending: Vec<Pending>,
         polled: &mut Polled,
     ) -> Result<bool, Failure> {
+        // A chunk larger than the source's rate would never fit.
+        let per_chunk = shared
+            .settings
+            .max_batch
+            .min(usize::try_from(source.rate_per_minute).unwrap_or(usize::MAX))
+            .max(1);
         let mut pending = pending.into_iter().peekable();
         while pending.peek().is_some() {
-            let chunk: Vec<Pending> = pending.by_ref().take(shared.settings.max_batch).collect();
+            let chunk: Vec<Pending> = pending.by_ref().take(per_chunk).collect();
             let n = u32::try_from(chunk.len()).unwrap_or(u32::MAX);
             if shared.rates.take(source, n).is_err() {
                 let left = chunk.len() + pending.count();
