@@ -2,9 +2,11 @@
 //! Atom, JSON Feed and ninjs NDJSON files under `tests/fixtures/feeds`)
 //! and their entries reach publish like posted stories; a changed entry is
 //! a new version; a 304 writes nothing; a 500 is retried until the feed
-//! recovers; a malformed or oversized feed is reported and writes nothing;
+//! recovers; a malformed or oversized feed
+//! (whether it says its length or streams it) is reported and writes
+//! nothing; a feed posts as its source (its rate, prefixes and header);
 //! operators manage feeds with the real `newsfeedctl`; and a feed whose
-//! ingest instance stops is taken over by another.
+//! ingest instance stops or crashes is taken over by another.
 
 use std::time::{Duration, Instant};
 
@@ -98,7 +100,8 @@ async fn feeds_are_polled_into_the_pipeline() {
         "<description>Boats sail again from the north quay.</description>",
         &format!("<description>{}</description>", "padding ".repeat(20_000)),
     );
-    server.serve("/huge.rss", "application/rss+xml", huge);
+    server.serve("/huge.rss", "application/rss+xml", huge.clone());
+    server.serve_chunked("/streamed.rss", "application/rss+xml", huge);
 
     refuses_what_it_cannot_poll(&ctl);
     let rss = add_feed(&ctl, &server.url("/harbour.rss"));
@@ -107,6 +110,7 @@ async fn feeds_are_polled_into_the_pipeline() {
     let ninjs = add_feed(&ctl, &server.url("/agency.ndjson"));
     let broken = add_feed(&ctl, &server.url("/broken.rss"));
     let huge = add_feed(&ctl, &server.url("/huge.rss"));
+    let streamed = add_feed(&ctl, &server.url("/streamed.rss"));
 
     // Every entry of every format reaches publish as a story.
     let ferry = "https://news.example.com/harbour/ferry-resumes";
@@ -261,10 +265,21 @@ async fn feeds_are_polled_into_the_pipeline() {
     let malformed = format!("newsfeed_feed_errors_total{{feed=\"{broken}\",reason=\"malformed\"}}");
     p.wait_for_metric(Svc::Ingest, &malformed, 1.0, WITHIN)
         .await;
-    let too_large = format!("newsfeed_feed_errors_total{{feed=\"{huge}\",reason=\"too_large\"}}");
-    p.wait_for_metric(Svc::Ingest, &too_large, 1.0, WITHIN)
-        .await;
-    for id in [&broken, &huge] {
+    // One says its length up front, the other streams it: both are cut off.
+    for id in [&huge, &streamed] {
+        let too_large = format!("newsfeed_feed_errors_total{{feed=\"{id}\",reason=\"too_large\"}}");
+        p.wait_for_metric(Svc::Ingest, &too_large, 1.0, WITHIN)
+            .await;
+        let row = wait_row(&ctl, id, |r| r["status"] == "error").await;
+        assert!(
+            row["error"]
+                .as_str()
+                .unwrap()
+                .contains("NEWSFEED_FEEDS_MAX_BYTES"),
+            "{row}"
+        );
+    }
+    for id in [&broken, &huge, &streamed] {
         let entries = format!("newsfeed_feed_entries_total{{feed=\"{id}\"}}");
         assert_eq!(
             p.metric(Svc::Ingest, &entries).await,
@@ -272,14 +287,6 @@ async fn feeds_are_polled_into_the_pipeline() {
             "feed {id} wrote entries"
         );
     }
-    let row = wait_row(&ctl, &huge, |r| r["status"] == "error").await;
-    assert!(
-        row["error"]
-            .as_str()
-            .unwrap()
-            .contains("NEWSFEED_FEEDS_MAX_BYTES"),
-        "{row}"
-    );
     wait_row(&ctl, &broken, |r| r["status"] == "error").await;
     assert_eq!(
         written(&p, &harbour),
@@ -407,7 +414,7 @@ async fn wait_for(cond: impl Fn() -> bool) {
 }
 
 #[tokio::test]
-async fn a_feed_is_polled_by_one_instance_and_taken_over_when_it_stops() {
+async fn a_feed_is_polled_by_one_instance_and_taken_over_when_it_stops_or_crashes() {
     let mut p = Pipeline::start_some("feeds-takeover", &[Svc::Ingest], &[]).await;
     let second = p.add(Svc::Ingest, "second").await;
     let ctl = Ctl::new(&p.prefix);
@@ -445,18 +452,60 @@ async fn a_feed_is_polled_by_one_instance_and_taken_over_when_it_stops() {
         "only one instance polls a feed"
     );
 
-    p.services[owner_at].terminate();
-    let taken = format!("newsfeed_feed_polls_total{{feed=\"{id}\"}}");
+    // A graceful stop leaves the group: the other instance takes over.
+    assert!(
+        p.services[owner_at].terminate().success(),
+        "ingest stopped uncleanly"
+    );
     let deadline = Instant::now() + WITHIN;
     while metric(other_at).await < 1.0 {
         assert!(
             Instant::now() < deadline,
-            "{taken} never polled by the other instance"
+            "{polls} never polled by the other instance"
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     let row = wait_row(&ctl, &id, |r| r["polledBy"] != owner.as_str()).await;
     assert_eq!(row["status"], "ok");
+
+    // A crash: a third instance joins; whoever polls is killed; the
+    // survivor takes over once the dead one's session times out.
+    let third = p.add(Svc::Ingest, "third").await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let third_url = p.services[third].url("/metrics");
+    let on = |url: String| {
+        let (http, polls) = (http.clone(), polls.clone());
+        async move {
+            let text = http.get(url).send().await.unwrap().text().await.unwrap();
+            series_value(&text, &polls)
+        }
+    };
+    // Whoever polls now is the one whose count grows.
+    let (a, b) = (urls[other_at].clone(), third_url);
+    let (a0, b0) = (on(a.clone()).await, on(b.clone()).await);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (a1, b1) = (on(a.clone()).await, on(b.clone()).await);
+    assert!(
+        (a1 > a0) != (b1 > b0),
+        "exactly one instance polls: {a0}->{a1}, {b0}->{b1}"
+    );
+    let (crashed, survivor, owner) = if a1 > a0 {
+        let name = if other_at == 0 { "test" } else { "second" };
+        (other_at, b, name.to_owned())
+    } else {
+        (third, a, "third".to_owned())
+    };
+    p.services[crashed].kill9();
+    let before = on(survivor.clone()).await;
+    let deadline = Instant::now() + WITHIN;
+    while on(survivor.clone()).await < before + 1.0 {
+        assert!(
+            Instant::now() < deadline,
+            "no instance took the feed over after a crash"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    wait_row(&ctl, &id, |r| r["polledBy"] != owner.as_str()).await;
 }
 
 /// The value of `name{labels}` exactly as written in a Prometheus text page.

@@ -32,6 +32,8 @@ struct Route {
     body: Vec<u8>,
     etag: String,
     last_modified: String,
+    /// Sent in chunks without `Content-Length`, as a streaming server does.
+    chunked: bool,
 }
 
 #[derive(Debug, Default)]
@@ -75,12 +77,22 @@ impl FeedServer {
 
     /// Serves `body` as `content_type` at `path`, with a new ETag and Last-Modified.
     pub fn serve(&self, path: &str, content_type: &str, body: impl Into<Vec<u8>>) {
+        self.serve_as(path, content_type, body.into(), false);
+    }
+
+    /// As [`FeedServer::serve`], in 4 KiB chunks without `Content-Length`.
+    pub fn serve_chunked(&self, path: &str, content_type: &str, body: impl Into<Vec<u8>>) {
+        self.serve_as(path, content_type, body.into(), true);
+    }
+
+    fn serve_as(&self, path: &str, content_type: &str, body: Vec<u8>, chunked: bool) {
         let mut s = self.lock();
         s.versions += 1;
         let route = Route {
             status: StatusCode::OK,
             content_type: content_type.to_owned(),
-            body: body.into(),
+            body,
+            chunked,
             etag: format!("\"v{}\"", s.versions),
             last_modified: chrono::Utc::now()
                 .format("%a, %d %b %Y %H:%M:%S GMT")
@@ -146,15 +158,21 @@ async fn answer(
         {
             StatusCode::NOT_MODIFIED.into_response()
         }
-        Some(r) => (
-            [
+        Some(r) => {
+            let headers = [
                 (header::CONTENT_TYPE, r.content_type.clone()),
                 (header::ETAG, r.etag.clone()),
                 (header::LAST_MODIFIED, r.last_modified.clone()),
-            ],
-            r.body.clone(),
-        )
-            .into_response(),
+            ];
+            if r.chunked {
+                let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+                    r.body.chunks(4096).map(|c| Ok(c.to_vec())).collect();
+                let body = axum::body::Body::from_stream(futures::stream::iter(chunks));
+                (headers, body).into_response()
+            } else {
+                (headers, r.body.clone()).into_response()
+            }
+        }
     };
     s.seen.push(Seen {
         path: uri.path().to_owned(),

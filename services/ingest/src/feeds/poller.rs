@@ -293,11 +293,8 @@ impl Poller {
         }
         let mut version = 0;
         if let Origin::Entry(updated) = origin {
-            // A changed entry whose time did not move still gets a later version.
-            let when = updated.filter(|t| t.timestamp() > 0).unwrap_or(now);
-            let secs = u64::try_from(when.timestamp()).unwrap_or(1);
-            let after = before.map_or(0, |(_, v)| v + 1);
-            version = secs.max(after).clamp(1, MAX_VERSION);
+            let when;
+            (version, when) = entry_version(updated, now, before.map(|(_, v)| v));
             doc["version"] = json!(version.to_string());
             doc["versionCreated"] = json!(when.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
         }
@@ -486,6 +483,21 @@ fn refuse(polled: &mut Polled, reason: FeedError, why: String) {
     }
 }
 
+/// The version and `versionCreated` of a new or changed feed entry: the
+/// Unix seconds of its updated (else published) time, else of `now`; and
+/// after `written` (the version last written of it), at least the next
+/// number, so a changed entry whose time did not move is still newer.
+fn entry_version(
+    updated: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    written: Option<u64>,
+) -> (u64, DateTime<Utc>) {
+    let when = updated.filter(|t| t.timestamp() > 0).unwrap_or(now);
+    let secs = u64::try_from(when.timestamp()).unwrap_or(1);
+    let after = written.map_or(0, |v| v.saturating_add(1));
+    (secs.max(after).clamp(1, MAX_VERSION), when)
+}
+
 /// A document's fingerprint, before its version is set.
 fn fingerprint(doc: &Value) -> u64 {
     let digest = Sha256::digest(doc.to_string().as_bytes());
@@ -503,6 +515,35 @@ fn jittered(d: Duration) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entry_versions_follow_the_entry_time_and_only_move_forward() {
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let now = t("2026-12-01T00:00:00Z");
+        let updated = t("2026-11-30T09:15:00Z");
+        assert_eq!(
+            entry_version(Some(updated), now, None),
+            (1_796_030_100, updated)
+        );
+        // Changed, but its time did not move: the next number.
+        assert_eq!(
+            entry_version(Some(updated), now, Some(1_796_030_100)).0,
+            1_796_030_101
+        );
+        // Updated later: its time.
+        let later = t("2026-11-30T10:00:00Z");
+        assert_eq!(
+            entry_version(Some(later), now, Some(1_796_030_101)).0,
+            1_796_032_800
+        );
+        // No time: when it was seen.
+        assert_eq!(entry_version(None, now, None), (1_796_083_200, now));
+        // Before 1970: when it was seen, never 0.
+        assert_eq!(
+            entry_version(Some(t("1960-01-01T00:00:00Z")), now, None).1,
+            now
+        );
+    }
 
     #[test]
     fn jitter_stays_within_ten_percent() {
