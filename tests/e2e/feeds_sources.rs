@@ -197,6 +197,16 @@ async fn feeds_are_polled_into_the_pipeline() {
     );
     assert_eq!(written(&p, &["urn:newsfeed:test:agency:bad-3"]), 0);
 
+    // A feed's series are exported at 0 from its first poll on.
+    let text = p.metrics_text(Svc::Ingest).await;
+    let zero = text.lines().any(|l| {
+        l.starts_with("newsfeed_feed_errors_total{")
+            && l.contains(&format!("feed=\"{rss}\""))
+            && l.contains("reason=\"kafka\"")
+            && l.ends_with(" 0")
+    });
+    assert!(zero, "no zero kafka-error series for feed {rss}:\n{text}");
+
     // 304: the poller sends the validators, and nothing new is written.
     let etag = server.etag("/harbour.rss");
     wait_for(|| {
