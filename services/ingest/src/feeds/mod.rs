@@ -13,6 +13,7 @@ pub mod poller;
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use newsfeed_runtime::feeds::FeedDefinition;
 use tokio::sync::watch;
@@ -20,7 +21,15 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use self::assignment::Assigned;
-use self::poller::Shared;
+use self::poller::{Memory, Shared};
+
+/// How long the memory of a feed that left this instance is kept, in case
+/// a rebalance hands it back (an eager rebalance revokes every partition
+/// and assigns most of them again moments later).
+const KEEP_MEMORY: Duration = Duration::from_secs(300);
+
+/// A running poller.
+type Running = (FeedDefinition, CancellationToken, JoinHandle<Memory>);
 
 /// Runs a poller for each feed assigned here, starting and stopping them as
 /// the assignment changes, until `shutdown`; then waits for them to end.
@@ -29,8 +38,8 @@ pub async fn supervise(
     mut assigned: watch::Receiver<Assigned>,
     shutdown: CancellationToken,
 ) {
-    let mut running: HashMap<String, (FeedDefinition, CancellationToken, JoinHandle<()>)> =
-        HashMap::new();
+    let mut running: HashMap<String, Running> = HashMap::new();
+    let mut kept: HashMap<String, (Instant, Memory)> = HashMap::new();
     loop {
         let want = assigned.borrow_and_update().clone();
         let gone: Vec<String> = running
@@ -41,15 +50,27 @@ pub async fn supervise(
         for id in gone {
             if let Some((_, stop, task)) = running.remove(&id) {
                 stop.cancel();
-                let _ = task.await;
+                // Kept also when only the interval or source changed: the
+                // id is the URL's, so the entries are the same.
+                if let Ok(memory) = task.await {
+                    kept.insert(id, (Instant::now(), memory));
+                }
             }
         }
+        kept.retain(|_, (since, _)| since.elapsed() < KEEP_MEMORY);
         for (id, feed) in want {
-            running.entry(id).or_insert_with(|| {
-                let stop = shutdown.child_token();
-                let task = tokio::spawn(poller::run(shared.clone(), feed.clone(), stop.clone()));
-                (feed, stop, task)
-            });
+            if running.contains_key(&id) {
+                continue;
+            }
+            let memory = kept.remove(&id).map(|(_, m)| m).unwrap_or_default();
+            let stop = shutdown.child_token();
+            let task = tokio::spawn(poller::run(
+                shared.clone(),
+                feed.clone(),
+                memory,
+                stop.clone(),
+            ));
+            running.insert(id, (feed, stop, task));
         }
         tokio::select! {
             () = shutdown.cancelled() => break,

@@ -8,8 +8,10 @@
 //!
 //! Entries already written are remembered per feed (uri → fingerprint of
 //! the document), only for the entries the feed still lists, so memory is
-//! bounded by the feed's size; an unchanged entry is not re-sent. After a
-//! restart or takeover that memory is empty and the feed's entries are
+//! bounded by the feed's size; an unchanged entry is not re-sent (the
+//! supervisor keeps that [`Memory`] a while when a rebalance moves the feed
+//! away, in case it comes back). After a restart, or a takeover by another
+//! instance, that memory is empty and the feed's entries are
 //! written again with the same versions: publish skips a version identical
 //! to the one it holds, so readers see nothing twice.
 
@@ -110,21 +112,36 @@ struct Polled {
     refused: Option<(FeedError, u64, String)>,
 }
 
+/// What a poller knows of its feed beyond its definition; kept by the
+/// supervisor when a rebalance moves the feed away and back, so the feed is
+/// not fetched and written again in full.
+#[derive(Debug, Default)]
+pub struct Memory {
+    etag: Option<String>,
+    last_modified: Option<String>,
+    /// uri → (fingerprint, version written).
+    written: HashMap<String, (u64, u64)>,
+    entries_written: u64,
+}
+
 /// A feed's state between polls.
 #[derive(Debug)]
 struct Poller {
     feed: FeedDefinition,
     shown: String,
-    etag: Option<String>,
-    last_modified: Option<String>,
-    /// uri → (fingerprint, version written).
-    written: HashMap<String, (u64, u64)>,
+    memory: Memory,
     failures: u32,
     status: FeedStatus,
 }
 
-/// Polls `feed` until `stop`.
-pub async fn run(shared: Arc<Shared>, feed: FeedDefinition, stop: CancellationToken) {
+/// Polls `feed` until `stop`, starting from what an earlier poller of it
+/// here knew; returns what it knows.
+pub async fn run(
+    shared: Arc<Shared>,
+    feed: FeedDefinition,
+    memory: Memory,
+    stop: CancellationToken,
+) -> Memory {
     shared.metrics.feed_known(&feed.id);
     let shown = redact(&feed.url);
     tracing::info!(feed = %feed.id, url = %shown, "polling feed");
@@ -137,13 +154,11 @@ pub async fn run(shared: Arc<Shared>, feed: FeedDefinition, stop: CancellationTo
             outcome: PollOutcome::Ok,
             error: None,
             entries_seen: 0,
-            entries_written: 0,
+            entries_written: memory.entries_written,
         },
         feed,
         shown,
-        etag: None,
-        last_modified: None,
-        written: HashMap::new(),
+        memory,
         failures: 0,
     };
     loop {
@@ -154,6 +169,8 @@ pub async fn run(shared: Arc<Shared>, feed: FeedDefinition, stop: CancellationTo
         }
     }
     tracing::info!(feed = %p.feed.id, "stopped polling feed");
+    p.memory.entries_written = p.status.entries_written;
+    p.memory
 }
 
 impl Poller {
@@ -262,9 +279,9 @@ impl Poller {
             .await?;
         if complete {
             // Remember only what the feed still lists: bounded by its size.
-            self.written.retain(|uri, _| listed.contains(uri));
-            self.etag = fetched.etag;
-            self.last_modified = fetched.last_modified;
+            self.memory.written.retain(|uri, _| listed.contains(uri));
+            self.memory.etag = fetched.etag;
+            self.memory.last_modified = fetched.last_modified;
         }
         Ok(polled)
     }
@@ -287,7 +304,7 @@ impl Poller {
             .to_owned();
         listed.insert(uri.clone());
         let fingerprint = fingerprint(&doc);
-        let before = self.written.get(&uri).copied();
+        let before = self.memory.written.get(&uri).copied();
         if before.is_some_and(|(fp, _)| fp == fingerprint) {
             return Ok(None);
         }
@@ -379,7 +396,7 @@ impl Poller {
                 } else {
                     polled.updated += 1;
                 }
-                self.written.insert(uri, (fp, version));
+                self.memory.written.insert(uri, (fp, version));
             }
         }
         Ok(true)
@@ -394,10 +411,10 @@ impl Poller {
             reqwest::header::ACCEPT,
             "application/rss+xml, application/atom+xml, application/feed+json, application/ninjs+json, application/x-ndjson, application/json;q=0.9, application/xml;q=0.8, */*;q=0.5",
         );
-        if let Some(etag) = &self.etag {
+        if let Some(etag) = &self.memory.etag {
             req = req.header(IF_NONE_MATCH, etag);
         }
-        if let Some(lm) = &self.last_modified {
+        if let Some(lm) = &self.memory.last_modified {
             req = req.header(IF_MODIFIED_SINCE, lm);
         }
         let mut resp = req.send().await.map_err(|e| match refusal(&e) {
