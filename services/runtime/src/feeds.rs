@@ -190,6 +190,26 @@ mod tests {
     }
 
     #[test]
+    fn the_table_applies_definitions_and_tombstones_and_refuses_a_wrong_key() {
+        let url = Url::parse("https://feeds.example.com/a.rss").unwrap();
+        let feed = FeedDefinition {
+            id: feed_id(&url),
+            url,
+            source: "wire".into(),
+            interval_secs: 0,
+            added_at: Utc::now(),
+        };
+        assert_eq!(feed.interval(), MIN_INTERVAL);
+        let value = serde_json::to_vec(&feed).unwrap();
+        let mut feeds = Feeds::default();
+        feeds.apply(&feed.id, Some(&value)).unwrap();
+        assert_eq!(feeds.get(&feed.id), Some(&feed));
+        assert!(feeds.apply("another", Some(&value)).is_err());
+        feeds.apply(&feed.id, None).unwrap();
+        assert_eq!(feeds.all().count(), 0);
+    }
+
+    #[test]
     fn intervals() {
         assert_eq!(parse_interval("60s"), Ok(Duration::from_secs(60)));
         assert_eq!(parse_interval("5m"), Ok(Duration::from_secs(300)));
