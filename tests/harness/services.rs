@@ -274,6 +274,14 @@ impl Pipeline {
             ("NEWSFEED_KAFKA_BROKERS".into(), crate::brokers().into()),
             ("NEWSFEED_TOPIC_PREFIX".into(), prefix.into()),
             ("NEWSFEED_INSTANCE_ID".into(), "test".into()),
+            // Publish's store: under the target dir, one per prefix and instance.
+            (
+                "NEWSFEED_DATA_DIR".into(),
+                crate::repo_root()
+                    .join("target/e2e-data")
+                    .display()
+                    .to_string(),
+            ),
             (
                 "RUST_LOG".into(),
                 std::env::var("TEST_SERVICE_LOG").unwrap_or_else(|_| "info".into()),

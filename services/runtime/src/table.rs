@@ -16,7 +16,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use crate::kafka::KafkaClients;
-use crate::tail::{Follower, PartitionRange, Tail};
+use crate::tail::{Follower, PartitionRange, Positions, Tail};
 
 /// The thread tailing a [`Table`]; join it at shutdown.
 pub type TableTail = Tail;
@@ -120,7 +120,7 @@ impl<S: TableState> Follower for TableFollower<S> {
         Ok(vec![Offset::Beginning; partitions.len()])
     }
 
-    fn apply(&mut self, batch: &[BorrowedMessage<'_>]) {
+    fn apply(&mut self, batch: &[BorrowedMessage<'_>], _positions: &Positions) {
         let table = &self.0;
         {
             let mut state = table.state.write().unwrap_or_else(PoisonError::into_inner);

@@ -37,6 +37,9 @@ pub struct PartitionRange {
     pub high: i64,
 }
 
+/// Where a reader is: (topic, partition) → the next offset it will read.
+pub type Positions = HashMap<(String, i32), i64>;
+
 /// What a tail feeds: decides where to start and applies records.
 pub trait Follower: Send + 'static {
     /// Where to start reading each of `partitions` (same order): its
@@ -45,11 +48,18 @@ pub trait Follower: Send + 'static {
     fn start(&mut self, partitions: &[PartitionRange]) -> anyhow::Result<Vec<Offset>>;
 
     /// Applies `batch` (records of any of the partitions, each partition's in
-    /// order) — and checkpoints, if the follower keeps checkpoints.
-    fn apply(&mut self, batch: &[BorrowedMessage<'_>]);
+    /// order) — and checkpoints `positions`, if the follower keeps
+    /// checkpoints: where the reader is now, past the batch and past any
+    /// transaction markers (which take offsets too, so a checkpoint of "last
+    /// record + 1" would never reach the end of a transactional topic).
+    fn apply(&mut self, batch: &[BorrowedMessage<'_>], positions: &Positions);
 
     /// Everything the topics held when the tail started has been applied.
     fn caught_up(&mut self) {}
+
+    /// Called between batches, at least every 100 ms, with where the reader
+    /// is (it moves past transaction markers without a record to apply).
+    fn tick(&mut self, _positions: &Positions) {}
 }
 
 /// A thread tailing topics into a [`Follower`]; join it at shutdown.
@@ -164,7 +174,11 @@ impl<F: Follower> Run<F> {
         }
         let starts = self.follower.start(&ranges)?;
         if starts.len() != ranges.len() {
-            bail!("follower gave {} starts for {} partitions", starts.len(), ranges.len());
+            bail!(
+                "follower gave {} starts for {} partitions",
+                starts.len(),
+                ranges.len()
+            );
         }
         let mut tpl = TopicPartitionList::new();
         let mut ends = HashMap::new();
@@ -194,17 +208,34 @@ impl<F: Follower> Run<F> {
             while batch.len() < MAX_BATCH {
                 match reader.poll(wait) {
                     Some(Ok(m)) => batch.push(m),
-                    Some(Err(e)) => tracing::warn!(topics = ?self.topics, error = %e, "tail read error"),
+                    Some(Err(e)) => {
+                        tracing::warn!(topics = ?self.topics, error = %e, "tail read error")
+                    }
                     None => break,
                 }
                 wait = Duration::ZERO;
             }
+            let positions = positions(reader);
             if !batch.is_empty() {
-                self.follower.apply(&batch);
+                self.follower.apply(&batch, &positions);
                 batch.clear();
             }
+            self.follower.tick(&positions);
         }
     }
+}
+
+fn positions(reader: &BaseConsumer) -> Positions {
+    let Ok(list) = reader.position() else {
+        return Positions::new();
+    };
+    list.elements()
+        .iter()
+        .filter_map(|e| match e.offset() {
+            Offset::Offset(o) => Some(((e.topic().to_owned(), e.partition()), o)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// True once every partition's position is at its starting end.
