@@ -108,6 +108,18 @@ struct StoreFollower {
     checkpoint: Positions,
 }
 
+impl StoreFollower {
+    /// Updates the size gauges; returns the number of stories.
+    fn count(&self) -> u64 {
+        let Ok((stories, embargoed)) = self.store.sizes() else {
+            return 0;
+        };
+        let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        self.metrics.sized(size(stories), size(embargoed));
+        stories
+    }
+}
+
 impl Follower for StoreFollower {
     fn start(&mut self, partitions: &[PartitionRange]) -> anyhow::Result<Vec<Offset>> {
         let saved = self.store.offsets()?;
@@ -156,14 +168,11 @@ impl Follower for StoreFollower {
             return;
         }
         self.checkpoint = positions.clone();
-        if let Ok((stories, embargoed)) = self.store.sizes() {
-            let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
-            self.metrics.sized(size(stories), size(embargoed));
-        }
+        self.count();
     }
 
     fn caught_up(&mut self) {
-        let stories = self.store.sizes().map(|s| s.0).unwrap_or_default();
+        let stories = self.count();
         tracing::info!(
             stories,
             took_ms = self.started.elapsed().as_millis() as u64,
