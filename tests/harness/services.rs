@@ -340,6 +340,15 @@ impl Pipeline {
         self.services.len() - 1
     }
 
+    /// Where publish instance `instance` keeps its story store.
+    pub fn publish_store(&self, instance: &str) -> PathBuf {
+        crate::repo_root()
+            .join("target/e2e-data")
+            .join(&self.prefix)
+            .join(instance)
+            .join("publish.redb")
+    }
+
     /// The service `svc`.
     pub fn svc(&mut self, svc: Svc) -> &mut Service {
         self.services
