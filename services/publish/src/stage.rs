@@ -44,7 +44,10 @@ struct Decided {
 }
 
 /// How often decisions the store has read back are forgotten.
-const FORGET_EVERY: Duration = Duration::from_secs(1);
+const FORGET_EVERY: Duration = Duration::from_millis(500);
+/// Most committed decisions kept waiting for the store: beyond it the stage
+/// waits for the store to catch up, so memory stays bounded in a burst.
+const MAX_UNREAD: usize = 20_000;
 
 /// The publish stage.
 #[derive(Debug)]
@@ -116,15 +119,25 @@ impl Publish {
             .unwrap_or_default())
     }
 
-    /// Forgets the decisions the store now shows (it only moves forward).
+    /// Forgets the decisions the store now shows (it only moves forward);
+    /// with too many waiting, waits (up to a minute) for the store to read
+    /// them back.
     fn forget_read_back(&mut self) {
-        if Instant::now() < self.next_forget {
+        if Instant::now() < self.next_forget && self.committed.len() <= MAX_UNREAD {
             return;
         }
+        let give_up = Instant::now() + Duration::from_secs(60);
+        loop {
+            let store = &self.store;
+            self.committed
+                .retain(|uri, d| store.known(uri).map_or(true, |k| k != d.known));
+            if self.committed.len() <= MAX_UNREAD / 2 || Instant::now() > give_up {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.committed.shrink_to(MAX_UNREAD);
         self.next_forget = Instant::now() + FORGET_EVERY;
-        let store = &self.store;
-        self.committed
-            .retain(|uri, d| store.known(uri).map_or(true, |k| k != d.known));
     }
 
     /// The records and store changes for `decision` about `event`.
@@ -329,6 +342,7 @@ impl Processor for Publish {
     }
 
     fn due(&mut self) -> Vec<Output> {
+        self.forget_read_back();
         let due = match self.store.due(Utc::now(), 1_000) {
             Ok(due) => due,
             Err(e) => {

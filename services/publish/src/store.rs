@@ -31,6 +31,9 @@ use crate::lifecycle::{Known, embargo_of};
 
 /// uri → the event as last decided (JSON).
 const STORIES: TableDefinition<&str, &[u8]> = TableDefinition::new("stories");
+/// uri → what deciding needs of the current version, without parsing it:
+/// see [`Versioned`].
+const VERSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("versions");
 /// (topic slug, sort time µs, uri): the visible stories of each topic.
 const LISTS: TableDefinition<(&str, i64, &str), ()> = TableDefinition::new("topic_lists");
 /// Topic slug → stories in its list.
@@ -106,6 +109,58 @@ fn action_of(event: &ArticleEvent) -> Action {
         .and_then(|p| p.action.as_deref())
         .and_then(Action::parse)
         .unwrap_or(Action::Published)
+}
+
+/// The current version of a story as decisions need it, fixed-size on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Versioned {
+    version: StoryVersion,
+    revision: Option<uuid::Uuid>,
+    visible: bool,
+}
+
+impl Versioned {
+    const LEN: usize = 8 + 8 + 1 + 16 + 1 + 1;
+
+    fn encode(&self) -> [u8; Self::LEN] {
+        let mut out = [0; Self::LEN];
+        out[..8].copy_from_slice(&self.version.number.to_be_bytes());
+        // Nanoseconds, so the time compares equal to the one parsed;
+        // microseconds only outside the years 1677–2262.
+        let (kind, created) = match self.version.created {
+            None => (0, 0),
+            Some(t) => t
+                .timestamp_nanos_opt()
+                .map_or((2, t.timestamp_micros()), |n| (1, n)),
+        };
+        out[8..16].copy_from_slice(&created.to_be_bytes());
+        if let Some(r) = self.revision {
+            out[16] = 1;
+            out[17..33].copy_from_slice(r.as_bytes());
+        }
+        out[33] = u8::from(self.visible);
+        out[34] = kind;
+        out
+    }
+
+    fn decode(b: &[u8]) -> Option<Self> {
+        let b: &[u8; Self::LEN] = b.try_into().ok()?;
+        let number = u64::from_be_bytes(b[..8].try_into().ok()?);
+        let created = i64::from_be_bytes(b[8..16].try_into().ok()?);
+        let created = match b[34] {
+            1 => Some(DateTime::from_timestamp_nanos(created)),
+            2 => DateTime::from_timestamp_micros(created),
+            _ => None,
+        };
+        let revision = (b[16] == 1)
+            .then(|| uuid::Uuid::from_slice(&b[17..33]).ok())
+            .flatten();
+        Some(Self {
+            version: StoryVersion { number, created },
+            revision,
+            visible: b[33] == 1,
+        })
+    }
 }
 
 /// A story version held until a time.
@@ -208,6 +263,7 @@ impl Store {
     pub fn reset(&self) -> anyhow::Result<()> {
         let txn = self.db.begin_write()?;
         txn.delete_table(STORIES)?;
+        txn.delete_table(VERSIONS)?;
         txn.delete_table(LISTS)?;
         txn.delete_table(COUNTS)?;
         txn.delete_table(NAMES)?;
@@ -228,6 +284,7 @@ impl Store {
         {
             let mut w = Writer {
                 stories: txn.open_table(STORIES)?,
+                versions: txn.open_table(VERSIONS)?,
                 lists: txn.open_table(LISTS)?,
                 counts: txn.open_table(COUNTS)?,
                 names: txn.open_table(NAMES)?,
@@ -319,8 +376,17 @@ impl Store {
 
     /// What is known of `uri`, for deciding about a new version.
     pub fn known(&self, uri: &str) -> anyhow::Result<Known> {
-        let entry = self.get(uri)?;
-        let embargo = self.embargo(uri)?;
+        let txn = self.db.begin_read()?;
+        let versions = txn.open_table(VERSIONS)?;
+        let entry = match versions.get(uri)? {
+            Some(v) => Some(Versioned::decode(v.value()).context("unreadable story version")?),
+            None => None,
+        };
+        let embargoes = txn.open_table(EMBARGOES)?;
+        let embargo = match embargoes.get(uri)? {
+            Some(held) => Some(Embargo::decode(held.value())?),
+            None => None,
+        };
         // An embargoed version came after the applied one when they tie.
         let newest = match (&entry, &embargo) {
             (Some(e), Some(h)) if e.version > h.version => Some((e.version, e.revision)),
@@ -331,7 +397,7 @@ impl Store {
         Ok(Known {
             newest: newest.map(|(v, _)| v),
             revision: newest.and_then(|(_, r)| r),
-            visible: entry.is_some_and(|e| e.action.is_visible()),
+            visible: entry.is_some_and(|e| e.visible),
             embargoed: embargo.is_some(),
         })
     }
@@ -439,6 +505,7 @@ impl Store {
 /// The tables of one write transaction.
 struct Writer<'t> {
     stories: redb::Table<'t, &'static str, &'static [u8]>,
+    versions: redb::Table<'t, &'static str, &'static [u8]>,
     lists: redb::Table<'t, (&'static str, i64, &'static str), ()>,
     counts: redb::Table<'t, &'static str, u64>,
     names: redb::Table<'t, &'static str, &'static str>,
@@ -471,6 +538,13 @@ impl Writer<'_> {
         let json = serde_json::to_vec(&event)?;
         self.stories.insert(uri.as_str(), json.as_slice())?;
         let entry = Entry::of(event);
+        let versioned = Versioned {
+            version: entry.version,
+            revision: entry.revision,
+            visible: entry.action.is_visible(),
+        };
+        self.versions
+            .insert(uri.as_str(), versioned.encode().as_slice())?;
         if !entry.action.is_visible() {
             return Ok(());
         }
@@ -738,6 +812,23 @@ mod tests {
         assert!(s.get("urn:a:exp").unwrap().is_some());
         assert_eq!(s.prune(now + chrono::Duration::days(31), 100).unwrap(), 1);
         assert!(s.topic("kazakhstan", 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn versions_round_trip() {
+        let mut e = Entry::of(event("urn:a:1", "7", "usable", Action::Published));
+        e.version.created = DateTime::parse_from_rfc3339("2026-11-28T08:05:00.123456789Z")
+            .ok()
+            .map(|t| t.with_timezone(&Utc));
+        for (revision, visible) in [(None, true), (Some(uuid::Uuid::new_v4()), false)] {
+            let v = Versioned {
+                version: e.version,
+                revision,
+                visible,
+            };
+            assert_eq!(Versioned::decode(&v.encode()), Some(v));
+        }
+        assert_eq!(Versioned::decode(b"short"), None);
     }
 
     #[test]

@@ -94,6 +94,11 @@ pub struct KafkaClients {
     service: &'static str,
 }
 
+/// Most records a consumer fetches ahead, in KiB. librdkafka's default (64
+/// MiB per consumer) let publish's memory grow with every burst its stage,
+/// store tail and stream tail caught up with; 8 MiB still keeps each busy.
+const PREFETCH_KBYTES: &str = "8192";
+
 impl KafkaClients {
     /// Clients for `service` (used in client ids and consumer group names).
     pub fn new(args: &KafkaArgs, service: &'static str) -> Self {
@@ -212,6 +217,7 @@ impl KafkaClients {
         // A read_committed fetch parked at the broker may sit out its whole
         // wait after a commit marker lands: keep the wait short (default 500 ms).
         .set("fetch.wait.max.ms", "25")
+        .set("queued.max.messages.kbytes", PREFETCH_KBYTES)
         .set("session.timeout.ms", "10000")
         .set("heartbeat.interval.ms", "1000");
         Self::observed(c)
@@ -232,7 +238,8 @@ impl KafkaClients {
         .set("auto.offset.reset", "earliest")
         // A read_committed fetch parked at the broker may sit out its whole
         // wait after a commit marker lands: keep the wait short (default 500 ms).
-        .set("fetch.wait.max.ms", "25");
+        .set("fetch.wait.max.ms", "25")
+        .set("queued.max.messages.kbytes", PREFETCH_KBYTES);
         c.create().context("creating Kafka reader")
     }
 
