@@ -47,7 +47,7 @@ struct Decided {
 const FORGET_EVERY: Duration = Duration::from_millis(500);
 /// Most committed decisions kept waiting for the store: beyond it the stage
 /// waits for the store to catch up, so memory stays bounded in a burst.
-const MAX_UNREAD: usize = 20_000;
+const MAX_UNREAD: usize = 5_000;
 
 /// The publish stage.
 #[derive(Debug)]

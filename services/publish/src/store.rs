@@ -51,8 +51,9 @@ const DUE: TableDefinition<(i64, &str), ()> = TableDefinition::new("embargoes_by
 /// (topic, partition) → the next offset to read: what the store reflects.
 const OFFSETS: TableDefinition<(&str, i32), i64> = TableDefinition::new("offsets");
 
-/// The page cache: the store's whole share of memory, however many stories.
-const CACHE_BYTES: usize = 32 << 20;
+/// The page cache: the store's whole share of memory, however many stories
+/// (reads that miss it are served from the OS page cache, not from disk).
+const CACHE_BYTES: usize = 16 << 20;
 
 /// The current version of one story.
 #[derive(Debug, Clone)]

@@ -94,10 +94,11 @@ pub struct KafkaClients {
     service: &'static str,
 }
 
-/// Most records a consumer fetches ahead, in KiB. librdkafka's default (64
-/// MiB per consumer) let publish's memory grow with every burst its stage,
-/// store tail and stream tail caught up with; 8 MiB still keeps each busy.
-const PREFETCH_KBYTES: &str = "8192";
+/// Most records a consumer fetches ahead per partition, in KiB. librdkafka's
+/// default (64 MiB per partition) let publish's memory grow by over 100 MB
+/// while its stage, store tail and stream tail (twelve partitions between
+/// them) caught up with a burst of stories; 1 MiB still keeps each busy.
+const PREFETCH_KBYTES: &str = "1024";
 
 impl KafkaClients {
     /// Clients for `service` (used in client ids and consumer group names).
