@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 use chrono::Utc;
 use newsfeed_model::ArticleEvent;
 use newsfeed_runtime::Topics;
@@ -123,52 +123,51 @@ impl StoreFollower {
 impl Follower for StoreFollower {
     fn start(&mut self, partitions: &[PartitionRange]) -> anyhow::Result<Vec<Offset>> {
         let saved = self.store.offsets()?;
-        let outside = partitions.iter().find(|r| {
-            saved
-                .get(&(r.topic.clone(), r.partition))
-                .is_some_and(|o| *o < r.low || *o > r.high)
-        });
-        if let Some(r) = outside {
-            tracing::warn!(
-                topic = %r.topic,
-                partition = r.partition,
-                checkpoint = saved.get(&(r.topic.clone(), r.partition)).copied(),
-                low = r.low,
-                high = r.high,
-                "story store is at an offset the topic does not have (recreated or truncated): rebuilding it from Kafka"
-            );
-            self.store.reset()?;
-            return Ok(vec![Offset::Beginning; partitions.len()]);
+        match resume_from(&saved, partitions) {
+            Ok(starts) => {
+                let resumed = starts
+                    .iter()
+                    .filter(|s| matches!(s, Offset::Offset(_)))
+                    .count();
+                tracing::info!(
+                    resumed,
+                    partitions = partitions.len(),
+                    "story store opened at its checkpoint"
+                );
+                Ok(starts)
+            }
+            Err(r) => {
+                tracing::warn!(
+                    topic = %r.topic,
+                    partition = r.partition,
+                    checkpoint = saved.get(&(r.topic.clone(), r.partition)).copied(),
+                    low = r.low,
+                    high = r.high,
+                    "story store is at an offset the topic does not have (recreated or truncated): rebuilding it from Kafka"
+                );
+                self.store.reset()?;
+                self.checkpoint.clear();
+                Ok(vec![Offset::Beginning; partitions.len()])
+            }
         }
-        let resumed = partitions
-            .iter()
-            .filter(|r| saved.contains_key(&(r.topic.clone(), r.partition)))
-            .count();
-        tracing::info!(
-            resumed,
-            partitions = partitions.len(),
-            "story store opened at its checkpoint"
-        );
-        Ok(partitions
-            .iter()
-            .map(|r| match saved.get(&(r.topic.clone(), r.partition)) {
-                Some(next) => Offset::Offset(*next),
-                None => Offset::Beginning,
-            })
-            .collect())
     }
 
-    fn apply(&mut self, batch: &[BorrowedMessage<'_>], positions: &Positions) {
+    fn apply(
+        &mut self,
+        batch: &[BorrowedMessage<'_>],
+        positions: &Positions,
+    ) -> anyhow::Result<()> {
         let changes: Vec<Change> = batch
             .iter()
             .filter_map(|m| change_of(&self.topics, m))
             .collect();
-        if let Err(e) = self.store.commit(changes, positions) {
-            tracing::error!(error = format!("{e:#}"), "writing to the story store");
-            return;
-        }
+        // Not written: the tail reopens at the checkpoint and reads it again.
+        self.store
+            .commit(changes, positions)
+            .context("writing to the story store")?;
         self.checkpoint = positions.clone();
         self.count();
+        Ok(())
     }
 
     fn caught_up(&mut self) {
@@ -207,6 +206,23 @@ impl Follower for StoreFollower {
     }
 }
 
+/// Where to read each partition from: its checkpoint in `saved`, or the
+/// beginning when it has none; the partition whose checkpoint lies outside
+/// what the topic holds (so the store cannot be trusted) as the error.
+pub fn resume_from<'a>(
+    saved: &Positions,
+    partitions: &'a [PartitionRange],
+) -> Result<Vec<Offset>, &'a PartitionRange> {
+    partitions
+        .iter()
+        .map(|r| match saved.get(&(r.topic.clone(), r.partition)) {
+            Some(next) if *next < r.low || *next > r.high => Err(r),
+            Some(next) => Ok(Offset::Offset(*next)),
+            None => Ok(Offset::Beginning),
+        })
+        .collect()
+}
+
 /// Waits until `store` reflects the state and embargo topics up to where
 /// `partitions` of them end now: every decision committed before this call.
 pub fn wait_caught_up(
@@ -242,5 +258,39 @@ pub fn wait_caught_up(
             );
         }
         std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(partition: i32, low: i64, high: i64) -> PartitionRange {
+        PartitionRange {
+            topic: "state".into(),
+            partition,
+            low,
+            high,
+        }
+    }
+
+    #[test]
+    fn a_store_resumes_from_its_checkpoint_unless_the_topic_lost_it() {
+        let saved = Positions::from([(("state".to_owned(), 0), 40), (("state".to_owned(), 1), 7)]);
+        let parts = [range(0, 0, 50), range(1, 0, 7), range(2, 0, 9)];
+        assert_eq!(
+            resume_from(&saved, &parts),
+            Ok(vec![
+                Offset::Offset(40),
+                Offset::Offset(7),
+                Offset::Beginning
+            ])
+        );
+        // Recreated (fewer records than the checkpoint) or truncated (records
+        // deleted past it): rebuild.
+        let recreated = [range(0, 0, 12), range(1, 0, 7)];
+        assert_eq!(resume_from(&saved, &recreated), Err(&recreated[0]));
+        let truncated = [range(0, 0, 50), range(1, 8, 9)];
+        assert_eq!(resume_from(&saved, &truncated), Err(&truncated[1]));
     }
 }

@@ -120,7 +120,11 @@ impl<S: TableState> Follower for TableFollower<S> {
         Ok(vec![Offset::Beginning; partitions.len()])
     }
 
-    fn apply(&mut self, batch: &[BorrowedMessage<'_>], _positions: &Positions) {
+    fn apply(
+        &mut self,
+        batch: &[BorrowedMessage<'_>],
+        _positions: &Positions,
+    ) -> anyhow::Result<()> {
         let table = &self.0;
         {
             let mut state = table.state.write().unwrap_or_else(PoisonError::into_inner);
@@ -129,6 +133,7 @@ impl<S: TableState> Follower for TableFollower<S> {
             }
         }
         table.changes.send_modify(|n| *n += 1);
+        Ok(())
     }
 
     fn caught_up(&mut self) {

@@ -52,7 +52,10 @@ pub trait Follower: Send + 'static {
     /// checkpoints: where the reader is now, past the batch and past any
     /// transaction markers (which take offsets too, so a checkpoint of "last
     /// record + 1" would never reach the end of a transactional topic).
-    fn apply(&mut self, batch: &[BorrowedMessage<'_>], positions: &Positions);
+    /// An error reopens the tail: [`Follower::start`] is asked again, so a
+    /// batch that could not be applied is read again from the checkpoint.
+    fn apply(&mut self, batch: &[BorrowedMessage<'_>], positions: &Positions)
+    -> anyhow::Result<()>;
 
     /// Everything the topics held when the tail started has been applied.
     fn caught_up(&mut self) {}
@@ -132,13 +135,17 @@ impl<F: Follower> Run<F> {
                 .clients
                 .reader()
                 .and_then(|reader| self.open(&reader).map(|ends| (reader, ends)));
-            match opened {
-                Ok((reader, ends)) => return self.follow(&reader, ends, shutdown),
-                Err(e) => {
-                    tracing::warn!(topics = ?self.topics, error = format!("{e:#}"), "cannot tail topics yet");
-                    std::thread::sleep(backoff);
-                    backoff = (backoff * 2).min(Duration::from_secs(2));
+            let result = match opened {
+                Ok((reader, ends)) => {
+                    backoff = Duration::from_millis(100);
+                    self.follow(&reader, ends, shutdown)
                 }
+                Err(e) => Err(e),
+            };
+            if let Err(e) = result {
+                tracing::warn!(topics = ?self.topics, error = format!("{e:#}"), "tail reopening");
+                std::thread::sleep(backoff);
+                backoff = (backoff * 2).min(Duration::from_secs(2));
             }
         }
     }
@@ -196,7 +203,13 @@ impl<F: Follower> Run<F> {
         Ok(ends)
     }
 
-    fn follow(&mut self, reader: &BaseConsumer, mut ends: Ends, shutdown: &CancellationToken) {
+    /// Applies records until shutdown (`Ok`) or until the follower fails.
+    fn follow(
+        &mut self,
+        reader: &BaseConsumer,
+        mut ends: Ends,
+        shutdown: &CancellationToken,
+    ) -> anyhow::Result<()> {
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while !shutdown.is_cancelled() {
             if !self.caught_up.load(Ordering::Relaxed) && reached(reader, &mut ends) {
@@ -217,11 +230,12 @@ impl<F: Follower> Run<F> {
             }
             let positions = positions(reader);
             if !batch.is_empty() {
-                self.follower.apply(&batch, &positions);
+                self.follower.apply(&batch, &positions)?;
                 batch.clear();
             }
             self.follower.tick(&positions);
         }
+        Ok(())
     }
 }
 
