@@ -4,7 +4,8 @@
 //! every one. Prints, beside each goal of issue 9:
 //! - publish's VmRSS after 20,000 and after 200,000 stories (ratio ≤ 1.5×,
 //!   absolute < 256 MB);
-//! - restart-to-ready after 200,000 (SIGTERM, and kill -9) (< 10 s);
+//! - restart-to-ready after 200,000 (SIGTERM, and kill -9) (< 10 s), and
+//!   how long a lost store takes to rebuild from Kafka;
 //! - `GET /v1/articles/{uri}` p50/p99 (< 5 ms) and topic list / feed p99
 //!   (< 20 ms) with 200,000 stored while stories keep flowing.
 //!
@@ -98,6 +99,18 @@ async fn main() {
     let restart_kill9 = clock.elapsed();
     settle().await;
     let rss_restarted = rss(&mut p);
+    let store = p.publish_store("test");
+    let on_disk = std::fs::metadata(&store)
+        .map(|m| m.len())
+        .unwrap_or_default();
+    // The store lost: rebuilt from the state topics before ready.
+    let svc = p.svc(Svc::Publish);
+    svc.kill9();
+    std::fs::remove_file(&store).expect("store removed");
+    let clock = Instant::now();
+    svc.start();
+    svc.wait_ready(WITHIN).await;
+    let rebuild = clock.elapsed();
 
     let mb = |b: u64| b as f64 / 1_048_576.0;
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
@@ -125,6 +138,11 @@ async fn main() {
     println!(
         "  VmRSS after restart              {:>7.1} MB",
         mb(rss_restarted)
+    );
+    println!("  store on disk                    {:>7.1} MB", mb(on_disk));
+    println!(
+        "  store lost: rebuilt from Kafka   {:>7.2} s    (ready only once rebuilt)",
+        rebuild.as_secs_f64()
     );
     println!("  reads with {stored:.0} stored, ~200 stories/s flowing:");
     for (name, goal, mut samples) in [
