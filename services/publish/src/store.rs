@@ -212,7 +212,24 @@ pub struct Store {
     db: Database,
     /// How long a story stays in topic lists after its version time.
     retention: chrono::Duration,
+    /// When the last commit reached the disk; later ones are visible to
+    /// readers at once but synced with the next durable one.
+    synced: std::sync::Mutex<Sync>,
 }
+
+/// When the store last reached the disk, and whether it has changed since.
+#[derive(Debug)]
+struct Sync {
+    at: std::time::Instant,
+    dirty: bool,
+}
+
+/// How often commits reach the disk. A crash loses at most this much of
+/// the store — records and their offsets together, so the restart reads
+/// them again from Kafka — and a burst or a rebuild pays one sync per
+/// interval instead of one per batch (Kafka Streams checkpoints its state
+/// stores every 30 s by default).
+const SYNC_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl Store {
     /// Opens the store at `path`, or starts an empty one there when it is
@@ -255,9 +272,29 @@ impl Store {
 
     /// Creates the tables, so readers find them all.
     fn init(db: Database, retention: chrono::Duration) -> anyhow::Result<Self> {
-        let store = Self { db, retention };
+        let store = Self {
+            db,
+            retention,
+            synced: std::sync::Mutex::new(Sync {
+                at: std::time::Instant::now(),
+                dirty: false,
+            }),
+        };
         store.write(|_| Ok(()))?;
         Ok(store)
+    }
+
+    /// Syncs the commits made since the last durable one, if any are older
+    /// than the sync interval.
+    pub fn sync_if_due(&self) -> anyhow::Result<()> {
+        let due = {
+            let s = self
+                .synced
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            s.dirty && s.at.elapsed() >= SYNC_EVERY
+        };
+        if due { self.write(|_| Ok(())) } else { Ok(()) }
     }
 
     /// Forgets everything (the topics it mirrored are gone or truncated).
@@ -279,9 +316,23 @@ impl Store {
 
     fn write(&self, f: impl FnOnce(&mut Writer<'_>) -> anyhow::Result<()>) -> anyhow::Result<()> {
         let mut txn = self.db.begin_write().context("starting a store write")?;
-        // Saves the allocator state with each commit: reopening after a
-        // crash takes milliseconds instead of a walk over the whole file.
-        txn.set_quick_repair(true);
+        let mut synced = self
+            .synced
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if synced.at.elapsed() >= SYNC_EVERY {
+            // Saves the allocator state with each durable commit: reopening
+            // after a crash takes milliseconds instead of a walk over the file.
+            txn.set_quick_repair(true);
+            *synced = Sync {
+                at: std::time::Instant::now(),
+                dirty: false,
+            };
+        } else {
+            txn.set_durability(redb::Durability::None)?;
+            synced.dirty = true;
+        }
+        drop(synced);
         {
             let mut w = Writer {
                 stories: txn.open_table(STORIES)?,

@@ -180,6 +180,9 @@ impl Follower for StoreFollower {
     }
 
     fn tick(&mut self, positions: &Positions) {
+        if let Err(e) = self.store.sync_if_due() {
+            tracing::warn!(error = format!("{e:#}"), "syncing the story store");
+        }
         // Past transaction markers: nothing to apply, but the checkpoint moves.
         if positions
             .iter()
