@@ -19,6 +19,7 @@ mod openapi;
 mod operators_cli;
 mod ops_conventions;
 mod scale_out;
+mod store;
 mod streams;
 mod taxonomy_reload;
 mod traces;

@@ -274,6 +274,14 @@ impl Pipeline {
             ("NEWSFEED_KAFKA_BROKERS".into(), crate::brokers().into()),
             ("NEWSFEED_TOPIC_PREFIX".into(), prefix.into()),
             ("NEWSFEED_INSTANCE_ID".into(), "test".into()),
+            // Publish's store: under the target dir, one per prefix and instance.
+            (
+                "NEWSFEED_DATA_DIR".into(),
+                crate::repo_root()
+                    .join("target/e2e-data")
+                    .display()
+                    .to_string(),
+            ),
             (
                 "RUST_LOG".into(),
                 std::env::var("TEST_SERVICE_LOG").unwrap_or_else(|_| "info".into()),
@@ -330,6 +338,15 @@ impl Pipeline {
         extra.wait_ready(Duration::from_secs(60)).await;
         self.services.push(extra);
         self.services.len() - 1
+    }
+
+    /// Where publish instance `instance` keeps its story store.
+    pub fn publish_store(&self, instance: &str) -> PathBuf {
+        crate::repo_root()
+            .join("target/e2e-data")
+            .join(&self.prefix)
+            .join(instance)
+            .join("publish.redb")
     }
 
     /// The service `svc`.

@@ -5,7 +5,7 @@
 //!   the topic, newest first (N from 1 to 100, default 20).
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -14,21 +14,23 @@ use axum::routing::get;
 use axum::{Json, Router};
 use newsfeed_runtime::http::Problem;
 
-use crate::store::{Action, Store};
+use crate::lifecycle::Action;
+use crate::store::Store;
 
 /// The read API over `store`.
-pub fn router(store: Arc<RwLock<Store>>) -> Router {
+pub fn router(store: Arc<Store>) -> Router {
     Router::new()
         .route("/v1/articles/{uri}", get(get_article))
         .route("/v1/topics/{slug}/articles", get(topic_articles))
         .with_state(store)
 }
 
-async fn get_article(State(store): State<Arc<RwLock<Store>>>, Path(uri): Path<String>) -> Response {
-    let Ok(store) = store.read() else {
-        return unavailable().into_response();
+async fn get_article(State(store): State<Arc<Store>>, Path(uri): Path<String>) -> Response {
+    let entry = match store.get(&uri) {
+        Ok(entry) => entry,
+        Err(e) => return unavailable(&e).into_response(),
     };
-    match store.get(&uri) {
+    match entry {
         Some(e) if e.action.is_visible() => Json(&e.event.article).into_response(),
         Some(e) if e.action == Action::Retracted => Problem::new(
             StatusCode::GONE,
@@ -42,7 +44,7 @@ async fn get_article(State(store): State<Arc<RwLock<Store>>>, Path(uri): Path<St
 }
 
 async fn topic_articles(
-    State(store): State<Arc<RwLock<Store>>>,
+    State(store): State<Arc<Store>>,
     Path(slug): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
@@ -50,14 +52,11 @@ async fn topic_articles(
         Ok(n) => n,
         Err(problem) => return problem.into_response(),
     };
-    let Ok(store) = store.read() else {
-        return unavailable().into_response();
+    let entries = match store.topic(&slug, limit) {
+        Ok(entries) => entries,
+        Err(e) => return unavailable(&e).into_response(),
     };
-    let articles: Vec<_> = store
-        .topic(&slug, limit)
-        .into_iter()
-        .map(|e| &e.event.article)
-        .collect();
+    let articles: Vec<_> = entries.iter().map(|e| &e.event.article).collect();
     Json(serde_json::json!({ "topic": slug, "articles": articles })).into_response()
 }
 
@@ -78,8 +77,9 @@ pub(crate) fn limit(query: &HashMap<String, String>, default: usize) -> Result<u
     }
 }
 
-/// The store's lock was poisoned by a panicking writer.
-pub(crate) fn unavailable() -> Problem {
+/// The store could not be read (`error` is logged, not shown).
+pub(crate) fn unavailable(error: &anyhow::Error) -> Problem {
+    tracing::error!(error = format!("{error:#}"), "reading the story store");
     Problem::new(
         StatusCode::SERVICE_UNAVAILABLE,
         "unavailable",

@@ -1,6 +1,7 @@
 //! Publish's settings.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use newsfeed_runtime::KafkaArgs;
@@ -60,6 +61,20 @@ pub struct Config {
     #[arg(long, env = "NEWSFEED_PUBLISH_ROUTES", default_value = "")]
     pub routes: String,
 
+    /// Where publish keeps its story store (a cache of the state topics). The
+    /// store itself is `<dir>/<topic prefix>/<instance id>/publish.redb`, so
+    /// two pipelines on one host never share one and a restart with the same
+    /// settings finds its own. Default: `$XDG_STATE_HOME/newsfeed`, else
+    /// `~/.local/state/newsfeed`.
+    #[arg(long, env = "NEWSFEED_DATA_DIR", default_value_os_t = default_data_dir())]
+    pub data_dir: PathBuf,
+
+    /// How long stories stay in topic lists, feeds and stream replays after
+    /// their version time (`30d`, `12h`, `90m`, `45s`); a story's own ninjs
+    /// `expires` ends it sooner. `GET /v1/articles/{uri}` answers regardless.
+    #[arg(long, env = "NEWSFEED_PUBLISH_RETENTION", default_value = "365d", value_parser = parse_retention)]
+    pub retention: chrono::Duration,
+
     /// Require a client token with the `read` scope to read stories, feeds
     /// and streams (public otherwise).
     #[arg(
@@ -79,7 +94,64 @@ pub struct Route {
     pub topic: String,
 }
 
+/// `$XDG_STATE_HOME/newsfeed`, else `$HOME/.local/state/newsfeed`, else
+/// `./newsfeed-data`.
+fn default_data_dir() -> PathBuf {
+    let state = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")));
+    state.map_or_else(|| PathBuf::from("newsfeed-data"), |s| s.join("newsfeed"))
+}
+
+/// A whole number and a unit: `s`, `m`, `h` or `d`.
+fn parse_retention(s: &str) -> Result<chrono::Duration, String> {
+    let s = s.trim();
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: i64 = n
+        .parse()
+        .map_err(|_| format!("`{s}`: expected a whole number and a unit, e.g. 30d"))?;
+    let d = match unit {
+        "s" => chrono::Duration::try_seconds(n),
+        "m" => chrono::Duration::try_minutes(n),
+        "h" => chrono::Duration::try_hours(n),
+        "d" => chrono::Duration::try_days(n),
+        _ => None,
+    };
+    d.filter(|d| *d > chrono::Duration::zero())
+        .ok_or_else(|| format!("`{s}`: expected a positive whole number of s, m, h or d, e.g. 30d"))
+}
+
+/// One path component from a setting: unsafe characters replaced, never
+/// empty, `.` or `..`.
+fn path_component(s: &str) -> String {
+    let safe: String = s
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if safe.trim_matches('.').is_empty() {
+        format!("_{safe}")
+    } else {
+        safe
+    }
+}
+
 impl Config {
+    /// The story store's file: one per topic prefix and instance.
+    pub fn store_path(&self) -> PathBuf {
+        self.data_dir
+            .join(path_component(&self.kafka.topic_prefix))
+            .join(path_component(&self.kafka.instance_id))
+            .join("publish.redb")
+    }
+
     /// Checks the settings and says what to fix.
     pub fn validate(&self) -> anyhow::Result<()> {
         self.kafka.validate()?;
@@ -124,5 +196,27 @@ impl Config {
     /// Batch linger.
     pub fn linger(&self) -> Duration {
         Duration::from_millis(self.linger_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retention_takes_a_number_and_a_unit() {
+        assert_eq!(parse_retention("30d"), Ok(chrono::Duration::days(30)));
+        assert_eq!(parse_retention("90m"), Ok(chrono::Duration::minutes(90)));
+        for bad in ["", "30", "d", "0d", "3w", "-1d", "99999999999999d"] {
+            assert!(parse_retention(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn each_prefix_and_instance_gets_its_own_store() {
+        assert_eq!(path_component("test-1."), "test-1.");
+        assert_eq!(path_component(""), "_");
+        assert_eq!(path_component(".."), "_..");
+        assert_eq!(path_component("a/b c"), "a_b_c");
     }
 }

@@ -2,11 +2,14 @@
 //! story version that is newer than what readers have, and serves reads.
 //! - [`config`] — settings.
 //! - [`access`] — client tokens: who may read, who may manage subscriptions.
-//! - [`store`] — the current version of every story and per-topic lists.
-//! - [`lifecycle`] — what a story version does: replace, retract, hold, embargo.
+//! - [`lifecycle`] — what a story version does: replace, retract, hold,
+//!   embargo (pure rules at the bottom; everything else builds on them).
+//! - [`store`] — every story on disk (redb): current versions, per-topic
+//!   lists, embargoes, and the offsets they reflect; retention.
 //! - [`metrics`] — what publish exports beyond the stage metrics, one place.
 //! - [`stage`] — the per-record decision inside the exactly-once loop.
-//! - [`view`] — the readers' store, tailed from the compacted state topics.
+//! - [`view`] — keeps the store up with the compacted state topics, resuming
+//!   from its checkpoint.
 //! - [`api`] — `GET /v1/articles/{uri}` and `GET /v1/topics/{slug}/articles`.
 //! - [`feeds`] — JSON Feed, RSS and Atom per topic, and the topic index.
 //! - [`streams`] — live, resumable subscriptions over SSE and WebSocket.
@@ -26,7 +29,7 @@ pub mod streams;
 pub mod view;
 pub mod webhooks;
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use newsfeed_runtime::StageMetrics;
 use newsfeed_runtime::auth::{Authenticator, Client, Credentials};
@@ -44,6 +47,7 @@ pub use config::Config;
 /// Runs publish until `shutdown` fires.
 pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
     config.validate()?;
+    let config_retention = config.retention;
     let (outbound, keyring) = (config.outbound.policy()?, config.secrets.keyring()?);
     if keyring.is_none() {
         tracing::warn!(
@@ -88,15 +92,20 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         keyring,
         access: access.clone(),
     };
-    let store = Arc::new(RwLock::new(store::Store::default()));
+    let store_path = config.store_path();
+    let store =
+        tokio::task::spawn_blocking(move || store::Store::open(&store_path, config_retention))
+            .await??;
+    let store = Arc::new(store);
     let view = view::StateView::start(
-        clients.clone(),
+        &clients,
         topics.clone(),
         store.clone(),
         publish_metrics.view,
         shutdown.clone(),
-    );
+    )?;
     let processor = stage::Publish::new(
+        store.clone(),
         topics.clone(),
         routes,
         clients.clone(),
@@ -154,6 +163,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     stage.join().await?;
     hooks.join().await;
     client_tail.join().await;
+    view.join().await;
     tracing::info!("publish stopped");
     Ok(())
 }

@@ -15,7 +15,51 @@ use chrono::{DateTime, Utc};
 use newsfeed_model::event::revision;
 use newsfeed_model::{Article, PubStatus, StoryVersion};
 
-use crate::store::Action;
+/// What publish did with a story version; `publication.action` on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// First release of the story.
+    Published,
+    /// A newer version replaced a released one.
+    Updated,
+    /// The newsroom canceled the story: taken down everywhere.
+    Retracted,
+    /// The newsroom holds the story back (`pubStatus: withheld`).
+    Withheld,
+    /// Held until its `embargoedUntil` (embargo topic only).
+    Embargoed,
+}
+
+impl Action {
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Published => "published",
+            Self::Updated => "updated",
+            Self::Retracted => "retracted",
+            Self::Withheld => "withheld",
+            Self::Embargoed => "embargoed",
+        }
+    }
+
+    /// Parses the wire spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Published,
+            Self::Updated,
+            Self::Retracted,
+            Self::Withheld,
+            Self::Embargoed,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == s)
+    }
+
+    /// Whether readers see the story after this action.
+    pub fn is_visible(self) -> bool {
+        matches!(self, Self::Published | Self::Updated)
+    }
+}
 
 /// What publish knows of a story before a new version arrives.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

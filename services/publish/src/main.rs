@@ -4,6 +4,11 @@
 use clap::Parser;
 use newsfeed_publish::Config;
 
+// Bursts of stories allocate and free many buffers; mimalloc gives the
+// memory back, so the resident set follows what publish holds now.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let config = Config::parse();

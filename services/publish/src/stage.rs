@@ -5,13 +5,17 @@
 //! the version must wait. Embargoes that come due are released the same
 //! way.
 //!
-//! The stage decides from its own store of the stories in its partitions of
-//! the input topic (state and embargo records go to the same partition
-//! number, so several instances split the stories cleanly); it changes only
-//! once a transaction commits, and is re-read from Kafka for partitions a
-//! rebalance hands over. Readers are served from [`crate::view`].
+//! The stage decides from the one story [`Store`] (kept by [`crate::view`]
+//! from the state and embargo topics, whoever wrote them) plus what its own
+//! committed transactions decided that the store has not read back yet —
+//! a small map that empties as the store catches up, so memory does not grow
+//! with history. State and embargo records go to the input's partition
+//! number, so several instances split the stories cleanly; for partitions a
+//! rebalance hands over, the stage first waits until the store has read
+//! every decision committed to them.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -29,24 +33,34 @@ use crate::metrics::StageDecisions;
 use crate::store::{Action, Store, topic_slugs};
 use crate::view;
 
-/// A store change that waits for its transaction to commit.
-#[derive(Debug)]
-enum Change {
-    Applied(ArticleEvent),
-    Embargoed(ArticleEvent, i32),
-    EmbargoCleared(String),
+/// What this stage decided about a story, until the store shows it.
+#[derive(Debug, Clone)]
+struct Decided {
+    known: Known,
+    /// The topics readers see it in (empty when not visible).
+    topics: Vec<String>,
+    /// The input (and state) partition of the story.
+    partition: i32,
 }
+
+/// How often decisions the store has read back are forgotten.
+const FORGET_EVERY: Duration = Duration::from_millis(500);
+/// Most committed decisions kept waiting for the store: beyond it the stage
+/// waits for the store to catch up, so memory stays bounded in a burst.
+const MAX_UNREAD: usize = 5_000;
 
 /// The publish stage.
 #[derive(Debug)]
 pub struct Publish {
-    /// What the committed transactions decided, for the partitions owned.
-    own: Store,
+    /// Every committed decision read back from Kafka, all partitions.
+    store: Arc<Store>,
+    /// Committed decisions of this stage the store may not show yet.
+    committed: HashMap<String, Decided>,
     /// Input partitions currently assigned to this instance.
     owned: Vec<i32>,
     /// What the open transaction decided, newest per story, for later records in it.
-    pending: HashMap<String, Known>,
-    changes: Vec<Change>,
+    pending: HashMap<String, Decided>,
+    next_forget: Instant,
     topics: Topics,
     routes: Vec<Route>,
     clients: KafkaClients,
@@ -54,18 +68,21 @@ pub struct Publish {
 }
 
 impl Publish {
-    /// A stage writing to `topics` (and `routes`); counts what it skips in `decisions`.
+    /// A stage deciding against `store`, writing to `topics` (and `routes`);
+    /// counts what it skips in `decisions`.
     pub fn new(
+        store: Arc<Store>,
         topics: Topics,
         routes: Vec<Route>,
         clients: KafkaClients,
         decisions: StageDecisions,
     ) -> Self {
         Self {
-            own: Store::default(),
+            store,
+            committed: HashMap::new(),
             owned: Vec::new(),
             pending: HashMap::new(),
-            changes: Vec::new(),
+            next_forget: Instant::now(),
             topics,
             routes,
             clients,
@@ -73,11 +90,54 @@ impl Publish {
         }
     }
 
-    fn known(&self, uri: &str) -> Known {
-        self.pending
+    fn decided(&self, uri: &str) -> Option<&Decided> {
+        self.pending.get(uri).or_else(|| self.committed.get(uri))
+    }
+
+    fn known(&self, uri: &str) -> Result<Known, Rejection> {
+        match self.decided(uri) {
+            Some(d) => Ok(d.known),
+            None => self
+                .store
+                .known(uri)
+                .map_err(|e| internal(&format!("{e:#}"))),
+        }
+    }
+
+    /// The topics readers see `uri` in now (none when it is not visible).
+    fn visible_topics(&self, uri: &str) -> Result<Vec<String>, Rejection> {
+        if let Some(d) = self.decided(uri) {
+            return Ok(d.topics.clone());
+        }
+        let entry = self
+            .store
             .get(uri)
-            .copied()
-            .unwrap_or_else(|| self.own.known(uri))
+            .map_err(|e| internal(&format!("{e:#}")))?;
+        Ok(entry
+            .filter(|e| e.action.is_visible())
+            .map(|e| e.topics)
+            .unwrap_or_default())
+    }
+
+    /// Forgets the decisions the store now shows (it only moves forward);
+    /// with too many waiting, waits (up to a minute) for the store to read
+    /// them back.
+    fn forget_read_back(&mut self) {
+        if Instant::now() < self.next_forget && self.committed.len() <= MAX_UNREAD {
+            return;
+        }
+        let give_up = Instant::now() + Duration::from_secs(60);
+        loop {
+            let store = &self.store;
+            self.committed
+                .retain(|uri, d| store.known(uri).map_or(true, |k| k != d.known));
+            if self.committed.len() <= MAX_UNREAD / 2 || Instant::now() > give_up {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.committed.shrink_to(MAX_UNREAD);
+        self.next_forget = Instant::now() + FORGET_EVERY;
     }
 
     /// The records and store changes for `decision` about `event`.
@@ -93,6 +153,7 @@ impl Publish {
         let now = Utc::now();
         let mut out = Vec::new();
         let mut next = known;
+        let mut visible_in = self.visible_topics(&uri)?;
         next.newest = Some(newsfeed_model::StoryVersion::of(&event.article));
         next.revision = newsfeed_model::event::revision(&event.article);
         match decision {
@@ -109,7 +170,6 @@ impl Publish {
                 let held = Encoded::of(&event, now, trace)?;
                 out.push(held.to(&self.topics.publish_embargoes, Some(partition), None));
                 next.embargoed = true;
-                self.changes.push(Change::Embargoed(event, partition));
             }
             Decision::Apply { action, notify } => {
                 event.publication = Some(Publication {
@@ -130,14 +190,22 @@ impl Publish {
                 }
                 if known.embargoed {
                     out.push(tombstone(&self.topics.publish_embargoes, &uri, partition));
-                    self.changes.push(Change::EmbargoCleared(uri.clone()));
                     next.embargoed = false;
                 }
                 next.visible = action.is_visible();
-                self.changes.push(Change::Applied(event));
+                visible_in = if next.visible {
+                    topic_slugs(&event.article)
+                } else {
+                    Vec::new()
+                };
             }
         }
-        self.pending.insert(uri, next);
+        let decided = Decided {
+            known: next,
+            topics: visible_in,
+            partition,
+        };
+        self.pending.insert(uri, decided);
         Ok(out)
     }
 
@@ -145,9 +213,7 @@ impl Publish {
     /// so that a retraction reaches whoever saw the story, the tags it had.
     fn reader_topics(&self, uri: &str, event: &ArticleEvent) -> Result<Vec<String>, Rejection> {
         let mut slugs = topic_slugs(&event.article);
-        if let Some(previous) = self.own.get(uri).filter(|e| e.action.is_visible()) {
-            slugs.extend(previous.topics.iter().cloned());
-        }
+        slugs.extend(self.visible_topics(uri)?);
         slugs.sort();
         slugs.dedup();
         Ok(slugs)
@@ -237,21 +303,24 @@ impl Processor for Publish {
             .copied()
             .filter(|p| !self.owned.contains(p))
             .collect();
+        // What we decided for partitions handed over may be outdated by the
+        // next owner: from here on the store is the only truth for them.
+        self.committed
+            .retain(|_, d| partitions.contains(&d.partition) && !fresh.contains(&d.partition));
         if !fresh.is_empty() {
             // Whoever had these partitions before may have decided since we last
-            // looked: take their decisions from Kafka before deciding ourselves.
+            // looked: wait until the store shows their decisions before deciding ourselves.
             let started = Instant::now();
-            view::read_to_end(
+            view::wait_caught_up(
                 &self.clients,
                 &self.topics,
+                &self.store,
                 &fresh,
-                &mut self.own,
                 Duration::from_secs(120),
             )
             .context("reading the state of newly assigned partitions")?;
             tracing::info!(
                 partitions = ?fresh,
-                stories = self.own.len(),
                 took_ms = started.elapsed().as_millis() as u64,
                 "state of assigned partitions read"
             );
@@ -267,32 +336,51 @@ impl Processor for Publish {
     ) -> Result<Vec<Output>, Rejection> {
         let event = decode_event(record)?;
         let uri = event.article.uri.clone().unwrap_or_default();
-        let known = self.known(&uri);
+        let known = self.known(&uri)?;
         let decision = lifecycle::decide(&known, &event.article, Utc::now());
         self.carry_out(event, decision, known, record.partition(), trace)
     }
 
     fn due(&mut self) -> Vec<Output> {
-        let due: Vec<(ArticleEvent, i32)> = self
-            .own
-            .due(Utc::now())
+        self.forget_read_back();
+        let due = match self.store.due(Utc::now(), 1_000) {
+            Ok(due) => due,
+            Err(e) => {
+                tracing::error!(error = format!("{e:#}"), "reading due embargoes");
+                return Vec::new();
+            }
+        };
+        let mut out = Vec::new();
+        let owned: Vec<_> = due
             .into_iter()
             .filter(|e| self.owned.contains(&e.partition))
-            .map(|e| (e.event.clone(), e.partition))
             .collect();
-        let mut out = Vec::new();
-        for (event, partition) in due {
+        for held in owned {
+            let event = held.event;
             let uri = event.article.uri.clone().unwrap_or_default();
-            let known = self.known(&uri);
-            if !known.embargoed {
-                continue; // already released or superseded in this transaction
+            let Ok(known) = self.known(&uri) else {
+                continue;
+            };
+            // Released or superseded (perhaps by a later embargo the store
+            // has not read back yet): only the newest held version goes out.
+            if !known.embargoed
+                || known.newest != Some(held.version)
+                || known.revision != held.revision
+            {
+                continue;
             }
             let trace = TraceParent::new_root();
             let span = newsfeed_runtime::telemetry::story_span("publish", &trace);
             span.record("uri", uri.as_str());
             let _in_span = span.enter();
             tracing::info!("embargo lifted");
-            match self.carry_out(event, lifecycle::release(&known), known, partition, &trace) {
+            match self.carry_out(
+                event,
+                lifecycle::release(&known),
+                known,
+                held.partition,
+                &trace,
+            ) {
                 // Late on purpose: counted out, but kept out of the end-to-end
                 // latency and so out of its SLO.
                 Ok(records) => out.extend(records.into_iter().map(untimed)),
@@ -303,19 +391,12 @@ impl Processor for Publish {
     }
 
     fn committed(&mut self) {
-        self.pending.clear();
-        for change in self.changes.drain(..) {
-            match change {
-                Change::Applied(e) => self.own.apply(e),
-                Change::Embargoed(e, partition) => self.own.embargo(e, partition),
-                Change::EmbargoCleared(uri) => self.own.clear_embargo(&uri),
-            }
-        }
+        self.committed.extend(self.pending.drain());
+        self.forget_read_back();
     }
 
     fn aborted(&mut self) {
         self.pending.clear();
-        self.changes.clear();
     }
 }
 

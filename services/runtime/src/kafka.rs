@@ -94,6 +94,12 @@ pub struct KafkaClients {
     service: &'static str,
 }
 
+/// Most records a consumer fetches ahead per partition, in KiB. librdkafka's
+/// default (64 MiB per partition) let publish's memory grow by over 100 MB
+/// while its stage, store tail and stream tail (twelve partitions between
+/// them) caught up with a burst of stories; 1 MiB still keeps each busy.
+const PREFETCH_KBYTES: &str = "1024";
+
 impl KafkaClients {
     /// Clients for `service` (used in client ids and consumer group names).
     pub fn new(args: &KafkaArgs, service: &'static str) -> Self {
@@ -212,6 +218,7 @@ impl KafkaClients {
         // A read_committed fetch parked at the broker may sit out its whole
         // wait after a commit marker lands: keep the wait short (default 500 ms).
         .set("fetch.wait.max.ms", "25")
+        .set("queued.max.messages.kbytes", PREFETCH_KBYTES)
         .set("session.timeout.ms", "10000")
         .set("heartbeat.interval.ms", "1000");
         Self::observed(c)
@@ -232,7 +239,8 @@ impl KafkaClients {
         .set("auto.offset.reset", "earliest")
         // A read_committed fetch parked at the broker may sit out its whole
         // wait after a commit marker lands: keep the wait short (default 500 ms).
-        .set("fetch.wait.max.ms", "25");
+        .set("fetch.wait.max.ms", "25")
+        .set("queued.max.messages.kbytes", PREFETCH_KBYTES);
         c.create().context("creating Kafka reader")
     }
 

@@ -3,6 +3,9 @@
 //!   and SASL to the broker, ...) and the topic names derived from them.
 //! - [`kafka`] — client setup (producers, consumers, admin, all from one base
 //!   with the connection's security), topic creation and the readiness probe.
+//! - [`tail`] — the one way to follow topics: every partition, from a
+//!   checkpoint or the beginning, caught-up tracking, batched apply, a
+//!   joinable thread.
 //! - [`table`] — a compacted topic tailed into an in-memory table that every
 //!   instance keeps (credentials, and other keyed state).
 //! - [`feeds`] — feeds polled as sources: their definitions, status and ids.
@@ -42,6 +45,7 @@ pub mod service;
 pub mod shutdown;
 pub mod spans;
 pub mod table;
+pub mod tail;
 pub mod telemetry;
 
 pub use config::{KafkaArgs, Topics};

@@ -22,7 +22,7 @@ mod rss;
 mod xml;
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, HOST, LAST_MODIFIED};
@@ -37,13 +37,13 @@ use self::caching::Validators;
 use self::model::{Feed, Format, topic_path};
 use crate::api::{limit, unavailable};
 use crate::metrics::FeedMetrics;
-use crate::store::Store;
+use crate::store::{Entry, Store};
 
 /// Stories per feed when the reader does not say.
 const DEFAULT_LIMIT: usize = 50;
 
 /// `GET /v1/topics` and `GET /v1/topics/{slug}/feed.{json,rss,atom}`.
-pub fn router(store: Arc<RwLock<Store>>, requests: FeedMetrics) -> Router {
+pub fn router(store: Arc<Store>, requests: FeedMetrics) -> Router {
     let state = FeedState { store, requests };
     Router::new()
         .route("/v1/topics", get(topic_index))
@@ -55,7 +55,7 @@ pub fn router(store: Arc<RwLock<Store>>, requests: FeedMetrics) -> Router {
 
 #[derive(Clone)]
 struct FeedState {
-    store: Arc<RwLock<Store>>,
+    store: Arc<Store>,
     requests: FeedMetrics,
 }
 
@@ -140,13 +140,18 @@ impl FeedState {
             Err(problem) => return (Outcome::BadRequest, problem.into_response()),
         };
         let base = origin(headers);
-        let Ok(store) = self.store.read() else {
-            return (Outcome::Unavailable, unavailable().into_response());
+        let read = self
+            .store
+            .topic(slug, limit)
+            .and_then(|entries| Ok((self.store.topic_name(slug)?, entries)));
+        let (name, entries) = match read {
+            Ok(read) => read,
+            Err(e) => return (Outcome::Unavailable, unavailable(&e).into_response()),
         };
-        let entries = store.topic(slug, limit);
+        let entries: Vec<&Entry> = entries.iter().collect();
         // A topic whose stories were all retracted keeps its (empty) feed
         // while the store remembers its name; one never seen is unknown.
-        let name = match store.topic_name(slug) {
+        let name = match name.as_deref() {
             Some(name) => name,
             None if entries.is_empty() => {
                 let problem = Problem::not_found(format!("no topic has slug {slug}"));
@@ -159,8 +164,6 @@ impl FeedState {
             etag: caching::etag(format, &base, slug, name, &entries),
             last_modified: feed.updated(),
         };
-        // The feed is a copy: let the stage write while it is rendered.
-        drop(store);
         if caching::not_modified(headers, &validators) {
             let mut response = StatusCode::NOT_MODIFIED.into_response();
             set_validators(&mut response, &validators);
@@ -225,14 +228,14 @@ fn is_authority(host: &str) -> bool {
 
 /// `GET /v1/topics`: every topic with visible stories, by slug.
 async fn topic_index(State(state): State<FeedState>) -> Response {
-    let Ok(store) = state.store.read() else {
-        return unavailable().into_response();
+    let topics = match state.store.topics() {
+        Ok(topics) => topics,
+        Err(e) => return unavailable(&e).into_response(),
     };
-    let topics: Vec<_> = store
-        .topics()
+    let topics: Vec<_> = topics
         .into_iter()
         .map(|t| {
-            let path = topic_path(t.slug);
+            let path = topic_path(&t.slug);
             json!({
                 "slug": t.slug,
                 "name": t.name,

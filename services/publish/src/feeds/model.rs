@@ -260,7 +260,8 @@ pub(super) mod tests {
     use newsfeed_model::{ArticleEvent, Block, Body, Entity, Publication, Subject};
 
     use super::*;
-    use crate::store::{Action, Store};
+    use crate::lifecycle::Action;
+    use crate::store::Store;
 
     fn place(name: &str) -> Entity {
         Entity {
@@ -284,76 +285,80 @@ pub(super) mod tests {
     /// needs escaping and an HTML body, one older with a plain body and a
     /// uri that is no web address.
     pub(in crate::feeds) fn store() -> Store {
-        let mut store = Store::default();
-        store.apply(released(
-            Article {
-                uri: Some("https://news.example.com/fish".into()),
-                version: Some("2".into()),
-                first_created: Some("2026-11-28T08:00:00Z".into()),
-                version_created: Some("2026-11-28T08:05:00.250Z".into()),
-                language: Some("en".into()),
-                by: Some("Newsfeed test desk".into()),
-                headlines: vec![Block {
-                    role: Some("main".into()),
-                    value: Some("Fish & Chips <b>".into()),
-                    ..Block::default()
-                }],
-                descriptions: vec![Block {
-                    value: Some("Cod, haddock & plaice".into()),
-                    ..Block::default()
-                }],
-                bodies: vec![Body {
-                    role: Some("main".into()),
-                    content_type: Some("text/html".into()),
-                    value: Some("<p>Fried &amp; salted</p>".into()),
-                    ..Body::default()
-                }],
-                subjects: vec![Subject {
-                    name: Some("Protests in Kazakhstan".into()),
-                    ..Subject::default()
-                }],
-                places: vec![place("Kazakhstan"), place("Almaty"), place("kazakhstan")],
-                associations: vec![Article {
-                    name: Some("mainpic".into()),
-                    uri: Some("urn:newsfeed:test:pic".into()),
-                    kind: Some("picture".into()),
-                    descriptions: vec![Block {
-                        value: Some("Cod & chips".into()),
+        let store = Store::temporary(chrono::Duration::days(3650)).unwrap();
+        store
+            .apply(released(
+                Article {
+                    uri: Some("https://news.example.com/fish".into()),
+                    version: Some("2".into()),
+                    first_created: Some("2026-11-28T08:00:00Z".into()),
+                    version_created: Some("2026-11-28T08:05:00.250Z".into()),
+                    language: Some("en".into()),
+                    by: Some("Newsfeed test desk".into()),
+                    headlines: vec![Block {
+                        role: Some("main".into()),
+                        value: Some("Fish & Chips <b>".into()),
                         ..Block::default()
                     }],
-                    renditions: vec![newsfeed_model::Rendition {
-                        name: Some("main".into()),
-                        href: Some("https://img.example/fish.jpg?w=640&h=480".into()),
-                        content_type: Some("image/jpeg".into()),
-                        width: Some(640),
-                        height: Some(480),
-                        size_in_bytes: Some(51200),
-                        ..newsfeed_model::Rendition::default()
+                    descriptions: vec![Block {
+                        value: Some("Cod, haddock & plaice".into()),
+                        ..Block::default()
+                    }],
+                    bodies: vec![Body {
+                        role: Some("main".into()),
+                        content_type: Some("text/html".into()),
+                        value: Some("<p>Fried &amp; salted</p>".into()),
+                        ..Body::default()
+                    }],
+                    subjects: vec![Subject {
+                        name: Some("Protests in Kazakhstan".into()),
+                        ..Subject::default()
+                    }],
+                    places: vec![place("Kazakhstan"), place("Almaty"), place("kazakhstan")],
+                    associations: vec![Article {
+                        name: Some("mainpic".into()),
+                        uri: Some("urn:newsfeed:test:pic".into()),
+                        kind: Some("picture".into()),
+                        descriptions: vec![Block {
+                            value: Some("Cod & chips".into()),
+                            ..Block::default()
+                        }],
+                        renditions: vec![newsfeed_model::Rendition {
+                            name: Some("main".into()),
+                            href: Some("https://img.example/fish.jpg?w=640&h=480".into()),
+                            content_type: Some("image/jpeg".into()),
+                            width: Some(640),
+                            height: Some(480),
+                            size_in_bytes: Some(51200),
+                            ..newsfeed_model::Rendition::default()
+                        }],
+                        ..Article::default()
                     }],
                     ..Article::default()
-                }],
-                ..Article::default()
-            },
-            "2026-11-28T08:06:00Z",
-        ));
-        store.apply(released(
-            Article {
-                uri: Some("urn:newsfeed:test:2".into()),
-                version_created: Some("2026-11-27T10:00:00Z".into()),
-                headlines: vec![Block {
-                    value: Some("Older story".into()),
-                    ..Block::default()
-                }],
-                bodies: vec![Body {
-                    content_type: Some("text/plain".into()),
-                    value: Some("Plain words.".into()),
-                    ..Body::default()
-                }],
-                places: vec![place("Kazakhstan")],
-                ..Article::default()
-            },
-            "2026-11-27T10:01:00Z",
-        ));
+                },
+                "2026-11-28T08:06:00Z",
+            ))
+            .unwrap();
+        store
+            .apply(released(
+                Article {
+                    uri: Some("urn:newsfeed:test:2".into()),
+                    version_created: Some("2026-11-27T10:00:00Z".into()),
+                    headlines: vec![Block {
+                        value: Some("Older story".into()),
+                        ..Block::default()
+                    }],
+                    bodies: vec![Body {
+                        content_type: Some("text/plain".into()),
+                        value: Some("Plain words.".into()),
+                        ..Body::default()
+                    }],
+                    places: vec![place("Kazakhstan")],
+                    ..Article::default()
+                },
+                "2026-11-27T10:01:00Z",
+            ))
+            .unwrap();
         store
     }
 
@@ -364,7 +369,11 @@ pub(super) mod tests {
             "http://feeds.test",
             "kazakhstan",
             "Kazakhstan",
-            &store.topic("kazakhstan", 50),
+            &store
+                .topic("kazakhstan", 50)
+                .unwrap()
+                .iter()
+                .collect::<Vec<_>>(),
         )
     }
 

@@ -12,16 +12,16 @@ use tower::ServiceExt;
 
 use super::*;
 use crate::feeds::model::tests::store;
-use crate::store::Action;
+use crate::lifecycle::Action;
 
 struct App {
     router: Router,
-    store: Arc<RwLock<Store>>,
+    store: Arc<Store>,
     metrics: Arc<newsfeed_runtime::StageMetrics>,
 }
 
 fn app() -> App {
-    let store = Arc::new(RwLock::new(store()));
+    let store = Arc::new(store());
     let metrics = newsfeed_runtime::StageMetrics::new("publish", &crate::metrics::KNOWN).unwrap();
     App {
         router: router(store.clone(), FeedMetrics::new(&metrics).unwrap()),
@@ -79,19 +79,21 @@ impl App {
 
     /// Applies a new version of `uri` with `action`.
     fn apply(&self, uri: &str, version: &str, action: Action) {
-        let mut store = self.store.write().unwrap();
-        let mut event = store.get(uri).unwrap().event.clone();
+        let store = &self.store;
+        let mut event = store.get(uri).unwrap().unwrap().event;
         event.article = Article {
             version: Some(version.into()),
             ..event.article
         };
-        store.apply(ArticleEvent {
-            publication: Some(Publication {
-                action: Some(action.as_str().into()),
-                ..event.publication.clone().unwrap_or_default()
-            }),
-            ..event
-        });
+        store
+            .apply(ArticleEvent {
+                publication: Some(Publication {
+                    action: Some(action.as_str().into()),
+                    ..event.publication.clone().unwrap_or_default()
+                }),
+                ..event
+            })
+            .unwrap();
     }
 }
 
