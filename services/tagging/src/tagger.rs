@@ -10,7 +10,7 @@ use newsfeed_model::{Article, Evidence};
 use crate::index_map::IndexMap;
 use crate::matcher::{Ends, Hay, Hit, Matcher};
 use crate::rules::{Decisions, Rules};
-use crate::scoring::{Score, score_all};
+use crate::scoring::{MAX_EVIDENCE, Score, score_all};
 use crate::taxonomy::{ConceptKind, Taxonomy};
 use crate::text::{self, FieldText, Folded, Span, TextPool, Zone};
 
@@ -272,7 +272,8 @@ impl Tagger {
                 relevance: score.relevance,
                 confidence: score.confidence,
             });
-            for &h in &score.evidence {
+            let listed = score.evidence.len().min(MAX_EVIDENCE);
+            for (n, &h) in score.evidence[..listed].iter().enumerate() {
                 let hit = hits[h as usize];
                 let Some(field) = fields.get(hit.field as usize) else {
                     continue;
@@ -285,6 +286,8 @@ impl Tagger {
                     offset: i32::try_from(span.offset).ok(),
                     length: i32::try_from(span.length).ok(),
                     text: Some(field.text(&span).to_owned()),
+                    more: (n + 1 == listed && score.total as usize > listed)
+                        .then(|| i32::try_from(score.total as usize - listed).unwrap_or(i32::MAX)),
                 });
             }
         }
