@@ -61,7 +61,10 @@ fn join(chunk: &[Article]) -> Article {
         }
     }
     Article {
-        headlines: chunk.first().map(|s| s.headlines.clone()).unwrap_or_default(),
+        headlines: chunk
+            .first()
+            .map(|s| s.headlines.clone())
+            .unwrap_or_default(),
         bodies: vec![Body {
             content_type: Some("text/html".into()),
             value: Some(html),
@@ -70,4 +73,3 @@ fn join(chunk: &[Article]) -> Article {
         ..Article::default()
     }
 }
-
