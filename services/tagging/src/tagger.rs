@@ -84,6 +84,8 @@ struct Scratch {
     text: TextPool,
     /// The folded text of the field being searched, when it is not ASCII.
     folded: Folded,
+    /// The field being searched, lowercased, when it is ASCII.
+    lower: String,
     ends: Vec<Ends>,
     hits: Vec<Hit>,
     zones: Vec<Zone>,
@@ -164,6 +166,9 @@ impl Tagger {
         let langs = self.story_languages(article, &fields);
         for (i, f) in fields.iter().enumerate() {
             let folded = if f.clean.is_ascii() {
+                scratch.lower.clear();
+                scratch.lower.push_str(&f.clean);
+                scratch.lower.make_ascii_lowercase();
                 None
             } else {
                 scratch.folded.fold_from(&f.clean);
@@ -172,6 +177,7 @@ impl Tagger {
             let hay = Hay {
                 field: u16::try_from(i).unwrap_or(u16::MAX),
                 clean: &f.clean,
+                lower: &scratch.lower,
                 folded,
                 langs,
             };
