@@ -70,6 +70,11 @@ pub struct Evidence {
     /// The matched text as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// On the last span listed for a concept: how many more spans support
+    /// it (evidence is capped per concept, the first spans in reading order
+    /// kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub more: Option<i32>,
 }
 
 /// What publish did with the story.

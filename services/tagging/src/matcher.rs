@@ -1,5 +1,5 @@
 //! One pass over the text for every name and term of the taxonomy: a
-//! single trie of all patterns (leftmost-longest, ASCII case-insensitive),
+//! single trie of all patterns (leftmost-longest, over the lowercased text),
 //! then per match the checks the trie cannot do: the end of the word, case
 //! rules, exclusion phrases and namesakes. Patterns start with a space, as
 //! every word of the clean text does, so matches can only start at a space:
@@ -314,6 +314,8 @@ pub(crate) struct Hay<'a> {
     pub(crate) field: u16,
     /// Its clean text: what hits point into.
     pub(crate) clean: &'a str,
+    /// Its clean text lowercased, searched when it is ASCII.
+    pub(crate) lower: &'a str,
     /// Its folded text, when the clean text is not ASCII.
     pub(crate) folded: Option<&'a Folded>,
     /// The story language and the one whose names it also uses, as
@@ -323,7 +325,7 @@ pub(crate) struct Hay<'a> {
 
 impl Hay<'_> {
     fn search(&self) -> &str {
-        self.folded.map_or(self.clean, |f| f.text.as_str())
+        self.folded.map_or(self.lower, |f| f.text.as_str())
     }
 
     fn clean_pos(self, pos: usize) -> usize {
@@ -462,7 +464,6 @@ impl Trie {
     fn new(keys: &[String]) -> Self {
         contiguous::NFA::builder()
             .match_kind(MatchKind::LeftmostLongest)
-            .ascii_case_insensitive(true)
             // Every pattern starts with a space: a start-byte prefilter would stop at every word.
             .prefilter(false)
             .dense_depth(3)
@@ -471,7 +472,6 @@ impl Trie {
             .or_else(|_| {
                 noncontiguous::NFA::builder()
                     .match_kind(MatchKind::LeftmostLongest)
-                    .ascii_case_insensitive(true)
                     .prefilter(false)
                     .build(keys)
                     .map(Trie::Noncontiguous)

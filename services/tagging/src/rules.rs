@@ -22,10 +22,6 @@ enum Item {
 struct Compiled {
     all_of: Vec<Vec<Item>>,
     any_of: Vec<Item>,
-    /// The terms of `any_of`, sorted: a Media Topic lists hundreds, a story
-    /// holds a few, so the story's terms are looked up here rather than
-    /// each item in the story.
-    any_terms: Vec<u32>,
     /// The concepts of `any_of`.
     any_concepts: Vec<u32>,
     min_distinct: usize,
@@ -43,6 +39,11 @@ pub(crate) struct Rules {
     rank: Vec<u32>,
     /// For each term, the concepts whose condition needs it.
     term_users: Lists,
+    /// For each term, the concepts whose `any_of` lists it: a Media Topic
+    /// lists hundreds of terms and a story holds a few, so each story term
+    /// is credited to its concepts once, rather than each condition looking
+    /// up every story term.
+    any_term_users: Lists,
     /// For each concept, the concepts whose condition refers to it.
     concept_users: Lists,
     broader: Lists,
@@ -125,6 +126,8 @@ pub(crate) struct Decisions {
     named: IndexMap<Vec<u32>>,
     /// Hits per condition term.
     terms: IndexMap<Vec<u32>>,
+    /// Per concept, the story's terms its `any_of` lists.
+    any_met: IndexMap<Vec<u32>>,
     /// (concept, hit) for each surname.
     surnames: Vec<(u32, u32)>,
     /// Conditions to check, by (rank, concept).
@@ -139,6 +142,7 @@ impl Rules {
         let mut conditions = vec![None; n];
         let mut term_users = vec![Vec::new(); terms.len()];
         let mut concept_users = vec![Vec::new(); n];
+        let mut any_term_users = vec![Vec::new(); terms.len()];
         let item = |t: &Term| match t {
             Term::Word { text, prefix } => terms.get(text, *prefix).map(Item::Term),
             Term::Concept(c) => Some(Item::Concept(*c)),
@@ -155,6 +159,9 @@ impl Rules {
                 .collect();
             any_terms.sort_unstable();
             any_terms.dedup();
+            for &t in &any_terms {
+                any_term_users[t as usize].push(i as u32);
+            }
             let any_concepts = any_of
                 .iter()
                 .filter_map(|i| match *i {
@@ -169,7 +176,6 @@ impl Rules {
                     .map(|g| g.iter().filter_map(item).collect())
                     .collect(),
                 any_of,
-                any_terms,
                 any_concepts,
                 min_distinct: w.min_distinct,
                 none_of: w.none_of.iter().filter_map(item).collect(),
@@ -199,6 +205,7 @@ impl Rules {
             conditions,
             rank,
             term_users: Lists::new(term_users.iter().map(Vec::as_slice)),
+            any_term_users: Lists::new(any_term_users.iter().map(Vec::as_slice)),
             concept_users: Lists::new(concept_users.iter().map(Vec::as_slice)),
             broader,
             named,
@@ -219,7 +226,6 @@ impl Rules {
                         .map(|g| size_of::<Vec<Item>>() + items(g))
                         .sum::<usize>()
                     + items(&c.any_of)
-                    + size_of_val(&c.any_terms[..])
                     + size_of_val(&c.any_concepts[..])
                     + items(&c.none_of)
             })
@@ -228,6 +234,7 @@ impl Rules {
             + conditions
             + self.rank.len() * 4
             + self.term_users.memory_usage()
+            + self.any_term_users.memory_usage()
             + self.concept_users.memory_usage()
             + self.broader.memory_usage()
             + self.named.len()
@@ -239,6 +246,7 @@ impl Rules {
             found,
             named,
             terms,
+            any_met,
             surnames,
             queue,
             stack,
@@ -247,10 +255,17 @@ impl Rules {
         found.clear();
         queue.clear();
         group_hits(hits, named, terms, surnames);
+        any_met.clear();
+        for t in terms.keys() {
+            for &u in self.any_term_users.get(t) {
+                any_met.get_or_default(u).push(t);
+            }
+        }
         let mut story = Story {
             rules: self,
             found,
             terms,
+            any_met,
             queue,
             stack,
         };
@@ -282,7 +297,7 @@ impl Rules {
             let Some(cond) = &self.conditions[concept as usize] else {
                 continue;
             };
-            if let Some(distinct) = story.check(cond, evidence) {
+            if let Some(distinct) = story.check(concept, cond, evidence) {
                 match names {
                     Some(n) => story.add(concept, n, false, distinct),
                     None => story.add(concept, evidence, true, distinct),
@@ -327,6 +342,7 @@ struct Story<'a> {
     rules: &'a Rules,
     found: &'a mut IndexMap<Found>,
     terms: &'a IndexMap<Vec<u32>>,
+    any_met: &'a IndexMap<Vec<u32>>,
     queue: &'a mut BinaryHeap<Reverse<(u32, u32)>>,
     stack: &'a mut Vec<u32>,
 }
@@ -373,7 +389,7 @@ impl Story<'_> {
 
     /// When the condition holds: the number of distinct items that met it,
     /// with its evidence in `evidence`.
-    fn check(&self, cond: &Compiled, evidence: &mut Vec<u32>) -> Option<u32> {
+    fn check(&self, concept: u32, cond: &Compiled, evidence: &mut Vec<u32>) -> Option<u32> {
         if cond.none_of.iter().any(|&i| self.present(i)) {
             return None;
         }
@@ -387,7 +403,7 @@ impl Story<'_> {
             distinct += met;
         }
         if !cond.any_of.is_empty() {
-            let met = self.gather_any(cond, evidence);
+            let met = self.gather_any(concept, cond, evidence);
             if (met as usize) < cond.min_distinct {
                 return None;
             }
@@ -398,15 +414,12 @@ impl Story<'_> {
         Some(distinct)
     }
 
-    /// The evidence of the `any_of` items present, and how many are: the
-    /// story's terms looked up in the condition's.
-    fn gather_any(&self, cond: &Compiled, evidence: &mut Vec<u32>) -> u32 {
+    /// The evidence of the `any_of` items of `concept` present, and how many are.
+    fn gather_any(&self, concept: u32, cond: &Compiled, evidence: &mut Vec<u32>) -> u32 {
         let mut met = 0;
-        for (t, hits) in self.terms.iter() {
-            if cond.any_terms.binary_search(&t).is_ok() {
-                met += 1;
-                evidence.extend_from_slice(hits);
-            }
+        for &t in self.any_met.get(concept).into_iter().flatten() {
+            met += 1;
+            evidence.extend(self.terms.get(t).into_iter().flatten());
         }
         for &c in &cond.any_concepts {
             if self.found.contains_key(c) {

@@ -17,8 +17,14 @@ use crate::rules::Found;
 use crate::taxonomy::{ConceptKind, Form, Taxonomy};
 use crate::text::Zone;
 
-/// Evidence spans kept per concept; a long story names a country many times.
-pub(crate) const MAX_EVIDENCE: usize = 16;
+/// Evidence spans listed per concept in the output, the first in reading
+/// order: enough to explain a tag, while a long story naming a country
+/// twenty times (and the regions above it) does not repeat them all; the
+/// last one listed says how many more there are.
+pub(crate) const MAX_EVIDENCE: usize = 3;
+
+/// Hits kept per concept for scoring its broader concepts.
+const SCORED_EVIDENCE: usize = 16;
 
 /// Relevance lost per level when a narrower concept implies a broader one.
 const BROADER_DECAY: i32 = 20;
@@ -30,8 +36,12 @@ pub(crate) struct Score {
     pub(crate) confidence: i32,
     /// For topics: the distinct words and phrases behind it and its narrower topics.
     pub(crate) support: u32,
-    /// Indices into the story's hits, in reading order.
+    /// Indices into the story's hits, in reading order: the first
+    /// [`SCORED_EVIDENCE`] (of its own and of each narrower concept).
     pub(crate) evidence: Vec<u32>,
+    /// The number of hits behind the concept: its own and those kept for
+    /// its narrower concepts.
+    pub(crate) total: u32,
 }
 
 impl Reset for Score {
@@ -40,6 +50,7 @@ impl Reset for Score {
         self.confidence = 0;
         self.support = 0;
         self.evidence.clear();
+        self.total = 0;
     }
 }
 
@@ -156,8 +167,10 @@ impl Scorer<'_> {
             support = s;
             relevance = r;
         }
-        evidence.truncate(MAX_EVIDENCE);
+        let total = evidence.len() as u32;
+        evidence.truncate(SCORED_EVIDENCE);
         let s = self.memo.get_or_default(concept);
+        s.total = total;
         s.relevance = relevance;
         s.confidence = confidence;
         s.support = support;

@@ -10,7 +10,7 @@ use newsfeed_model::{Article, Evidence};
 use crate::index_map::IndexMap;
 use crate::matcher::{Ends, Hay, Hit, Matcher};
 use crate::rules::{Decisions, Rules};
-use crate::scoring::{Score, score_all};
+use crate::scoring::{MAX_EVIDENCE, Score, score_all};
 use crate::taxonomy::{ConceptKind, Taxonomy};
 use crate::text::{self, FieldText, Folded, Span, TextPool, Zone};
 
@@ -84,6 +84,8 @@ struct Scratch {
     text: TextPool,
     /// The folded text of the field being searched, when it is not ASCII.
     folded: Folded,
+    /// The field being searched, lowercased, when it is ASCII.
+    lower: String,
     ends: Vec<Ends>,
     hits: Vec<Hit>,
     zones: Vec<Zone>,
@@ -164,6 +166,9 @@ impl Tagger {
         let langs = self.story_languages(article, &fields);
         for (i, f) in fields.iter().enumerate() {
             let folded = if f.clean.is_ascii() {
+                scratch.lower.clear();
+                scratch.lower.push_str(&f.clean);
+                scratch.lower.make_ascii_lowercase();
                 None
             } else {
                 scratch.folded.fold_from(&f.clean);
@@ -172,6 +177,7 @@ impl Tagger {
             let hay = Hay {
                 field: u16::try_from(i).unwrap_or(u16::MAX),
                 clean: &f.clean,
+                lower: &scratch.lower,
                 folded,
                 langs,
             };
@@ -272,7 +278,8 @@ impl Tagger {
                 relevance: score.relevance,
                 confidence: score.confidence,
             });
-            for &h in &score.evidence {
+            let listed = score.evidence.len().min(MAX_EVIDENCE);
+            for (n, &h) in score.evidence[..listed].iter().enumerate() {
                 let hit = hits[h as usize];
                 let Some(field) = fields.get(hit.field as usize) else {
                     continue;
@@ -285,6 +292,8 @@ impl Tagger {
                     offset: i32::try_from(span.offset).ok(),
                     length: i32::try_from(span.length).ok(),
                     text: Some(field.text(&span).to_owned()),
+                    more: (n + 1 == listed && score.total as usize > listed)
+                        .then(|| i32::try_from(score.total as usize - listed).unwrap_or(i32::MAX)),
                 });
             }
         }

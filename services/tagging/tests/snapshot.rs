@@ -1,6 +1,6 @@
 //! Every labelled story, and longer HTML articles made of them, tagged with
 //! the default taxonomy and compared with `snapshots/eval-tags.txt`: tags
-//! in order with relevance and confidence, and every evidence span. A
+//! in order with relevance and confidence, and the evidence spans listed. A
 //! change that should not change what the engine says (a speed-up, a
 //! refactoring) must leave it as it is. When a change means to (the
 //! taxonomy, scoring), regenerate the file and review its diff:
@@ -49,12 +49,13 @@ fn tagging_the_labelled_stories_gives_the_snapshot() {
         for e in &tagging.evidence {
             writeln!(
                 out,
-                "evidence {} {} {} {} {:?}",
+                "evidence {} {} {} {} {:?}{}",
                 e.concept_uri.as_deref().unwrap_or("-"),
                 e.field.as_deref().unwrap_or("-"),
                 e.offset.unwrap_or(-1),
                 e.length.unwrap_or(-1),
-                e.text.as_deref().unwrap_or("-")
+                e.text.as_deref().unwrap_or("-"),
+                e.more.map_or(String::new(), |n| format!(" +{n} more"))
             )
             .unwrap();
         }
