@@ -54,17 +54,13 @@ impl Worker {
         progress: Progress,
         cancel: CancellationToken,
     ) -> Self {
-        let stats = ctx
-            .journal
-            .read()
-            .instance_stats(&subscription.id, ctx.journal.instance());
         let run = Run {
             ctx,
             subscription,
             secret,
             cancel: cancel.clone(),
             progress,
-            stats,
+            stats: DeliveryStats::default(),
             dirty: false,
             flushed: Instant::now(),
             dead_in_a_row: 0,
@@ -128,6 +124,14 @@ struct Run {
 impl Run {
     async fn run(mut self) {
         let id = self.subscription.id.clone();
+        // Read here, not where the task is spawned: the supervisor holds the
+        // registry then, and a second read lock can deadlock with the tail's
+        // waiting write lock.
+        self.stats = self
+            .ctx
+            .journal
+            .read()
+            .instance_stats(&id, self.ctx.journal.instance());
         tracing::info!(subscription = %id, origin = %self.subscription.origin(), "webhook deliveries started");
         let mut grew = self.ctx.events.changes();
         while !self.cancel.is_cancelled() {
