@@ -129,6 +129,43 @@ struct Buffer {
     bytes: usize,
 }
 
+impl Buffer {
+    fn starting_at(from: i64) -> Self {
+        Self {
+            from,
+            events: VecDeque::new(),
+            bytes: 0,
+        }
+    }
+
+    /// Appends `event`, dropping the oldest beyond `budget` bytes (the
+    /// newest always stays).
+    fn push(&mut self, event: Arc<Event>, budget: usize) {
+        self.bytes += event.size();
+        self.events.push_back(event);
+        while self.bytes > budget && self.events.len() > 1 {
+            if let Some(old) = self.events.pop_front() {
+                self.bytes -= old.size();
+                self.from = old.offset() + 1;
+            }
+        }
+    }
+
+    /// Up to `max` events at or after `offset`.
+    fn next(&self, offset: i64, max: usize) -> Next {
+        if offset < self.from {
+            return Next::Behind;
+        }
+        let first = self.events.partition_point(|e| e.offset() < offset);
+        let events: Vec<Arc<Event>> = self.events.range(first..).take(max).cloned().collect();
+        if events.is_empty() {
+            Next::Wait
+        } else {
+            Next::Events(events)
+        }
+    }
+}
+
 enum Request {
     Read {
         partition: i32,
@@ -221,19 +258,9 @@ impl EventLog {
 
     /// Up to `max` buffered events of `partition` at or after `offset`.
     pub(crate) fn next(&self, partition: i32, offset: i64, max: usize) -> Next {
-        let buffers = self.lock_buffers();
-        let Some(b) = buffers.get(&partition) else {
-            return Next::Wait;
-        };
-        if offset < b.from {
-            return Next::Behind;
-        }
-        let first = b.events.partition_point(|e| e.offset() < offset);
-        let events: Vec<Arc<Event>> = b.events.range(first..).take(max).cloned().collect();
-        if events.is_empty() {
-            Next::Wait
-        } else {
-            Next::Events(events)
+        match self.lock_buffers().get(&partition) {
+            Some(b) => b.next(offset, max),
+            None => Next::Wait,
         }
     }
 
@@ -307,14 +334,7 @@ impl EventLog {
         reader.assign(&tpl)?;
         let mut buffers = self.lock_buffers();
         for (p, end) in ends {
-            buffers.insert(
-                p,
-                Buffer {
-                    from: end,
-                    events: VecDeque::new(),
-                    bytes: 0,
-                },
-            );
+            buffers.insert(p, Buffer::starting_at(end));
         }
         drop(buffers);
         self.grew.send_modify(|n| *n += 1);
@@ -324,21 +344,10 @@ impl EventLog {
 
     fn push(&self, m: &BorrowedMessage<'_>) {
         let event = Arc::new(Event::from_record(m));
-        let mut buffers = self.lock_buffers();
-        let b = buffers.entry(m.partition()).or_insert_with(|| Buffer {
-            from: m.offset(),
-            events: VecDeque::new(),
-            bytes: 0,
-        });
-        b.bytes += event.size();
-        b.events.push_back(event);
-        while b.bytes > BUFFER_BYTES && b.events.len() > 1 {
-            if let Some(old) = b.events.pop_front() {
-                b.bytes -= old.size();
-                b.from = old.offset() + 1;
-            }
-        }
-        drop(buffers);
+        self.lock_buffers()
+            .entry(m.partition())
+            .or_insert_with(|| Buffer::starting_at(m.offset()))
+            .push(event, BUFFER_BYTES);
         self.grew.send_modify(|n| *n += 1);
     }
 
@@ -483,4 +492,62 @@ fn partition_ends(
         bail!("{topic} has no partitions yet");
     }
     Ok(ends)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rdkafka::Timestamp;
+
+    fn event(offset: i64) -> Arc<Event> {
+        let record = OwnedMessage::new(
+            Some(vec![0; 744]),
+            None,
+            "t".into(),
+            Timestamp::NotAvailable,
+            0,
+            offset,
+            None,
+        );
+        Arc::new(Event {
+            record,
+            content: Content::Empty,
+        })
+    }
+
+    fn offsets(next: &Next) -> Vec<i64> {
+        match next {
+            Next::Events(v) => v.iter().map(|e| e.offset()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_reader_gets_what_is_buffered_waits_at_the_end_and_is_sent_behind_before_it() {
+        let mut b = Buffer::starting_at(10);
+        assert!(matches!(b.next(10, 5), Next::Wait));
+        // Offsets 11 and 13 are missing (transaction markers): no gap is reported.
+        for o in [10, 12, 14, 15] {
+            b.push(event(o), usize::MAX);
+        }
+        assert_eq!(offsets(&b.next(10, 2)), [10, 12]);
+        assert_eq!(offsets(&b.next(11, 10)), [12, 14, 15]);
+        assert!(matches!(b.next(16, 10), Next::Wait));
+        assert!(matches!(b.next(9, 10), Next::Behind));
+    }
+
+    #[test]
+    fn past_its_budget_the_buffer_drops_the_oldest_and_sends_their_readers_behind() {
+        let mut b = Buffer::starting_at(0);
+        for o in 0..10 {
+            b.push(event(o), 3 * 1000);
+        }
+        assert_eq!(b.events.len(), 3, "each event counts 1000 bytes");
+        assert_eq!(b.from, 7);
+        assert!(matches!(b.next(6, 10), Next::Behind));
+        assert_eq!(offsets(&b.next(7, 10)), [7, 8, 9]);
+        // One event larger than the budget still stays.
+        b.push(event(10), 10);
+        assert_eq!(offsets(&b.next(b.from, 10)), [10]);
+    }
 }
