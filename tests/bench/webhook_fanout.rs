@@ -4,7 +4,9 @@
 //! no subscriptions, idle with all of them, peak while delivering) beside
 //! the goals (< 64 threads, < 256 MB), deliveries per second, and whether
 //! every subscription got every event once with each story's update after
-//! its publication. Real broker, real binaries:
+//! its publication; then publish is killed (SIGKILL) and restarted with
+//! more stories waiting, and every subscription resumes where it was. Real
+//! broker, real binaries:
 //!
 //!     deploy/local/bench      (or: target/release/webhook-fanout SUBSCRIPTIONS STORIES)
 
@@ -156,7 +158,53 @@ async fn main() {
     sampler.abort();
     let (threads_peak, rss_peak) = *peak.lock().expect("lock");
 
+    // Publish is killed (SIGKILL) and restarted while stories keep coming:
+    // every subscription resumes from its recorded progress, its catch-up
+    // read through the shared reader.
+    let mut p = Arc::try_unwrap(p)
+        .ok()
+        .expect("the pipeline has one owner again");
+    p.svc(Svc::Publish).kill9();
+    let later: Vec<String> = (0..stories).map(|_| uri("hooks-bench-later")).collect();
+    for id in &later {
+        let (status, _, body) = p.post_article(&kazakhstan_unrest(id, 1)).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    }
+    p.svc(Svc::Publish).start();
+    let restarted = Instant::now();
+    let pid = p.svc(Svc::Publish).pid().expect("publish runs");
+    let peak_after = Arc::new(Mutex::new((0, 0)));
+    let sampler = {
+        let peak = peak_after.clone();
+        tokio::spawn(async move {
+            while let Some((t, r)) = usage(pid) {
+                {
+                    let mut m = peak.lock().expect("lock");
+                    *m = (m.0.max(t), m.1.max(r));
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    };
+    let expected_after = expected + subscriptions * stories;
+    while count() < expected_after && Instant::now() < deadline + Duration::from_secs(600) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let took_resume = restarted.elapsed();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    sampler.abort();
+    let (threads_resume, rss_resume) = *peak_after.lock().expect("lock");
+
     let seen = seen.lock().expect("lock");
+    let mut missing_after = 0;
+    for n in 0..subscriptions {
+        let got = seen.get(&n).map(Vec::as_slice).unwrap_or_default();
+        for id in &later {
+            if !got.iter().any(|(u, _)| u == id) {
+                missing_after += 1;
+            }
+        }
+    }
     let (mut out_of_order, mut duplicates, mut missing) = (0, 0, 0);
     for n in 0..subscriptions {
         let got = seen.get(&n).cloned().unwrap_or_default();
@@ -177,7 +225,7 @@ async fn main() {
             }
         }
     }
-    let delivered = count_of(&seen);
+    let delivered = count_of(&seen) - subscriptions * stories;
     let mb = |b: u64| b as f64 / (1024.0 * 1024.0);
     let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
     println!(
@@ -212,7 +260,14 @@ async fn main() {
     );
     println!(
         "per-subscription order (update after publication): {out_of_order} violations; \
-         {duplicates} duplicates; {missing} missing"
+         {duplicates} duplicates (re-sends, after the kill below included); {missing} missing"
+    );
+    println!(
+        "kill -9 of publish, {stories} more stories, restart: all {} deliveries resumed in {:.1} s \
+         ({missing_after} missing); peak {threads_resume} threads, {:.1} MB while catching up",
+        subscriptions * stories,
+        took_resume.as_secs_f64(),
+        mb(rss_resume)
     );
 }
 
