@@ -161,9 +161,9 @@ async fn main() {
     // Publish is killed (SIGKILL) and restarted while stories keep coming:
     // every subscription resumes from its recorded progress, its catch-up
     // read through the shared reader.
-    let mut p = Arc::try_unwrap(p)
-        .ok()
-        .expect("the pipeline has one owner again");
+    let Ok(mut p) = Arc::try_unwrap(p) else {
+        panic!("the pipeline has one owner again");
+    };
     p.svc(Svc::Publish).kill9();
     let later: Vec<String> = (0..stories).map(|_| uri("hooks-bench-later")).collect();
     for id in &later {
