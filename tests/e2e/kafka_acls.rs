@@ -48,6 +48,7 @@ const MATRIX: &[(&str, [Access; 4])] = {
         ("articles.published", [N, N, RW, RW]),
         ("articles.enrich.dlq", [N, W, N, RW]),
         ("publish.subscriptions", [N, N, RW, RW]),
+        ("publish.webhook-offsets", [N, N, RW, RW]),
         ("feed.russia", [N, N, W, RW]),
         ("auth.sources", [R, N, N, RW]),
         ("auth.clients", [N, N, R, RW]),

@@ -1,6 +1,8 @@
 //! Two publish instances share the work: the consumer group splits the
 //! stories between them, each decides only its own, both serve every story,
 //! an embargo is released once, and when one stops the other takes over.
+//! The same holds for webhook subscriptions: each is delivered by one
+//! instance at a time, and the other continues where it ended.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -12,6 +14,11 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 const WITHIN: Duration = Duration::from_secs(60);
+
+async fn post(p: &Pipeline, id: &str) {
+    let (status, _, body) = p.post_article(&kazakhstan_unrest(id, 1)).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+}
 
 async fn readable_on(p: &Pipeline, instance: usize, id: &str) {
     let url = p.services[instance].url(&format!(
@@ -84,4 +91,59 @@ async fn two_publish_instances_split_the_stories_and_both_serve_them_all() {
         assert_eq!(published.get(id), Some(&1), "{id} published once");
     }
     assert_eq!(published.len(), ids.len());
+}
+
+/// Twelve subscriptions over two publish instances: every event reaches
+/// every subscriber exactly once (two deliverers of one subscription would
+/// send twice), both instances deliver, and when one stops the other
+/// delivers its subscriptions from where they ended, again without repeats.
+#[tokio::test]
+async fn two_publish_instances_share_webhook_subscriptions_and_take_them_over() {
+    use crate::webhooks::{Receiver, subscribe};
+    let mut p = Pipeline::start("hooks-pair").await;
+    let first = p
+        .services
+        .iter()
+        .position(|s| s.svc == Svc::Publish)
+        .unwrap();
+    let second = p.add(Svc::Publish, "second").await;
+    let rx = Receiver::start();
+    let names: Vec<String> = (0..12).map(|i| format!("pair{i}")).collect();
+    for n in &names {
+        subscribe(&p, &rx, n, &[]).await;
+    }
+    let ids: Vec<String> = (0..4).map(|_| uri("hooks-pair")).collect();
+    for id in &ids {
+        post(&p, id).await;
+    }
+    for n in &names {
+        rx.wait_delivered(n, &ids).await;
+    }
+    for i in [first, second] {
+        let log = p.services[i].tail_log();
+        assert!(
+            log.contains("webhook subscriptions taken over"),
+            "instance {i} got no subscriptions: {log}"
+        );
+    }
+
+    assert!(p.services[second].terminate().success());
+    let later: Vec<String> = (0..3).map(|_| uri("hooks-pair-later")).collect();
+    for id in &later {
+        post(&p, id).await;
+    }
+    for n in &names {
+        rx.wait_delivered(n, &later).await;
+    }
+    for n in &names {
+        let mut sent: HashMap<String, usize> = HashMap::new();
+        for e in rx.entries_of(n) {
+            *sent
+                .entry(e["uri"].as_str().unwrap_or_default().to_owned())
+                .or_default() += 1;
+        }
+        for id in ids.iter().chain(&later) {
+            assert_eq!(sent.get(id), Some(&1), "{n}: {id} sent once: {sent:?}");
+        }
+    }
 }

@@ -2,7 +2,9 @@
 //! `EventSource` gets every story of its topics exactly once across a
 //! publish crash (automatic reconnect with `Last-Event-ID`) and across a
 //! disconnect it chose (`?since=<last id>`); a browser `WebSocket` resumes
-//! the same way. Resuming from a partition that does not exist is a 400.
+//! the same way. Resuming from a partition that does not exist is a 400. A
+//! resume whose catch-up from Kafka cannot finish ends the stream (SSE
+//! closes, WebSocket says `lagged`) instead of skipping to live events.
 
 use std::time::Duration;
 
@@ -156,6 +158,108 @@ async fn a_browser_websocket_resumes_from_its_last_id() {
     // Per story, order holds: the update of the first story after its publication.
     let pos = |k: &str, u: &str| kinds.iter().position(|(a, b)| a == k && b == u).unwrap();
     assert!(pos("article.published", &ids[0]) < pos("article.updated", &ids[0]));
+}
+
+/// Reads an SSE body until it ends or `within` passes; true if it ended.
+async fn read_sse(res: reqwest::Response, within: Duration, text: &mut String) -> bool {
+    let mut body = res.bytes_stream();
+    let until = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(until, futures::StreamExt::next(&mut body)).await {
+            Ok(Some(Ok(chunk))) => text.push_str(&String::from_utf8_lossy(&chunk)),
+            Ok(None | Some(Err(_))) => return true,
+            Err(_) => return false,
+        }
+    }
+}
+
+/// Publish's catch-up limit is set to nothing, so every resume's catch-up
+/// fails: a real timeout on the real topic. The stories the client missed
+/// must then not be skipped by handing it the live events: its stream ends,
+/// and once catch-up works again (publish restarted with the default
+/// limit) resuming from its last id gets them all, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resume_whose_catch_up_fails_ends_the_stream_instead_of_skipping() {
+    let mut p = Pipeline::start_some(
+        "catchup-fail",
+        &[Svc::Ingest, Svc::Enrich, Svc::Publish],
+        &[("NEWSFEED_STREAM_CATCHUP_TIMEOUT_MS", "0")],
+    )
+    .await;
+    let ids: Vec<String> = (0..3).map(|_| uri("catchup")).collect();
+    post(&p, &kazakhstan_unrest(&ids[0], 1)).await;
+    p.wait_for_article(&ids[0], WITHIN, |_| true).await;
+    // The client's last id is the start of the topic: ids[0] is what it missed.
+    let last_id = "0:0,1:0,2:0";
+
+    let res = p
+        .http
+        .get(p.publish_url("/v1/stream"))
+        .header("last-event-id", last_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // A live story arrives while the client is connected.
+    post(&p, &kazakhstan_unrest(&ids[1], 1)).await;
+    p.wait_for_article(&ids[1], WITHIN, |_| true).await;
+    let mut text = String::new();
+    let ended = read_sse(res, Duration::from_secs(5), &mut text).await;
+    assert!(
+        ended,
+        "the stream stayed open after a failed catch-up: {text:?}"
+    );
+    assert!(
+        !text.contains("\nid:"),
+        "events were sent past the missed ones: {text:?}"
+    );
+
+    let mut browser = tokio::task::block_in_place(|| Browser::open(&p.publish_url("/healthz")));
+    let ws = format!(
+        "window.msgs = []; window.wsClosed = false; const ws = new WebSocket(location.origin.replace('http', 'ws') + '/v1/ws'); ws.onmessage = e => window.msgs.push(JSON.parse(e.data)); ws.onclose = () => window.wsClosed = true; ws.onopen = () => ws.send(JSON.stringify({{type: 'subscribe', since: '{last_id}'}})); true"
+    );
+    block(|| browser.eval(&ws));
+    let closed =
+        block(|| browser.wait_for("[window.wsClosed, window.msgs]", WITHIN, |v| v[0] == true));
+    let msgs = &closed[1];
+    assert_eq!(msgs, &serde_json::json!([{"type": "lagged"}]));
+
+    // Catch-up works again: the resume gets what was missed, then live.
+    let publish = p.svc(Svc::Publish);
+    publish.set_env("NEWSFEED_STREAM_CATCHUP_TIMEOUT_MS", "120000");
+    assert!(publish.terminate().success());
+    publish.start();
+    publish.wait_ready(WITHIN).await;
+    let res = p
+        .http
+        .get(p.publish_url("/v1/stream"))
+        .header("last-event-id", last_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    post(&p, &kazakhstan_unrest(&ids[2], 1)).await;
+    let mut text = String::new();
+    let mut body = res.bytes_stream();
+    let until = tokio::time::Instant::now() + WITHIN;
+    while !text.contains(ids[2].as_str()) {
+        match tokio::time::timeout_at(until, futures::StreamExt::next(&mut body)).await {
+            Ok(Some(Ok(chunk))) => text.push_str(&String::from_utf8_lossy(&chunk)),
+            other => panic!("the resumed stream ended early ({other:?}): {text:?}"),
+        }
+    }
+    let field = |id: &str| format!("\"uri\":\"{id}\"");
+    let at = |id: &str| {
+        text.find(&field(id))
+            .unwrap_or_else(|| panic!("{id} missing: {text:?}"))
+    };
+    assert!(
+        at(&ids[0]) < at(&ids[1]) && at(&ids[1]) < at(&ids[2]),
+        "{text:?}"
+    );
+    for id in &ids {
+        assert_eq!(text.matches(&field(id)).count(), 1, "{id} once: {text:?}");
+    }
 }
 
 /// Runs blocking browser calls without stalling the runtime.

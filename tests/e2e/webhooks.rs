@@ -382,7 +382,7 @@ impl Receiver {
             .collect()
     }
 
-    fn entries_of(&self, name: &str) -> Vec<Value> {
+    pub(crate) fn entries_of(&self, name: &str) -> Vec<Value> {
         let mut e = self.entries();
         e.retain(|e| e["endpoint"] == name && e["kind"] == "delivery");
         e

@@ -56,6 +56,16 @@ pub struct Config {
     #[arg(long, env = "NEWSFEED_STREAM_HEARTBEAT_MS", default_value_t = 15_000)]
     pub stream_heartbeat_ms: u64,
 
+    /// How long a client resuming a live stream may take to catch up from
+    /// Kafka, in milliseconds; past it the stream ends (the client resumes
+    /// from its last id) rather than skip what it missed.
+    #[arg(
+        long,
+        env = "NEWSFEED_STREAM_CATCHUP_TIMEOUT_MS",
+        default_value_t = 120_000
+    )]
+    pub stream_catch_up_timeout_ms: u64,
+
     /// Copies of stories with a given tag on topics of their own:
     /// comma-separated `slug=topic` pairs, e.g. `russia=feed.russia` (topic names get the prefix).
     #[arg(long, env = "NEWSFEED_PUBLISH_ROUTES", default_value = "")]
@@ -163,6 +173,11 @@ impl Config {
         self.outbound.policy()?;
         self.webhooks.settings()?;
         Ok(())
+    }
+
+    /// How long a resuming stream client's catch-up may take.
+    pub fn catch_up_limit(&self) -> Duration {
+        Duration::from_millis(self.stream_catch_up_timeout_ms)
     }
 
     /// The heartbeat interval of live streams.

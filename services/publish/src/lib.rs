@@ -119,7 +119,12 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         shutdown.clone(),
     );
 
-    let hub = streams::Hub::start(clients.clone(), topics.published.clone(), shutdown.clone());
+    let hub = streams::Hub::start(
+        clients.clone(),
+        topics.published.clone(),
+        config.catch_up_limit(),
+        shutdown.clone(),
+    );
     let tail = hub.clone();
     let streams = streams::Streams::new(hub, config.heartbeat(), publish_metrics.streams);
     let hooks = webhooks::start(

@@ -134,6 +134,9 @@ pub struct Topics {
     pub subscriptions: String,
     /// Webhook deliveries that ran out of retries.
     pub webhooks_dlq: String,
+    /// Compacted: how far each webhook subscription's deliveries got (the
+    /// next offset per partition of `published`), keyed by subscription id.
+    pub webhook_offsets: String,
     /// Compacted: the sources allowed to write stories, keyed by name.
     pub sources: String,
     /// Compacted: the downstream clients and their scopes, keyed by name.
@@ -160,6 +163,7 @@ impl Topics {
             publish_embargoes: format!("{prefix}publish.embargoes"),
             subscriptions: format!("{prefix}publish.subscriptions"),
             webhooks_dlq: format!("{prefix}webhooks.dlq"),
+            webhook_offsets: format!("{prefix}publish.webhook-offsets"),
             sources: format!("{prefix}auth.sources"),
             clients: format!("{prefix}auth.clients"),
             dlq_replays: format!("{prefix}dlq.replays"),

@@ -175,8 +175,7 @@ impl Exporter {
 }
 
 /// The OpenTelemetry messaging attributes of consuming `record`.
-pub fn record_attributes(record: &rdkafka::message::BorrowedMessage<'_>) -> Vec<KeyValue> {
-    use rdkafka::Message;
+pub fn record_attributes(record: &impl rdkafka::Message) -> Vec<KeyValue> {
     let mut a = vec![
         KeyValue::new("messaging.system", "kafka"),
         KeyValue::new("messaging.operation.type", "process"),

@@ -10,7 +10,7 @@
 
 use std::io::IsTerminal;
 
-use rdkafka::message::{BorrowedMessage, Message};
+use rdkafka::message::Message;
 use serde_json::{Map, Value};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
@@ -100,7 +100,7 @@ pub fn init(service: &'static str, args: &TelemetryArgs) -> anyhow::Result<Expor
 /// (the record key) and its coordinates.
 pub fn record_span(
     stage: &'static str,
-    record: &BorrowedMessage<'_>,
+    record: &impl Message,
     trace: &TraceParent,
 ) -> tracing::Span {
     let uri = record

@@ -2,7 +2,10 @@
 //! fans every event out to the connected clients. A client resuming from an
 //! older position first catches up from Kafka itself, then joins the live
 //! fan-out; its position skips what catch-up already delivered, so the
-//! hand-over has no gap and no repeat.
+//! hand-over has no gap and no repeat. A catch-up that cannot finish (an
+//! error, or not done within its time limit) ends the subscription with
+//! [`Delivery::Lagged`] instead: joining the live fan-out then would skip
+//! the events it did not read, and the client resumes from its last id.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -86,8 +89,8 @@ pub enum Delivery {
         /// The client's position after it (the `id:`).
         id: String,
     },
-    /// The client fell too far behind the live fan-out; it should reconnect
-    /// from its last id.
+    /// The client fell too far behind the live fan-out, or its catch-up
+    /// from Kafka could not finish; it should reconnect from its last id.
     Lagged,
 }
 
@@ -99,20 +102,29 @@ pub struct Hub {
     position: Arc<Mutex<Option<Position>>>,
     clients: KafkaClients,
     topic: String,
+    /// How long a resuming client's catch-up may take before its stream ends.
+    catch_up_limit: Duration,
     /// Ends every subscription at shutdown, so graceful HTTP shutdown is not
     /// held up by streams that never finish on their own.
     shutdown: CancellationToken,
 }
 
 impl Hub {
-    /// Starts tailing `topic` from its current end on a thread of its own.
-    pub fn start(clients: KafkaClients, topic: String, shutdown: CancellationToken) -> Self {
+    /// Starts tailing `topic` from its current end on a thread of its own;
+    /// a resuming client's catch-up may take up to `catch_up_limit`.
+    pub fn start(
+        clients: KafkaClients,
+        topic: String,
+        catch_up_limit: Duration,
+        shutdown: CancellationToken,
+    ) -> Self {
         let (tx, _) = broadcast::channel(4096);
         let hub = Self {
             tx,
             position: Arc::default(),
             clients,
             topic,
+            catch_up_limit,
             shutdown,
         };
         let tail = hub.clone();
@@ -242,7 +254,8 @@ impl Hub {
                 let (tx, mut missed) = mpsc::channel(256);
                 let catch_up = hub.clone();
                 let until = snapshot.clone();
-                tokio::task::spawn_blocking(move || catch_up.catch_up(&from, &until, &tx));
+                let reading =
+                    tokio::task::spawn_blocking(move || catch_up.catch_up(&from, &until, &tx));
                 while let Some(event) = tokio::select! {
                     e = missed.recv() => e,
                     _ = hub.shutdown.cancelled() => return,
@@ -250,6 +263,12 @@ impl Hub {
                     if !deliver(&out, &mut cursor, &filter, event).await {
                         return;
                     }
+                }
+                // The channel closed: catch-up ended. Only a finished one may
+                // hand over to the live fan-out.
+                if !matches!(reading.await, Ok(Ok(()))) {
+                    let _ = out.send(Delivery::Lagged).await;
+                    return;
                 }
             }
             loop {
@@ -275,11 +294,22 @@ impl Hub {
         Some(rx)
     }
 
-    /// Reads `[from, until)` of every partition from Kafka into `tx`.
-    fn catch_up(&self, from: &Position, until: &Position, tx: &mpsc::Sender<Arc<StreamEvent>>) {
-        if let Err(e) = self.try_catch_up(from, until, tx) {
-            tracing::warn!(error = format!("{e:#}"), "stream catch-up failed");
+    /// Reads `[from, until)` of every partition from Kafka into `tx`; an
+    /// error means the range was not read to its end.
+    fn catch_up(
+        &self,
+        from: &Position,
+        until: &Position,
+        tx: &mpsc::Sender<Arc<StreamEvent>>,
+    ) -> anyhow::Result<()> {
+        let read = self.try_catch_up(from, until, tx);
+        if let Err(e) = &read {
+            tracing::warn!(
+                error = format!("{e:#}"),
+                "stream catch-up failed; ending the stream so the client resumes from its last id"
+            );
         }
+        read
     }
 
     fn try_catch_up(
@@ -302,7 +332,7 @@ impl Hub {
             return Ok(());
         }
         reader.assign(&tpl)?;
-        let give_up = Instant::now() + Duration::from_secs(120);
+        let give_up = Instant::now() + self.catch_up_limit;
         while Instant::now() < give_up {
             let position = reader.position()?;
             let done = pending.iter().all(|(p, end)| {

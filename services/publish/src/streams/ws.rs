@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -74,6 +74,9 @@ async fn serve(s: Arc<Streams>, mut socket: WebSocket, from_url: Option<Position
                 }
                 Some(Delivery::Lagged) => {
                     let _ = socket.send(Message::Text(r#"{"type":"lagged"}"#.into())).await;
+                    // Close it ourselves: a dropped socket need not reach the client as a close.
+                    let close = CloseFrame { code: close_code::NORMAL, reason: "lagged".into() };
+                    let _ = socket.send(Message::Close(Some(close))).await;
                     return;
                 }
                 None => return,

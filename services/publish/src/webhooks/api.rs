@@ -14,6 +14,7 @@
 //! Every answer comes from this instance's copy of the subscriptions topic,
 //! so until that copy is loaded the API answers 503.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -31,7 +32,6 @@ use serde_json::{Value, json};
 use super::delivery::{Deliveries, SendError, post_signed};
 use super::signing::{Secret, StoredSecret, random_token};
 use super::subscriptions::{Registry, Status, Subscription};
-use super::worker::start_at_end;
 use crate::store::slugify;
 
 /// What the handlers share: the delivery context and who may call.
@@ -98,21 +98,21 @@ async fn create(
         disabled_reason: None,
         disabled_at: None,
         created_at: Utc::now(),
+        start_at: BTreeMap::new(),
     };
     verify_url(&ctx, &subscription.url, &secret)
         .await
         .map_err(|why| {
             field_problem("unverified-url", "Subscriber URL not verified", "/url", why)
         })?;
-    let started = {
-        let (ctx, s) = (ctx.clone(), subscription.clone());
-        tokio::task::spawn_blocking(move || start_at_end(&ctx, &s)).await
-    };
-    match started {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => return Err(kafka_unavailable(&format!("{e:#}"))),
-        Err(e) => return Err(internal(&e.to_string())),
-    }
+    // It gets exactly the stories published after it registered: from the
+    // topic's end now (an open transaction's stories still come after it).
+    let mut subscription = subscription;
+    subscription.start_at = ctx
+        .events
+        .ends()
+        .await
+        .map_err(|e| kafka_unavailable(&format!("{e:#}")))?;
     ctx.journal
         .put(&subscription)
         .await

@@ -1,4 +1,4 @@
-//! What one delivery is: the context every worker shares, the signed
+//! What one delivery is: the context every delivery task shares, the signed
 //! request (Standard Webhooks headers), the body sent, and the record a
 //! delivery that ran out of retries leaves in `<prefix>webhooks.dlq`.
 
@@ -10,10 +10,12 @@ use newsfeed_runtime::Topics;
 use newsfeed_runtime::kafka::KafkaClients;
 use newsfeed_runtime::outbound::{OutboundClient, Refused, refusal};
 use newsfeed_runtime::secrets::Keyring;
-use rdkafka::message::{BorrowedMessage, Header, Headers, Message, OwnedHeaders};
+use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
 use rdkafka::producer::FutureProducer;
 
+use super::events::EventLog;
 use super::journal::Journal;
+use super::ownership::Ownership;
 use super::settings::Settings;
 use super::signing::Secret;
 use crate::metrics::WebhookMetrics;
@@ -28,9 +30,12 @@ pub(crate) struct Deliveries {
     /// Seals new secrets and opens stored ones; `None` without a key.
     pub(crate) keyring: Option<Keyring>,
     pub(crate) journal: Arc<Journal>,
+    /// The published events, shared by every delivery task.
+    pub(crate) events: Arc<EventLog>,
+    /// Which subscriptions this instance delivers, and their progress.
+    pub(crate) ownership: Arc<Ownership>,
     pub(crate) metrics: WebhookMetrics,
     pub(crate) producer: FutureProducer,
-    pub(crate) runtime: tokio::runtime::Handle,
 }
 
 impl std::fmt::Debug for Deliveries {
@@ -134,7 +139,7 @@ pub(crate) fn webhook_body(event: &ArticleEvent) -> Vec<u8> {
 
 /// The original headers plus why, for whom and after how many attempts.
 pub(crate) fn dead_letter_headers(
-    record: &BorrowedMessage<'_>,
+    record: &impl Message,
     subscription: &str,
     reason: &str,
     detail: &str,

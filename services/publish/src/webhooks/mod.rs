@@ -4,14 +4,27 @@
 //! - [`subscriptions`] — the subscription records and the registry built from them.
 //! - [`journal`] — the compacted `<prefix>publish.subscriptions` topic,
 //!   written through and tailed by every instance.
-//! - [`worker`] — one worker per subscription: consume published stories,
-//!   filter, deliver with retries, dead-letter, commit, disable.
+//! - [`ownership`] — which subscriptions this instance delivers (a consumer
+//!   group over the compacted `<prefix>publish.webhook-offsets` topic) and
+//!   where each one's deliveries got to.
+//! - [`events`] — the published topic read for every subscription by two
+//!   Kafka clients: a live tail with a bounded buffer, and a catch-up reader.
+//! - [`worker`] — one async task per owned subscription: read events,
+//!   filter, deliver with retries, dead-letter, record progress, disable.
 //! - [`delivery`] — the signed request, its body, the dead-letter record.
 //! - [`signing`] — secrets, sealed for Kafka, and `webhook-signature`.
 //! - [`settings`] — `NEWSFEED_WEBHOOK_*` knobs and the retry policy.
 //!
 //! This module supervises: it loads the subscriptions, then keeps exactly
-//! one worker per active subscription running on this instance.
+//! one delivery task per active subscription this instance owns. However
+//! many subscriptions there are, webhooks cost a fixed handful of threads
+//! and Kafka clients (the journal's tail, the live tail, the catch-up
+//! reader, the group member and one producer).
+//!
+//! The per-subscription consumer groups (`<prefix>publish.webhook.<id>`)
+//! of earlier versions are not migrated: a subscription without progress
+//! starts from where it was registered (or, if it predates that record,
+//! from the live end).
 //!
 //! Every request to a subscriber, the registration challenge included, goes
 //! through the shared outbound policy (`newsfeed_runtime::outbound`), so a
@@ -20,7 +33,9 @@
 
 mod api;
 mod delivery;
+mod events;
 mod journal;
+mod ownership;
 mod settings;
 mod signing;
 mod subscriptions;
@@ -40,11 +55,15 @@ use newsfeed_runtime::kafka::{KafkaClients, until_connected};
 use newsfeed_runtime::outbound::OutboundPolicy;
 use newsfeed_runtime::secrets::Keyring;
 use newsfeed_runtime::table::TableTail;
+use rdkafka::producer::FutureRecord;
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use delivery::Deliveries;
+use events::EventLog;
 use journal::Journal;
+use ownership::{Ownership, Revoked};
 use signing::{Secret, StoredSecret};
 use subscriptions::Subscription;
 use worker::Worker;
@@ -91,11 +110,15 @@ pub async fn start(
     )?;
     let (journal, journal_tail) =
         Journal::start(&clients, topics.subscriptions.clone(), shutdown.clone())?;
+    let events = EventLog::start(&clients, topics.published.clone(), &shutdown)?;
+    let (ownership, revocations) =
+        Ownership::start(&clients, topics.webhook_offsets.clone(), &shutdown)?;
     let ctx = Arc::new(Deliveries {
         journal,
+        events,
+        ownership,
         metrics,
         producer: clients.producer()?,
-        runtime: tokio::runtime::Handle::current(),
         clients,
         topics,
         settings,
@@ -104,7 +127,7 @@ pub async fn start(
     });
     let router = api::router(ctx.clone(), trust.access);
     let journal = ctx.journal.clone();
-    let task = tokio::spawn(run(ctx, journal_tail, shutdown));
+    let task = tokio::spawn(run(ctx, revocations, journal_tail, shutdown));
     Ok(Webhooks {
         router,
         journal,
@@ -138,56 +161,225 @@ impl Webhooks {
     }
 }
 
-/// Creates the topics, tails the subscriptions and supervises the workers
-/// until `shutdown`.
-async fn run(ctx: Arc<Deliveries>, journal_tail: TableTail, shutdown: CancellationToken) {
+/// Creates the topics, tails the subscriptions and supervises the delivery
+/// tasks until `shutdown`; then joins every thread it started.
+async fn run(
+    ctx: Arc<Deliveries>,
+    revocations: mpsc::UnboundedReceiver<Revoked>,
+    journal_tail: TableTail,
+    shutdown: CancellationToken,
+) {
     let t = &ctx.topics;
     let names = [
         t.subscriptions.as_str(),
         t.webhooks_dlq.as_str(),
         t.published.as_str(),
+        t.webhook_offsets.as_str(),
     ];
+    let compacted = [t.subscriptions.as_str(), t.webhook_offsets.as_str()];
     let created = until_connected("creating the webhook topics", &shutdown, || {
         let ctx = ctx.clone();
-        async move {
-            ctx.clients
-                .ensure_topics(&names, &[ctx.topics.subscriptions.as_str()])
-                .await
-        }
+        async move { ctx.clients.ensure_topics(&names, &compacted).await }
     })
     .await;
     if created.is_some() {
-        supervise(&ctx, &shutdown).await;
+        Supervisor::new(ctx.clone())
+            .run(revocations, &shutdown)
+            .await;
     }
+    let (events, ownership) = (ctx.events.clone(), ctx.ownership.clone());
+    let _ = tokio::task::spawn_blocking(move || {
+        events.join();
+        ownership.join();
+    })
+    .await;
     journal_tail.join().await;
 }
 
-/// Keeps one worker per active subscription, reacting to every change of
-/// the subscriptions topic; stops and joins them all on shutdown.
-async fn supervise(ctx: &Arc<Deliveries>, shutdown: &CancellationToken) {
-    let mut running: HashMap<String, Worker> = HashMap::new();
-    let mut stopping: Vec<Worker> = Vec::new();
-    let mut sealed_shut: HashSet<String> = HashSet::new();
-    let mut resealed: HashSet<String> = HashSet::new();
-    let mut changes = ctx.journal.changes();
-    loop {
-        if ctx.journal.is_caught_up() {
-            reconcile(ctx, &mut running, &mut stopping, &mut sealed_shut, shutdown);
-            reseal_legacy_secrets(ctx, &mut resealed);
-        }
-        tokio::select! {
-            _ = shutdown.cancelled() => break,
-            _ = changes.changed() => {}
-            // Also notices workers that ended by themselves.
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+/// A delivery task being stopped; `forget` tombstones the subscription's
+/// progress once it ended (the subscription was deleted).
+struct Stopping {
+    id: String,
+    worker: Worker,
+    forget: bool,
+}
+
+/// Keeps one delivery task per active subscription this instance owns.
+struct Supervisor {
+    ctx: Arc<Deliveries>,
+    running: HashMap<String, Worker>,
+    stopping: Vec<Stopping>,
+    sealed_shut: HashSet<String>,
+    resealed: HashSet<String>,
+}
+
+impl Supervisor {
+    fn new(ctx: Arc<Deliveries>) -> Self {
+        Self {
+            ctx,
+            running: HashMap::new(),
+            stopping: Vec::new(),
+            sealed_shut: HashSet::new(),
+            resealed: HashSet::new(),
         }
     }
-    stopping.extend(running.into_values());
-    for w in &stopping {
-        w.stop();
+
+    /// Reacts to every change of the subscriptions and of this instance's
+    /// share of them until `shutdown`; then stops every task, waits for
+    /// them and writes their last progress.
+    async fn run(
+        mut self,
+        mut revocations: mpsc::UnboundedReceiver<Revoked>,
+        shutdown: &CancellationToken,
+    ) {
+        let mut changes = self.ctx.journal.changes();
+        let mut owned = self.ctx.ownership.changes();
+        loop {
+            if self.ctx.journal.is_caught_up() {
+                self.reconcile(shutdown);
+                reseal_legacy_secrets(&self.ctx, &mut self.resealed);
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = changes.changed() => {}
+                _ = owned.changed() => {}
+                Some(revoked) = revocations.recv() => self.give_up(revoked).await,
+                // Also notices tasks that ended by themselves.
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+        }
+        let ids: Vec<String> = self.running.keys().cloned().collect();
+        self.stop(&ids, false);
+        self.drain().await;
+        tracing::info!("webhook deliveries stopped");
     }
-    let _ = tokio::task::spawn_blocking(move || stopping.into_iter().for_each(Worker::join)).await;
-    tracing::info!("webhook deliveries stopped");
+
+    /// Stops the deliveries of partitions taken from this instance and
+    /// writes their progress before the rebalance hands them on.
+    async fn give_up(&mut self, revoked: Revoked) {
+        let ownership = &self.ctx.ownership;
+        let ids: Vec<String> = self
+            .running
+            .keys()
+            .filter(|id| {
+                ownership
+                    .partition_of(id)
+                    .is_some_and(|p| revoked.partitions.contains(&p))
+            })
+            .cloned()
+            .collect();
+        self.stop(&ids, false);
+        self.drain().await;
+        let _ = revoked.done.send(());
+    }
+
+    fn stop(&mut self, ids: &[String], forget: bool) {
+        for id in ids {
+            if let Some(worker) = self.running.remove(id) {
+                worker.stop();
+                self.stopping.push(Stopping {
+                    id: id.clone(),
+                    worker,
+                    forget,
+                });
+            }
+        }
+    }
+
+    /// Waits for every stopping task, then flushes their progress.
+    async fn drain(&mut self) {
+        for s in std::mem::take(&mut self.stopping) {
+            s.worker.join().await;
+            if s.forget {
+                self.forget(&s.id);
+            }
+        }
+        let (producer, timeout) = (self.ctx.producer.clone(), self.ctx.clients.args().timeout());
+        let _ = tokio::task::spawn_blocking(move || {
+            use rdkafka::producer::Producer;
+            producer.flush(timeout)
+        })
+        .await;
+    }
+
+    /// Tombstones the progress of a deleted subscription.
+    fn forget(&self, id: &str) {
+        let Some(partition) = self.ctx.ownership.partition_of(id) else {
+            return;
+        };
+        let record = FutureRecord::<str, [u8]>::to(self.ctx.ownership.topic())
+            .key(id)
+            .partition(partition);
+        if let Err((e, _)) = self.ctx.producer.send_result(record) {
+            tracing::warn!(subscription = %id, error = %e, "forgetting webhook progress failed");
+        }
+    }
+
+    /// Starts and stops tasks to match the registry and this instance's
+    /// share. A subscription whose secret does not open here (no key, or a
+    /// key this instance lacks) gets no task; that is logged once and shown
+    /// by `GET /v1/subscriptions/{id}`.
+    fn reconcile(&mut self, shutdown: &CancellationToken) {
+        let ctx = self.ctx.clone();
+        let registry = ctx.journal.read();
+        let (active, disabled) = registry.counts();
+        ctx.metrics.subscriptions(active, disabled);
+        let mut deleted = Vec::new();
+        let mut ended = Vec::new();
+        for (id, worker) in &self.running {
+            if registry.get(id).is_none() {
+                deleted.push(id.clone());
+            } else if !registry.is_active(id) || !ctx.ownership.owns(id) || worker.is_finished() {
+                ended.push(id.clone());
+            }
+        }
+        self.stop(&deleted, true);
+        self.stop(&ended, false);
+        let mut finished = Vec::new();
+        self.stopping.retain(|s| {
+            let done = s.worker.is_finished();
+            if done && s.forget {
+                finished.push(s.id.clone());
+            }
+            !done
+        });
+        for id in finished {
+            self.forget(&id);
+        }
+        self.sealed_shut.retain(|id| registry.is_active(id));
+        for s in registry.active() {
+            if self.running.contains_key(&s.id)
+                || !ctx.ownership.owns(&s.id)
+                || self.stopping.iter().any(|x| x.id == s.id)
+            {
+                continue;
+            }
+            let secret = match Secret::open(ctx.keyring.as_ref(), &s.secret, &s.id) {
+                Ok(secret) => secret,
+                Err(why) => {
+                    if self.sealed_shut.insert(s.id.clone()) {
+                        tracing::error!(subscription = %s.id, error = %why, "cannot deliver webhooks: the subscription's secret does not open");
+                    }
+                    continue;
+                }
+            };
+            self.sealed_shut.remove(&s.id);
+            // Where it got to, else where it started; a subscription made
+            // before either was kept starts at the live end.
+            let progress = ctx
+                .ownership
+                .progress(&s.id)
+                .unwrap_or_else(|| s.start_at.clone());
+            let worker = Worker::spawn(
+                ctx.clone(),
+                s.clone(),
+                secret,
+                progress,
+                shutdown.child_token(),
+            );
+            self.running.insert(s.id.clone(), worker);
+        }
+    }
 }
 
 /// Seals the plain-text secrets of subscriptions written before secrets
@@ -231,55 +423,5 @@ fn reseal_legacy_secrets(ctx: &Arc<Deliveries>, resealed: &mut HashSet<String>) 
                 }
             }
         });
-    }
-}
-
-/// Starts and stops workers to match the registry. A subscription whose
-/// secret does not open here (no key, or a key this instance lacks) gets no
-/// worker; that is logged once and shown by `GET /v1/subscriptions/{id}`.
-fn reconcile(
-    ctx: &Arc<Deliveries>,
-    running: &mut HashMap<String, Worker>,
-    stopping: &mut Vec<Worker>,
-    sealed_shut: &mut HashSet<String>,
-    shutdown: &CancellationToken,
-) {
-    let registry = ctx.journal.read();
-    let (active, disabled) = registry.counts();
-    ctx.metrics.subscriptions(active, disabled);
-    let ids: Vec<String> = running.keys().cloned().collect();
-    for id in ids {
-        let gone = !registry.is_active(&id);
-        if (gone || running.get(&id).is_some_and(Worker::is_finished))
-            && let Some(w) = running.remove(&id)
-        {
-            w.stop();
-            stopping.push(w);
-        }
-    }
-    stopping.retain(|w| !w.is_finished());
-    sealed_shut.retain(|id| registry.is_active(id));
-    for s in registry.active() {
-        if running.contains_key(&s.id) {
-            continue;
-        }
-        let secret = match Secret::open(ctx.keyring.as_ref(), &s.secret, &s.id) {
-            Ok(secret) => secret,
-            Err(why) => {
-                if sealed_shut.insert(s.id.clone()) {
-                    tracing::error!(subscription = %s.id, error = %why, "cannot deliver webhooks: the subscription's secret does not open");
-                }
-                continue;
-            }
-        };
-        sealed_shut.remove(&s.id);
-        match Worker::spawn(ctx.clone(), s.clone(), secret, shutdown.child_token()) {
-            Ok(w) => {
-                running.insert(s.id.clone(), w);
-            }
-            Err(e) => {
-                tracing::error!(subscription = %s.id, error = %e, "starting webhook worker failed")
-            }
-        }
     }
 }

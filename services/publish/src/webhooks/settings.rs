@@ -31,8 +31,8 @@ impl Default for Settings {
             retry_base: Duration::from_millis(500),
             retry_cap: Duration::from_secs(60),
             max_attempts: 8,
-            // Kept under the consumer's max.poll.interval.ms (5 min): the
-            // worker does not poll while it retries.
+            // Four minutes of retries per event; a stop (shutdown, a
+            // rebalance) cuts the wait short and the event is sent again later.
             retry_budget: Duration::from_secs(240),
             timeout: Duration::from_secs(10),
             disable_after: 5,
@@ -56,7 +56,7 @@ pub struct WebhookArgs {
     pub webhook_max_attempts: u64,
 
     /// Longest time one event is retried before it is dead-lettered, in
-    /// milliseconds (keep it under the consumer's 5-minute poll interval).
+    /// milliseconds.
     #[arg(
         long,
         env = "NEWSFEED_WEBHOOK_RETRY_BUDGET_MS",

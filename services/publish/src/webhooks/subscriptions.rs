@@ -8,7 +8,7 @@
 //! - `<id>/stats/<instance>` → the [`DeliveryStats`] of one publish instance's
 //!   worker, so any instance can answer with every instance's counts.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -54,6 +54,11 @@ pub(crate) struct Subscription {
     pub(crate) disabled_at: Option<DateTime<Utc>>,
     /// When it was registered.
     pub(crate) created_at: DateTime<Utc>,
+    /// Where deliveries begin, per partition of the published topic: the
+    /// end of the topic when it was registered, so it gets exactly the
+    /// stories published after. Progress records take over from there.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) start_at: BTreeMap<i32, i64>,
 }
 
 impl Subscription {
@@ -81,12 +86,6 @@ impl Subscription {
             }
             Err(_) => "(unparsable url)".to_owned(),
         }
-    }
-
-    /// The consumer group suffix of this subscription's delivery worker
-    /// (the group is `<prefix>publish.webhook.<id>`).
-    pub(crate) fn group_suffix(&self) -> String {
-        format!(".webhook.{}", self.id)
     }
 }
 
@@ -254,6 +253,7 @@ mod tests {
             disabled_reason: None,
             disabled_at: None,
             created_at: Utc::now(),
+            start_at: BTreeMap::from([(0, 7)]),
         }
     }
 

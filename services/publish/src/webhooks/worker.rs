@@ -1,125 +1,97 @@
-//! One delivery worker per active subscription: a consumer of
-//! `<prefix>articles.published` in the subscription's own group
-//! (`<prefix>publish.webhook.<id>`), so the instances of publish share a
-//! subscription's partitions and a restart resumes at the group's offsets.
+//! One delivery task per subscription this instance owns: an async task
+//! (no thread, no Kafka client of its own) that walks the published topic
+//! from the subscription's progress, reading from the shared
+//! [`EventLog`](super::events::EventLog).
 //!
-//! A worker takes one record at a time and commits its offset only once the
-//! subscriber acknowledged it or it went to `<prefix>webhooks.dlq`: delivery
-//! is at least once, and a duplicate is always a re-send with the same
-//! `webhook-id`. Strictly one record at a time also keeps every story's
-//! events in order and means a subscriber gets one request at a time.
-//! Each worker has its own thread (the consumer blocks) and its own retry
-//! clock, so a slow or dead subscriber delays nobody else.
+//! A task sends one event at a time and records its progress (in the
+//! offsets topic) only once the subscriber acknowledged it or it went to
+//! `<prefix>webhooks.dlq`: delivery is at least once, and a duplicate is
+//! always a re-send with the same `webhook-id`. Strictly one event at a time
+//! also keeps every story's events in order and means a subscriber gets one
+//! request at a time. Each task has its own retry clock, so a slow or dead
+//! subscriber delays nobody else.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use newsfeed_model::{ArticleEvent, EventType};
 use newsfeed_runtime::cloudevents::{TraceParent, header_str};
-use newsfeed_runtime::kafka::{ObservedContext, until_connected};
+use newsfeed_runtime::kafka::until_connected;
 use newsfeed_runtime::spans::Hop;
 use opentelemetry::KeyValue;
 use opentelemetry::trace::SpanKind;
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
-use rdkafka::message::{BorrowedMessage, Message};
+use rdkafka::message::Message;
 use rdkafka::producer::FutureRecord;
-use rdkafka::{Offset, TopicPartitionList};
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use super::delivery::{Deliveries, dead_letter_headers, post_signed, webhook_body};
+use super::delivery::{Deliveries, dead_letter_headers, post_signed};
+use super::events::{Content, Event, Next};
+use super::ownership::Progress;
 use super::signing::Secret;
 use super::subscriptions::{DeliveryStats, Status, Subscription};
-use crate::stage::reader_topics_of;
 
-/// Sets the group of a new subscription at the current end of the published
-/// topic before the subscription exists (blocking), so it receives exactly
-/// the stories published after it registered. This stands in for
-/// `auto.offset.reset=latest`, which would also skip stories published
-/// between the 201 and the worker's first join; the groups' `earliest`
-/// reset only applies if this commit were lost (e.g. offsets expired).
-pub(crate) fn start_at_end(ctx: &Deliveries, subscription: &Subscription) -> anyhow::Result<()> {
-    let consumer: BaseConsumer<ObservedContext> = ctx
-        .clients
-        .consumer(&subscription.group_suffix(), ObservedContext::default())?;
-    let topic = &ctx.topics.published;
-    let timeout = ctx.clients.args().timeout();
-    let meta = consumer.fetch_metadata(Some(topic), timeout)?;
-    let mut tpl = TopicPartitionList::new();
-    for p in meta.topics().iter().flat_map(|t| t.partitions()) {
-        // With read_committed this is the last stable offset: an open
-        // transaction's stories still come after it.
-        let (_, end) = newsfeed_runtime::kafka::watermarks(&consumer, topic, p.id(), timeout)?;
-        tpl.add_partition_offset(topic, p.id(), Offset::Offset(end))?;
-    }
-    if tpl.count() == 0 {
-        anyhow::bail!("{topic} has no partitions yet");
-    }
-    consumer.commit(&tpl, CommitMode::Sync)?;
-    Ok(())
-}
+/// Events taken from the live buffer at once.
+const LIVE_BATCH: usize = 64;
+/// Events one catch-up read returns at most.
+const CATCH_UP_BATCH: usize = 256;
 
-/// A running worker.
+/// A running delivery task.
 #[derive(Debug)]
 pub(crate) struct Worker {
     cancel: CancellationToken,
-    thread: std::thread::JoinHandle<()>,
+    task: JoinHandle<()>,
 }
 
 impl Worker {
-    /// Starts delivering to `subscription`, signing with its opened
-    /// `secret`, until `cancel` fires or it is deleted or disabled.
+    /// Starts delivering to `subscription` from `progress`, signing with its
+    /// opened `secret`, until `cancel` fires or it is deleted or disabled.
     pub(crate) fn spawn(
         ctx: Arc<Deliveries>,
         subscription: Subscription,
         secret: Secret,
+        progress: Progress,
         cancel: CancellationToken,
-    ) -> std::io::Result<Self> {
-        let token = cancel.clone();
-        let thread = std::thread::Builder::new()
-            .name(format!("webhook-{}", &subscription.id))
-            .spawn(move || {
-                let stats = ctx
-                    .journal
-                    .read()
-                    .instance_stats(&subscription.id, ctx.journal.instance());
-                let mut run = Run {
-                    ctx,
-                    subscription,
-                    secret,
-                    cancel: token,
-                    stats,
-                    dirty: false,
-                    flushed: Instant::now(),
-                    dead_in_a_row: 0,
-                };
-                run.run();
-            })?;
-        Ok(Self { cancel, thread })
+    ) -> Self {
+        let run = Run {
+            ctx,
+            subscription,
+            secret,
+            cancel: cancel.clone(),
+            progress,
+            stats: DeliveryStats::default(),
+            dirty: false,
+            flushed: Instant::now(),
+            dead_in_a_row: 0,
+        };
+        Self {
+            cancel,
+            task: tokio::spawn(run.run()),
+        }
     }
 
-    /// Asks the worker to stop after the request in hand.
+    /// Asks the task to stop after the request in hand.
     pub(crate) fn stop(&self) {
         self.cancel.cancel();
     }
 
-    /// True once the thread ended.
+    /// True once the task ended.
     pub(crate) fn is_finished(&self) -> bool {
-        self.thread.is_finished()
+        self.task.is_finished()
     }
 
-    /// Waits for the thread (blocking).
-    pub(crate) fn join(self) {
-        let _ = self.thread.join();
+    /// Waits for the task to end.
+    pub(crate) async fn join(self) {
+        let _ = self.task.await;
     }
 }
 
-/// What became of one record.
+/// What became of one event.
 enum Outcome {
-    /// Delivered, dead-lettered or not for this subscriber: commit it.
+    /// Delivered, dead-lettered or not for this subscriber: move past it.
     Done,
-    /// Stopped before it was done: leave it uncommitted for a later re-send.
+    /// Stopped before it was done: leave it for a later re-send.
     Interrupted,
     /// Done, and the subscription is to be disabled for this reason.
     Disable(String),
@@ -131,16 +103,18 @@ enum Sent {
     Acknowledged,
     /// Every attempt allowed failed; `error` is the last one's.
     GaveUp { error: String, attempts: u32 },
-    /// The worker was stopped between attempts.
+    /// The task was stopped between attempts.
     Stopped,
 }
 
-/// One worker's state on its thread.
+/// One task's state.
 struct Run {
     ctx: Arc<Deliveries>,
     subscription: Subscription,
     secret: Secret,
     cancel: CancellationToken,
+    /// Next offset per partition of the published topic.
+    progress: Progress,
     stats: DeliveryStats,
     dirty: bool,
     flushed: Instant,
@@ -148,101 +122,172 @@ struct Run {
 }
 
 impl Run {
-    fn run(&mut self) {
+    async fn run(mut self) {
         let id = self.subscription.id.clone();
-        let Some(consumer) = self.connect() else {
-            return;
-        };
+        // Read here, not where the task is spawned: the supervisor holds the
+        // registry then, and a second read lock can deadlock with the tail's
+        // waiting write lock.
+        self.stats = self
+            .ctx
+            .journal
+            .read()
+            .instance_stats(&id, self.ctx.journal.instance());
         tracing::info!(subscription = %id, origin = %self.subscription.origin(), "webhook deliveries started");
+        let mut grew = self.ctx.events.changes();
         while !self.cancel.is_cancelled() {
-            match consumer.poll(Duration::from_millis(200)) {
-                Some(Ok(record)) => {
-                    let ctx = self.ctx.clone();
-                    let parent = record
-                        .headers()
-                        .and_then(|h| header_str(h, "traceparent"))
-                        .and_then(TraceParent::parse);
-                    let trace = parent
-                        .as_ref()
-                        .map_or_else(TraceParent::new_root, TraceParent::child);
-                    let span =
-                        newsfeed_runtime::telemetry::record_span("webhooks", &record, &trace);
-                    let mut attributes = newsfeed_runtime::spans::record_attributes(&record);
-                    attributes.push(KeyValue::new("newsfeed.webhook.subscription", id.clone()));
-                    let mut hop = Hop::start(
-                        "webhooks",
-                        SpanKind::Consumer,
-                        parent.as_ref(),
-                        &trace,
-                        attributes,
-                    );
-                    let handled = self.handle(&record, &trace).instrument(span);
-                    let outcome = ctx.runtime.block_on(handled);
-                    if let Outcome::Disable(why) = &outcome {
-                        hop.fail(why.clone());
-                    }
-                    drop(hop);
-                    match outcome {
-                        Outcome::Done => commit(&consumer, &record),
-                        Outcome::Interrupted => break,
-                        Outcome::Disable(reason) => {
-                            commit(&consumer, &record);
-                            ctx.runtime.block_on(self.disable(reason));
-                            break;
-                        }
+            grew.borrow_and_update();
+            let mut busy = false;
+            for partition in self.ctx.events.partitions() {
+                match self.step(partition).await {
+                    Step::Idle => {}
+                    Step::Busy => busy = true,
+                    Step::End => {
+                        self.flush(true).await;
+                        tracing::info!(subscription = %id, "webhook deliveries stopped");
+                        return;
                     }
                 }
-                Some(Err(e)) => {
-                    tracing::warn!(subscription = %id, error = %e, "webhook consumer error")
-                }
-                None => {}
             }
-            self.ctx.runtime.clone().block_on(self.flush(false));
+            self.flush(false).await;
+            if !busy {
+                tokio::select! {
+                    _ = self.cancel.cancelled() => {}
+                    _ = grew.changed() => {}
+                    // Flushes stats and retries a failed catch-up read.
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+            }
         }
-        self.ctx.runtime.clone().block_on(self.flush(true));
+        self.flush(true).await;
         tracing::info!(subscription = %id, "webhook deliveries stopped");
     }
 
-    fn connect(&self) -> Option<BaseConsumer<ObservedContext>> {
-        let (ctx, suffix) = (&self.ctx, self.subscription.group_suffix());
-        let topic = ctx.topics.published.clone();
-        ctx.runtime
-            .block_on(until_connected("webhook consumer", &self.cancel, || {
-                // Lag is not reported: one gauge per topic cannot tell groups apart.
-                let c = ctx.clients.consumer(&suffix, ObservedContext::default());
-                let c = c.and_then(|c| Ok(c.subscribe(&[&topic]).map(|()| c)?));
-                async move { c }
-            }))
+    /// Delivers the next events of `partition`, if any.
+    async fn step(&mut self, partition: i32) -> Step {
+        let Some(at) = self
+            .progress
+            .get(&partition)
+            .copied()
+            .or_else(|| self.ctx.events.live_from(partition))
+        else {
+            return Step::Idle;
+        };
+        let (events, next) = match self.ctx.events.next(partition, at, LIVE_BATCH) {
+            Next::Wait => return Step::Idle,
+            Next::Events(events) => (events, None),
+            Next::Behind => match self
+                .ctx
+                .events
+                .read_behind(partition, at, CATCH_UP_BATCH)
+                .await
+            {
+                Ok(batch) => (batch.events.clone(), Some(batch.next)),
+                Err(e) => {
+                    tracing::warn!(subscription = %self.subscription.id, error = format!("{e:#}"), "reading published events failed; retrying");
+                    return Step::Idle;
+                }
+            },
+        };
+        for event in events.iter().filter(|e| e.offset() >= at) {
+            let outcome = self.traced(event).await;
+            if matches!(outcome, Outcome::Interrupted) {
+                return Step::End;
+            }
+            self.advance(partition, event.offset() + 1);
+            if let Outcome::Disable(reason) = outcome {
+                self.disable(reason).await;
+                return Step::End;
+            }
+            if self.cancel.is_cancelled() {
+                return Step::End;
+            }
+        }
+        if let Some(next) = next {
+            self.advance(partition, next);
+        }
+        if events.is_empty() && next.is_none_or(|n| n <= at) {
+            Step::Idle
+        } else {
+            Step::Busy
+        }
     }
 
-    async fn handle(&mut self, record: &BorrowedMessage<'_>, trace: &TraceParent) -> Outcome {
+    /// Moves past everything before `next` in `partition` and records it in
+    /// the offsets topic (the subscription's changelog).
+    fn advance(&mut self, partition: i32, next: i64) {
+        let at = self.progress.entry(partition).or_insert(next);
+        if *at > next {
+            return;
+        }
+        *at = next;
+        let ctx = &self.ctx;
+        let Some(owner) = ctx.ownership.partition_of(&self.subscription.id) else {
+            return;
+        };
+        let Ok(value) = serde_json::to_vec(&self.progress) else {
+            return;
+        };
+        let record = FutureRecord::<str, [u8]>::to(ctx.ownership.topic())
+            .key(&self.subscription.id)
+            .payload(&value)
+            .partition(owner);
+        // Not awaited: records of one producer to one partition stay in
+        // order, and the producer is flushed before a partition is given up
+        // and at shutdown. A record lost to a crash means a re-send.
+        if let Err((e, _)) = ctx.producer.send_result(record) {
+            tracing::warn!(subscription = %self.subscription.id, error = %e, "recording webhook progress failed; the event may be re-sent");
+        }
+    }
+
+    /// Handles one event inside its trace span and hop.
+    async fn traced(&mut self, event: &Event) -> Outcome {
+        let record = &event.record;
+        let parent = record
+            .headers()
+            .and_then(|h| header_str(h, "traceparent"))
+            .and_then(TraceParent::parse);
+        let trace = parent
+            .as_ref()
+            .map_or_else(TraceParent::new_root, TraceParent::child);
+        let span = newsfeed_runtime::telemetry::record_span("webhooks", record, &trace);
+        let mut attributes = newsfeed_runtime::spans::record_attributes(record);
+        attributes.push(KeyValue::new(
+            "newsfeed.webhook.subscription",
+            self.subscription.id.clone(),
+        ));
+        let mut hop = Hop::start(
+            "webhooks",
+            SpanKind::Consumer,
+            parent.as_ref(),
+            &trace,
+            attributes,
+        );
+        let outcome = self.handle(event, &trace).instrument(span).await;
+        if let Outcome::Disable(why) = &outcome {
+            hop.fail(why.clone());
+        }
+        outcome
+    }
+
+    async fn handle(&mut self, event: &Event, trace: &TraceParent) -> Outcome {
         if !self.ctx.journal.read().is_active(&self.subscription.id) {
             return Outcome::Interrupted;
         }
-        let Some(payload) = record.payload() else {
-            return Outcome::Done;
-        };
-        let event: ArticleEvent = match serde_json::from_slice(payload) {
-            Ok(e) => e,
-            Err(e) => {
-                let detail = format!("not an ArticleEvent: {e}");
-                return self
-                    .dead_letter(record, "undecodable", &detail, "", 0)
-                    .await;
+        let (slugs, body, msg_id) = match &event.content {
+            Content::Empty => return Outcome::Done,
+            Content::Undecodable(detail) => {
+                return self.dead_letter(event, "undecodable", detail, "", 0).await;
             }
+            Content::Story {
+                slugs,
+                body,
+                msg_id,
+            } => (slugs, body, msg_id),
         };
-        if !self.subscription.wants(&reader_topics_of(record, &event)) {
+        if !self.subscription.wants(slugs) {
             return Outcome::Done;
         }
-        // The record's CloudEvents id is stable per story version, so every
-        // re-send of this event carries the same webhook-id.
-        let msg_id = record
-            .headers()
-            .and_then(|h| header_str(h, "ce_id"))
-            .map(str::to_owned)
-            .unwrap_or_else(|| event.event_id(EventType::Published));
-        let body = webhook_body(&event);
-        match self.deliver(&msg_id, body, trace).await {
+        match self.deliver(msg_id, body, trace).await {
             Sent::Acknowledged => {
                 self.dead_in_a_row = 0;
                 Outcome::Done
@@ -250,7 +295,7 @@ impl Run {
             Sent::GaveUp { error, attempts } => {
                 self.dead_in_a_row += 1;
                 match self
-                    .dead_letter(record, "delivery_failed", &error, &msg_id, attempts)
+                    .dead_letter(event, "delivery_failed", &error, msg_id, attempts)
                     .await
                 {
                     Outcome::Done if self.dead_in_a_row >= self.ctx.settings.disable_after => {
@@ -269,7 +314,7 @@ impl Run {
     /// Sends until acknowledged, the retry budget is spent, or stopped;
     /// every attempt carries the delivery's `traceparent`, so a subscriber
     /// can continue the story's trace.
-    async fn deliver(&mut self, msg_id: &str, body: Vec<u8>, trace: &TraceParent) -> Sent {
+    async fn deliver(&mut self, msg_id: &str, body: &[u8], trace: &TraceParent) -> Sent {
         let traceparent = trace.to_string();
         let (ctx, id) = (self.ctx.clone(), self.subscription.id.clone());
         let first = Instant::now();
@@ -281,7 +326,7 @@ impl Run {
                 &self.subscription.url,
                 &self.secret,
                 msg_id,
-                body.clone(),
+                body.to_vec(),
                 Some(&traceparent),
             )
             .await;
@@ -323,17 +368,18 @@ impl Run {
         }
     }
 
-    /// Writes the record to the dead-letter topic with why, retrying the
-    /// write until Kafka takes it (the offset is committed only after).
+    /// Writes the event to the dead-letter topic with why, retrying the
+    /// write until Kafka takes it (progress is recorded only after).
     async fn dead_letter(
         &mut self,
-        record: &BorrowedMessage<'_>,
+        event: &Event,
         reason: &str,
         detail: &str,
         msg_id: &str,
         attempts: u32,
     ) -> Outcome {
         let ctx = self.ctx.clone();
+        let record = &event.record;
         ctx.metrics
             .dead_lettered(&self.subscription.id, msg_id, detail);
         let headers = dead_letter_headers(
@@ -408,12 +454,12 @@ impl Run {
     }
 }
 
-/// Commits `record`'s offset; a failure only means a re-send later.
-fn commit(consumer: &BaseConsumer<ObservedContext>, record: &BorrowedMessage<'_>) {
-    let mut tpl = TopicPartitionList::new();
-    let next = Offset::Offset(record.offset() + 1);
-    let added = tpl.add_partition_offset(record.topic(), record.partition(), next);
-    if let Err(e) = added.and_then(|()| consumer.commit(&tpl, CommitMode::Sync)) {
-        tracing::warn!(error = %e, "committing webhook offset failed; the event may be re-sent");
-    }
+/// What one pass over a partition did.
+enum Step {
+    /// Nothing to deliver yet.
+    Idle,
+    /// Delivered or moved on: look again at once.
+    Busy,
+    /// Stopped, deleted or disabled: the task ends.
+    End,
 }
