@@ -7,7 +7,10 @@
 //! - restart-to-ready after 200,000 (SIGTERM, and kill -9) (< 10 s), and
 //!   how long a lost store takes to rebuild from Kafka;
 //! - `GET /v1/articles/{uri}` p50/p99 (< 5 ms) and topic list / feed p99
-//!   (< 20 ms) with 200,000 stored while stories keep flowing.
+//!   (< 20 ms) with 200,000 stored while stories keep flowing;
+//! - then 1,000 webhook subscriptions (NEWSFEED_BENCH_WEBHOOKS) on the same
+//!   publish, holding every story: its threads (< 64) and VmRSS (< 256 MB)
+//!   idle and at the peak of delivering 20 new stories to each.
 //!
 //! Run by `deploy/local/bench`, or alone after a release build:
 //!
@@ -18,13 +21,16 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use futures::StreamExt;
 use newsfeed_model::{Article, ArticleEvent, Block, Body, Entity, Subject};
-use newsfeed_tests::{Pipeline, Svc};
+use newsfeed_tests::{Pipeline, Svc, process_usage, webhook_receiver};
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
 use reqwest::StatusCode;
 
 const TOPICS: usize = 50;
 const WITHIN: Duration = Duration::from_secs(600);
+/// New stories delivered to every webhook subscription.
+const HOOK_STORIES: usize = 20;
 
 #[tokio::main]
 async fn main() {
@@ -112,6 +118,57 @@ async fn main() {
     svc.wait_ready(WITHIN).await;
     let rebuild = clock.elapsed();
 
+    // Webhook subscriptions on this publish, holding every story: threads
+    // and VmRSS idle with all of them and at the peak of delivering
+    // HOOK_STORIES new stories to each.
+    let subscriptions: usize = std::env::var("NEWSFEED_BENCH_WEBHOOKS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1000);
+    let (addr, seen) = webhook_receiver::start().await;
+    let pid = p.svc(Svc::Publish).pid().expect("publish runs");
+    let (url, token) = (p.publish_url("/v1/subscriptions"), p.client_token.clone());
+    let created = futures::stream::iter(0..subscriptions)
+        .map(|n| {
+            let (http, url, token) = (p.http.clone(), url.clone(), token.clone());
+            async move {
+                let body = serde_json::json!({"url": format!("http://{addr}/hook/{n}")});
+                let r = http.post(url).bearer_auth(token).json(&body).send().await;
+                r.map(|r| r.status())
+            }
+        })
+        .buffer_unordered(16)
+        .filter(|r| std::future::ready(matches!(r, Ok(StatusCode::CREATED))))
+        .count()
+        .await;
+    assert_eq!(created, subscriptions, "webhook subscriptions created");
+    settle().await;
+    let idle = process_usage(pid).expect("publish's status");
+    let peak = Arc::new(std::sync::Mutex::new(idle));
+    let sampler = {
+        let peak = peak.clone();
+        tokio::spawn(async move {
+            while let Some(u) = process_usage(pid) {
+                {
+                    let mut m = peak.lock().unwrap_or_else(|e| e.into_inner());
+                    *m = m.max(u);
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    };
+    let from = next.load(Ordering::Relaxed);
+    let clock = Instant::now();
+    writer.write(from..from + HOOK_STORIES);
+    let expected = subscriptions * HOOK_STORIES;
+    while webhook_receiver::count(&seen) < expected && clock.elapsed() < WITHIN {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let delivering = clock.elapsed();
+    let delivered = webhook_receiver::count(&seen);
+    sampler.abort();
+    let peak = *peak.lock().unwrap_or_else(|e| e.into_inner());
+
     let mb = |b: u64| b as f64 / 1_048_576.0;
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
@@ -143,6 +200,19 @@ async fn main() {
     println!(
         "  store lost: rebuilt from Kafka   {:>7.2} s    (ready only once rebuilt)",
         rebuild.as_secs_f64()
+    );
+    println!(
+        "  {subscriptions} webhook subscriptions, {HOOK_STORIES} new stories each: {delivered} of {expected} delivered in {:.1} s",
+        delivering.as_secs_f64()
+    );
+    println!(
+        "    threads idle {:>4}, peak {:>4}            (goal < 64)",
+        idle.threads, peak.threads
+    );
+    println!(
+        "    VmRSS idle {:>7.1} MB, peak {:>7.1} MB  (goal < 256 MB)",
+        mb(idle.rss_bytes),
+        mb(peak.rss_bytes)
     );
     println!("  reads with {stored:.0} stored, ~200 stories/s flowing:");
     for (name, goal, mut samples) in [

@@ -14,53 +14,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use futures::StreamExt;
 use newsfeed_tests::stories::{kazakhstan_unrest, uri};
-use newsfeed_tests::{Pipeline, Svc};
-use serde_json::{Value, json};
-
-/// Per subscription: (story uri, version) in arrival order.
-type Arrivals = Arc<Mutex<HashMap<usize, Vec<(String, u32)>>>>;
-
-async fn hook(State(seen): State<Arrivals>, Path(n): Path<usize>, body: Bytes) -> Response {
-    let v: Value = serde_json::from_slice(&body).unwrap_or_default();
-    if v["type"] == "webhook.challenge" {
-        return (StatusCode::OK, body).into_response();
-    }
-    let article = &v["data"]["article"];
-    let uri = article["uri"].as_str().unwrap_or_default().to_owned();
-    let version = article["version"]
-        .as_str()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    seen.lock()
-        .expect("lock")
-        .entry(n)
-        .or_default()
-        .push((uri, version));
-    StatusCode::NO_CONTENT.into_response()
-}
+use newsfeed_tests::{Pipeline, Svc, process_usage, webhook_receiver};
+use serde_json::json;
 
 /// (threads, VmRSS bytes) of a process.
 fn usage(pid: u32) -> Option<(u64, u64)> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let field = |name: &str| -> Option<u64> {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))?
-            .trim()
-            .trim_end_matches("kB")
-            .trim()
-            .parse()
-            .ok()
-    };
-    Some((field("Threads:")?, field("VmRSS:")? * 1024))
+    process_usage(pid).map(|u| (u.threads, u.rss_bytes))
 }
 
 #[tokio::main]
@@ -73,15 +35,7 @@ async fn main() {
     let stories = args.next().unwrap_or(20);
     let mut p = Pipeline::start("hooks-bench").await;
     let pid = p.svc(Svc::Publish).pid().expect("publish runs");
-    let seen: Arrivals = Arrivals::default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let app = Router::new()
-        .route("/hook/{n}", post(hook))
-        .with_state(seen.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let (addr, seen) = webhook_receiver::start().await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let (threads_before, rss_before) = usage(pid).expect("publish status");
 
@@ -142,13 +96,7 @@ async fn main() {
     }
     let expected = subscriptions * stories * 2;
     let deadline = Instant::now() + Duration::from_secs(600);
-    let count = || {
-        seen.lock()
-            .expect("lock")
-            .values()
-            .map(Vec::len)
-            .sum::<usize>()
-    };
+    let count = || webhook_receiver::count(&seen);
     while count() < expected && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -26,9 +26,10 @@ pub mod secrets;
 pub mod services;
 pub mod stories;
 pub mod topics;
+pub mod webhook_receiver;
 
 pub use broker::{brokers, principal_env};
-pub use services::{Pipeline, Service, Svc};
+pub use services::{Pipeline, Service, Svc, Usage, process_usage};
 pub use topics::{Record, read_topic};
 
 /// The repository root (the workspace directory).

@@ -115,16 +115,7 @@ impl Service {
 
     /// The process's resident set (VmRSS) in bytes, as ops see it.
     pub fn rss_bytes(&self) -> Option<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()?)).ok()?;
-        let kb: u64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))?
-            .trim()
-            .trim_end_matches("kB")
-            .trim()
-            .parse()
-            .ok()?;
-        Some(kb * 1024)
+        process_usage(self.pid()?).map(|u| u.rss_bytes)
     }
 
     /// Sets `key=value` for the next [`Service::start`] (e.g. a rotated key).
@@ -224,6 +215,43 @@ pub struct Pipeline {
     pub source_token: String,
     /// Token of the client `test`, with the `subscriptions` and `read` scopes.
     pub client_token: String,
+}
+
+/// What `/proc/<pid>/status` says of a process: its threads and resident set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub threads: u64,
+    /// VmRSS in bytes, as ops see it.
+    pub rss_bytes: u64,
+}
+
+impl Usage {
+    /// The larger of each figure.
+    pub fn max(self, other: Usage) -> Usage {
+        Usage {
+            threads: self.threads.max(other.threads),
+            rss_bytes: self.rss_bytes.max(other.rss_bytes),
+        }
+    }
+}
+
+/// The threads and VmRSS of process `pid`; `None` once it has exited.
+pub fn process_usage(pid: u32) -> Option<Usage> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| -> Option<u64> {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()
+    };
+    Some(Usage {
+        threads: field("Threads:")?,
+        rss_bytes: field("VmRSS:")? * 1024,
+    })
 }
 
 /// Uri prefixes of the test source: those of the stories in [`crate::stories`],
