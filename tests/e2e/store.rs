@@ -1,6 +1,7 @@
 //! Publish's story store on disk: a restart after kill -9 resumes from its
 //! checkpoint, a corrupt store is rebuilt from Kafka, and retention and
-//! ninjs `expires` take stories out of topic lists but not out of reach.
+//! ninjs `expires` take stories out of topic lists and stream replays but
+//! not out of reach.
 
 use std::time::{Duration, Instant};
 
@@ -114,4 +115,46 @@ async fn retention_and_expires_take_stories_out_of_lists_but_not_out_of_reach() 
     // Out of lists, still answered by uri.
     assert_eq!(p.get_article(&expiring).await.0, StatusCode::OK);
     assert_eq!(p.get_article(&old).await.0, StatusCode::OK);
+
+    // A stream replaying from the start of the topic follows the same rule:
+    // the current story is replayed, the old and the expired ones are not.
+    let current = uri("current");
+    let mut doc = kazakhstan_unrest(&current, 1);
+    doc["versionCreated"] = json!(Utc::now().to_rfc3339());
+    assert_eq!(p.post_article(&doc).await.0, StatusCode::ACCEPTED);
+    p.wait_for_article(&current, WITHIN, |_| true).await;
+    let res = p
+        .http
+        .get(p.publish_url("/v1/stream"))
+        .header("last-event-id", "0:0,1:0,2:0")
+        .send()
+        .await
+        .expect("GET /v1/stream");
+    assert_eq!(res.status(), StatusCode::OK);
+    let fresh = uri("fresh");
+    assert_eq!(
+        p.post_article(&kazakhstan_unrest(&fresh, 1)).await.0,
+        StatusCode::ACCEPTED
+    );
+    let mut text = String::new();
+    let mut body = res.bytes_stream();
+    let until = tokio::time::Instant::now() + WITHIN;
+    while !text.contains(fresh.as_str()) {
+        match tokio::time::timeout_at(until, futures::StreamExt::next(&mut body)).await {
+            Ok(Some(Ok(chunk))) => text.push_str(&String::from_utf8_lossy(&chunk)),
+            other => panic!("the stream ended early ({other:?}): {text:?}"),
+        }
+    }
+    assert!(
+        text.contains(current.as_str()),
+        "current not replayed: {text:?}"
+    );
+    assert!(
+        !text.contains(old.as_str()),
+        "a story past the retention was replayed: {text:?}"
+    );
+    assert!(
+        !text.contains(expiring.as_str()),
+        "an expired story was replayed: {text:?}"
+    );
 }

@@ -123,6 +123,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         clients.clone(),
         topics.published.clone(),
         config.catch_up_limit(),
+        config.retention,
         shutdown.clone(),
     );
     let tail = hub.clone();

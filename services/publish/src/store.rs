@@ -92,6 +92,15 @@ impl Entry {
             .clamp(i64::MIN + 1, i64::MAX - 1)
     }
 
+    /// Whether it belongs in topic lists, feeds and stream replays at
+    /// `now`: its time (version, else release) within `retention`, and not
+    /// past its ninjs `expires`. (`GET /v1/articles/{uri}` answers either way.)
+    pub fn is_current(&self, retention: chrono::Duration, now: DateTime<Utc>) -> bool {
+        let now_us = now.timestamp_micros();
+        self.sort_time() >= (now - retention).timestamp_micros()
+            && !self.expires().is_some_and(|x| x <= now_us)
+    }
+
     /// When it leaves lists by its own say (ninjs `expires`).
     fn expires(&self) -> Option<i64> {
         self.event
@@ -612,13 +621,10 @@ impl Writer<'_> {
     /// Puts a visible story in its topics' lists, unless it is past the
     /// retention or its `expires` already.
     fn list(&mut self, uri: &str, e: &Entry) -> anyhow::Result<()> {
-        let (time, expires) = (e.sort_time(), e.expires());
-        let now = self.now.timestamp_micros();
-        if time < (self.now - self.retention).timestamp_micros()
-            || expires.is_some_and(|x| x <= now)
-        {
+        if !e.is_current(self.retention, self.now) {
             return Ok(());
         }
+        let time = e.sort_time();
         for slug in &e.topics {
             if self.lists.insert((slug.as_str(), time, uri), ())?.is_none() {
                 let n = self.counts.get(slug.as_str())?.map_or(0, |c| c.value());
@@ -626,7 +632,7 @@ impl Writer<'_> {
             }
         }
         self.listed.insert((time, uri), ())?;
-        if let Some(x) = expires {
+        if let Some(x) = e.expires() {
             self.expiring.insert((x, uri), ())?;
         }
         Ok(())

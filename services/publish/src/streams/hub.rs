@@ -21,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::position::Position;
 use crate::stage::reader_topics_of;
+use crate::store::Entry;
 
 /// One published event as clients receive it.
 #[derive(Debug)]
@@ -104,6 +105,9 @@ pub struct Hub {
     topic: String,
     /// How long a resuming client's catch-up may take before its stream ends.
     catch_up_limit: Duration,
+    /// How far back a replay reaches (the retention of lists and feeds):
+    /// older stories, and those past their `expires`, are not replayed.
+    retention: chrono::Duration,
     /// Ends every subscription at shutdown, so graceful HTTP shutdown is not
     /// held up by streams that never finish on their own.
     shutdown: CancellationToken,
@@ -111,11 +115,13 @@ pub struct Hub {
 
 impl Hub {
     /// Starts tailing `topic` from its current end on a thread of its own;
-    /// a resuming client's catch-up may take up to `catch_up_limit`.
+    /// a resuming client's catch-up may take up to `catch_up_limit` and
+    /// replays only stories within `retention`.
     pub fn start(
         clients: KafkaClients,
         topic: String,
         catch_up_limit: Duration,
+        retention: chrono::Duration,
         shutdown: CancellationToken,
     ) -> Self {
         let (tx, _) = broadcast::channel(4096);
@@ -125,6 +131,7 @@ impl Hub {
             clients,
             topic,
             catch_up_limit,
+            retention,
             shutdown,
         };
         let tail = hub.clone();
@@ -206,7 +213,9 @@ impl Hub {
     }
 
     /// The position of the first record at or after `time`, per partition.
+    /// (No earlier than the retention reaches.)
     pub fn position_at(&self, time: chrono::DateTime<chrono::Utc>) -> anyhow::Result<Position> {
+        let time = time.max(chrono::Utc::now() - self.retention);
         let reader = self.clients.reader()?;
         let timeout = self.clients.args().timeout();
         let meta = reader.fetch_metadata(Some(&self.topic), timeout)?;
@@ -318,11 +327,13 @@ impl Hub {
         until: &Position,
         tx: &mpsc::Sender<Arc<StreamEvent>>,
     ) -> anyhow::Result<()> {
+        // Nothing published before the retention is replayed: start there.
+        let floor = self.position_at(chrono::Utc::now() - self.retention)?;
         let reader = self.clients.reader()?;
         let mut tpl = TopicPartitionList::new();
         let mut pending: Vec<(i32, i64)> = Vec::new();
         for (p, end) in until.iter() {
-            let start = from.get(p).unwrap_or(0);
+            let start = from.get(p).unwrap_or(0).max(floor.get(p).unwrap_or(0));
             if start < end {
                 tpl.add_partition_offset(&self.topic, p, Offset::Offset(start))?;
                 pending.push((p, end));
@@ -343,7 +354,8 @@ impl Hub {
             }
             if let Some(Ok(m)) = reader.poll(Duration::from_millis(100)) {
                 let before_end = until.get(m.partition()).is_some_and(|end| m.offset() < end);
-                if let Some(e) = StreamEvent::from_record(&m).filter(|_| before_end)
+                let replayable = before_end && self.is_current(&m);
+                if let Some(e) = StreamEvent::from_record(&m).filter(|_| replayable)
                     && tx.blocking_send(Arc::new(e)).is_err()
                 {
                     return Ok(()); // the client went away
@@ -351,6 +363,16 @@ impl Hub {
             }
         }
         anyhow::bail!("catch-up did not reach the live position in time")
+    }
+}
+
+impl Hub {
+    /// Whether a record's story is replayed: within the retention and not
+    /// past its `expires` (the rule of topic lists and feeds).
+    fn is_current(&self, m: &BorrowedMessage<'_>) -> bool {
+        m.payload()
+            .and_then(|p| serde_json::from_slice::<ArticleEvent>(p).ok())
+            .is_some_and(|e| Entry::of(e).is_current(self.retention, chrono::Utc::now()))
     }
 }
 
