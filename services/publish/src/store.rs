@@ -98,7 +98,7 @@ impl Entry {
     pub fn is_current(&self, retention: chrono::Duration, now: DateTime<Utc>) -> bool {
         let now_us = now.timestamp_micros();
         self.sort_time() >= (now - retention).timestamp_micros()
-            && !self.expires().is_some_and(|x| x <= now_us)
+            && self.expires().is_none_or(|x| x > now_us)
     }
 
     /// When it leaves lists by its own say (ninjs `expires`).
