@@ -126,7 +126,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         config.retention,
         shutdown.clone(),
     );
-    let tail = hub.clone();
+    let (tail, stream_tail) = (hub.clone(), hub.clone());
     let streams = streams::Streams::new(hub, config.heartbeat(), publish_metrics.streams);
     let hooks = webhooks::start(
         clients.clone(),
@@ -168,6 +168,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     serve(listener, app, &config.http, shutdown.clone()).await?;
     stage.join().await?;
     hooks.join().await;
+    stream_tail.join().await;
     client_tail.join().await;
     view.join().await;
     tracing::info!("publish stopped");

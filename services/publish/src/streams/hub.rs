@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use newsfeed_model::ArticleEvent;
 use newsfeed_runtime::kafka::KafkaClients;
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use newsfeed_runtime::tail::{Follower, PartitionRange, Positions, Tail};
+use rdkafka::consumer::Consumer;
 use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::{Offset, TopicPartitionList};
 use tokio::sync::{broadcast, mpsc};
@@ -101,6 +102,8 @@ pub struct Hub {
     tx: broadcast::Sender<Arc<StreamEvent>>,
     /// Where the tail stands; `None` until it has started.
     position: Arc<Mutex<Option<Position>>>,
+    /// The tail of the published topic, until joined.
+    tail: Arc<Mutex<Option<Tail>>>,
     clients: KafkaClients,
     topic: String,
     /// How long a resuming client's catch-up may take before its stream ends.
@@ -128,75 +131,39 @@ impl Hub {
         let hub = Self {
             tx,
             position: Arc::default(),
+            tail: Arc::default(),
             clients,
             topic,
             catch_up_limit,
             retention,
             shutdown,
         };
-        let tail = hub.clone();
-        std::thread::spawn(move || tail.run_tail());
+        let follower = Live { hub: hub.clone() };
+        let topics = vec![hub.topic.clone()];
+        match Tail::start(
+            &hub.clients,
+            "stream",
+            topics,
+            follower,
+            hub.shutdown.clone(),
+        ) {
+            Ok(tail) => *hub.lock_tail() = Some(tail),
+            // Never running: readiness says so.
+            Err(e) => tracing::error!(error = format!("{e:#}"), "stream tail not started"),
+        }
         hub
     }
 
-    fn run_tail(&self) {
-        let shutdown = &self.shutdown;
-        let consumer = loop {
-            match self.assign_at_end() {
-                Ok(c) => break c,
-                Err(e) if shutdown.is_cancelled() => {
-                    return tracing::debug!(error = %e, "stream tail not started");
-                }
-                Err(e) => tracing::warn!(error = format!("{e:#}"), "stream tail waiting for Kafka"),
-            }
-            std::thread::sleep(Duration::from_millis(500));
-        };
-        while !shutdown.is_cancelled() {
-            match consumer.poll(Duration::from_millis(100)) {
-                Some(Ok(m)) => {
-                    let event = StreamEvent::from_record(&m).map(Arc::new);
-                    // Advance and send under one lock, so a subscriber's snapshot and its receiver agree.
-                    let mut position = self.position.lock().unwrap_or_else(|p| p.into_inner());
-                    if let Some(pos) = position.as_mut() {
-                        pos.advance(m.partition(), m.offset());
-                    }
-                    if let Some(e) = event {
-                        let _ = self.tx.send(e);
-                    }
-                }
-                Some(Err(e)) => tracing::warn!(error = %e, "stream tail error"),
-                None => {}
-            }
-        }
+    fn lock_tail(&self) -> std::sync::MutexGuard<'_, Option<Tail>> {
+        self.tail.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// A reader assigned to the end of every partition; records where that is.
-    fn assign_at_end(&self) -> anyhow::Result<BaseConsumer> {
-        let reader = self.clients.reader()?;
-        let timeout = self.clients.args().timeout();
-        let meta = reader.fetch_metadata(Some(&self.topic), timeout)?;
-        let partitions: Vec<i32> = meta
-            .topics()
-            .iter()
-            .flat_map(|t| t.partitions().iter().map(|p| p.id()))
-            .collect();
-        anyhow::ensure!(
-            !partitions.is_empty(),
-            "{} has no partitions yet",
-            self.topic
-        );
-        let mut tpl = TopicPartitionList::new();
-        let mut start = Vec::new();
-        for p in partitions {
-            let (_, end) = newsfeed_runtime::kafka::watermarks(&reader, &self.topic, p, timeout)?;
-            tpl.add_partition_offset(&self.topic, p, Offset::Offset(end))?;
-            start.push((p, end));
+    /// Waits for the tail to stop (it stops at shutdown).
+    pub async fn join(&self) {
+        let tail = self.lock_tail().take();
+        if let Some(tail) = tail {
+            tail.join().await;
         }
-        reader.assign(&tpl)?;
-        *self.position.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some(Position::from_offsets(start));
-        tracing::info!(topic = %self.topic, "stream tail started");
-        Ok(reader)
     }
 
     /// Whether the tail runs (clients can subscribe).
@@ -363,6 +330,44 @@ impl Hub {
             }
         }
         anyhow::bail!("catch-up did not reach the live position in time")
+    }
+}
+
+/// The hub's side of the shared topic tail: starts at the end of every
+/// partition (or, reopened after an error, where it was, so live clients see
+/// no gap) and fans every record out.
+struct Live {
+    hub: Hub,
+}
+
+impl Follower for Live {
+    fn start(&mut self, partitions: &[PartitionRange]) -> anyhow::Result<Vec<Offset>> {
+        let mut position = self.hub.position.lock().unwrap_or_else(|p| p.into_inner());
+        let start: Vec<(i32, i64)> = partitions
+            .iter()
+            .map(|r| {
+                let at = position.as_ref().and_then(|p| p.get(r.partition));
+                (r.partition, at.unwrap_or(r.high))
+            })
+            .collect();
+        *position = Some(Position::from_offsets(start.iter().copied()));
+        tracing::info!(topic = %self.hub.topic, "stream tail started");
+        Ok(start.into_iter().map(|(_, o)| Offset::Offset(o)).collect())
+    }
+
+    fn apply(&mut self, batch: &[BorrowedMessage<'_>], _: &Positions) -> anyhow::Result<()> {
+        for m in batch {
+            let event = StreamEvent::from_record(m).map(Arc::new);
+            // Advance and send under one lock, so a subscriber's snapshot and its receiver agree.
+            let mut position = self.hub.position.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(pos) = position.as_mut() {
+                pos.advance(m.partition(), m.offset());
+            }
+            if let Some(e) = event {
+                let _ = self.hub.tx.send(e);
+            }
+        }
+        Ok(())
     }
 }
 
