@@ -110,9 +110,14 @@ impl Tail {
     }
 
     /// Waits for the tail thread to end (it ends when shutdown fires).
-    pub async fn join(mut self) {
+    pub async fn join(self) {
+        let _ = tokio::task::spawn_blocking(move || self.join_blocking()).await;
+    }
+
+    /// [`Tail::join`] for a caller that may block.
+    pub fn join_blocking(mut self) {
         if let Some(t) = self.thread.take() {
-            let _ = tokio::task::spawn_blocking(move || t.join()).await;
+            let _ = t.join();
         }
     }
 }

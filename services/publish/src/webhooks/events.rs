@@ -9,8 +9,9 @@
 //!   batch. Requests for the same place, queued together, share one read.
 //!
 //! Each record is decoded once, here, into what every delivery of it needs
-//! (body, `webhook-id`, topics). Each client runs on a thread of its own
-//! (they block), joined at shutdown.
+//! (body, `webhook-id`, topics). The live tail runs on the shared topic tail
+//! (`newsfeed_runtime::tail`), the catch-up reader on a thread of its own
+//! (it blocks); both are joined at shutdown.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
@@ -22,6 +23,7 @@ use anyhow::{Context, bail};
 use newsfeed_model::{ArticleEvent, EventType};
 use newsfeed_runtime::cloudevents::header_str;
 use newsfeed_runtime::kafka::{KafkaClients, watermarks};
+use newsfeed_runtime::tail::{Follower, PartitionRange, Positions, Tail};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{BorrowedMessage, Message, OwnedMessage};
 use rdkafka::{Offset, TopicPartitionList};
@@ -138,6 +140,11 @@ impl Buffer {
         }
     }
 
+    /// The offset after the newest event (where the tail goes on from).
+    fn end(&self) -> i64 {
+        self.events.back().map_or(self.from, |e| e.offset() + 1)
+    }
+
     /// Appends `event`, dropping the oldest beyond `budget` bytes (the
     /// newest always stays).
     fn push(&mut self, event: Arc<Event>, budget: usize) {
@@ -166,6 +173,39 @@ impl Buffer {
     }
 }
 
+/// The live side of the shared topic tail: starts at the end of every
+/// partition (or, reopened after an error, where each buffer ends, so a
+/// buffer never has a hole) and buffers every record.
+struct Live {
+    log: Arc<EventLog>,
+}
+
+impl Follower for Live {
+    fn start(&mut self, partitions: &[PartitionRange]) -> anyhow::Result<Vec<Offset>> {
+        let mut buffers = self.log.lock_buffers();
+        let starts = partitions
+            .iter()
+            .map(|r| {
+                let buffer = buffers
+                    .entry(r.partition)
+                    .or_insert_with(|| Buffer::starting_at(r.high));
+                Offset::Offset(buffer.end())
+            })
+            .collect();
+        drop(buffers);
+        self.log.grew.send_modify(|n| *n += 1);
+        tracing::info!(topic = %self.log.topic, "webhook tail started");
+        Ok(starts)
+    }
+
+    fn apply(&mut self, batch: &[BorrowedMessage<'_>], _: &Positions) -> anyhow::Result<()> {
+        for m in batch {
+            self.log.push(m);
+        }
+        Ok(())
+    }
+}
+
 enum Request {
     Read {
         partition: i32,
@@ -184,6 +224,8 @@ pub(crate) struct EventLog {
     buffers: Mutex<BTreeMap<i32, Buffer>>,
     grew: watch::Sender<u64>,
     requests: Mutex<Sender<Request>>,
+    /// The live tail, on the shared topic tail, until joined.
+    tail: Mutex<Option<Tail>>,
     threads: Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -208,19 +250,19 @@ impl EventLog {
             buffers: Mutex::default(),
             grew: watch::Sender::new(0),
             requests: Mutex::new(tx),
+            tail: Mutex::default(),
             threads: Mutex::default(),
         });
-        let (l, c, s) = (log.clone(), clients.clone(), shutdown.clone());
-        let tail = std::thread::Builder::new()
-            .name("webhook-tail".into())
-            .spawn(move || l.run_tail(&c, &s))
-            .context("starting the webhook tail thread")?;
+        let live = Live { log: log.clone() };
+        let topics = vec![log.topic.clone()];
+        let tail = Tail::start(clients, "webhooks", topics, live, shutdown.clone())?;
+        *log.tail.lock().unwrap_or_else(PoisonError::into_inner) = Some(tail);
         let (l, c, s) = (log.clone(), clients.clone(), shutdown.clone());
         let catch_up = std::thread::Builder::new()
             .name("webhook-catch-up".into())
             .spawn(move || l.run_catch_up(&c, &rx, &s))
             .context("starting the webhook catch-up thread")?;
-        log.lock_threads().extend([tail, catch_up]);
+        log.lock_threads().push(catch_up);
         Ok(log)
     }
 
@@ -232,8 +274,17 @@ impl EventLog {
         self.buffers.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Waits for both threads to end (they end at shutdown; blocking).
+    /// Waits for the tail and the catch-up reader to end (they end at
+    /// shutdown; blocking).
     pub(crate) fn join(&self) {
+        let tail = self
+            .tail
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(tail) = tail {
+            tail.join_blocking();
+        }
         let threads = std::mem::take(&mut *self.lock_threads());
         for t in threads {
             let _ = t.join();
@@ -299,47 +350,6 @@ impl EventLog {
             .unwrap_or_else(PoisonError::into_inner)
             .send(request)
             .map_err(|_| anyhow::anyhow!("the catch-up reader stopped"))
-    }
-
-    fn run_tail(&self, clients: &KafkaClients, shutdown: &CancellationToken) {
-        let reader = loop {
-            match self.assign_at_end(clients) {
-                Ok(r) => break r,
-                Err(e) if shutdown.is_cancelled() => {
-                    return tracing::debug!(error = %e, "webhook tail not started");
-                }
-                Err(e) => {
-                    tracing::warn!(error = format!("{e:#}"), "webhook tail waiting for Kafka");
-                }
-            }
-            std::thread::sleep(Duration::from_millis(500));
-        };
-        while !shutdown.is_cancelled() {
-            match reader.poll(Duration::from_millis(100)) {
-                Some(Ok(m)) => self.push(&m),
-                Some(Err(e)) => tracing::warn!(error = %e, "webhook tail error"),
-                None => {}
-            }
-        }
-    }
-
-    fn assign_at_end(&self, clients: &KafkaClients) -> anyhow::Result<BaseConsumer> {
-        let reader = clients.reader()?;
-        let timeout = clients.args().timeout();
-        let ends = partition_ends(&reader, &self.topic, timeout)?;
-        let mut tpl = TopicPartitionList::new();
-        for (p, end) in &ends {
-            tpl.add_partition_offset(&self.topic, *p, Offset::Offset(*end))?;
-        }
-        reader.assign(&tpl)?;
-        let mut buffers = self.lock_buffers();
-        for (p, end) in ends {
-            buffers.insert(p, Buffer::starting_at(end));
-        }
-        drop(buffers);
-        self.grew.send_modify(|n| *n += 1);
-        tracing::info!(topic = %self.topic, "webhook tail started");
-        Ok(reader)
     }
 
     fn push(&self, m: &BorrowedMessage<'_>) {
