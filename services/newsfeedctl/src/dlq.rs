@@ -503,8 +503,7 @@ fn read_all(clients: &KafkaClients, topic: &str, stage: Stage) -> anyhow::Result
     let mut ends = HashMap::new();
     let mut tpl = TopicPartitionList::new();
     for p in partitions {
-        let (low, high) = reader
-            .fetch_watermarks(topic, p, timeout)
+        let (low, high) = newsfeed_runtime::kafka::watermarks(&reader, topic, p, timeout)
             .with_context(|| format!("reading offsets of {topic}"))?;
         if high > low {
             ends.insert(p, high);
@@ -534,8 +533,7 @@ fn read_all(clients: &KafkaClients, topic: &str, stage: Stage) -> anyhow::Result
 fn read_one(clients: &KafkaClients, topic: &str, id: LetterId) -> anyhow::Result<DeadLetter> {
     let timeout = clients.args().timeout();
     let reader = clients.reader()?;
-    let (low, high) = reader
-        .fetch_watermarks(topic, id.partition, timeout)
+    let (low, high) = newsfeed_runtime::kafka::watermarks(&reader, topic, id.partition, timeout)
         .with_context(|| format!("no dead letter {id}: cannot read {topic}"))?;
     if id.offset < low || id.offset >= high {
         bail!(

@@ -26,7 +26,12 @@ pub fn router(store: Arc<Store>) -> Router {
 }
 
 async fn get_article(State(store): State<Arc<Store>>, Path(uri): Path<String>) -> Response {
-    let entry = match store.get(&uri) {
+    let key = uri.clone();
+    let entry = match store
+        .off_runtime(move |s| s.get(&key))
+        .await
+        .and_then(|r| r)
+    {
         Ok(entry) => entry,
         Err(e) => return unavailable(&e).into_response(),
     };
@@ -52,7 +57,9 @@ async fn topic_articles(
         Ok(n) => n,
         Err(problem) => return problem.into_response(),
     };
-    let entries = match store.topic(&slug, limit) {
+    let key = slug.clone();
+    let read = store.off_runtime(move |s| s.topic(&key, limit)).await;
+    let entries = match read.and_then(|r| r) {
         Ok(entries) => entries,
         Err(e) => return unavailable(&e).into_response(),
     };

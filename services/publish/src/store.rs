@@ -463,14 +463,16 @@ impl Store {
         })
     }
 
-    /// The version of `uri` waiting for its embargo, if any.
-    pub fn embargo(&self, uri: &str) -> anyhow::Result<Option<Embargo>> {
-        let txn = self.db.begin_read()?;
-        let table = txn.open_table(EMBARGOES)?;
-        table
-            .get(uri)?
-            .map(|g| Embargo::decode(g.value()))
-            .transpose()
+    /// Runs `read` on the blocking pool: store reads are file I/O and decode
+    /// whole documents, which must not hold up a runtime worker.
+    pub async fn off_runtime<T: Send + 'static>(
+        self: &std::sync::Arc<Self>,
+        read: impl FnOnce(&Store) -> T + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || read(&store))
+            .await
+            .context("a store read stopped")
     }
 
     /// Up to `max` embargoed versions whose time has come at `now`.

@@ -311,6 +311,26 @@ pub fn probe<C: ClientContext>(
     })
 }
 
+/// The partitions of `topic`, in the cluster's order; an error when it does
+/// not exist (yet).
+pub fn partitions<C: ClientContext>(
+    client: &rdkafka::client::Client<C>,
+    topic: &str,
+    timeout: Duration,
+) -> anyhow::Result<Vec<i32>> {
+    let meta = client
+        .fetch_metadata(Some(topic), timeout)
+        .with_context(|| format!("reading metadata of {topic}"))?;
+    let partitions: Vec<i32> = meta
+        .topics()
+        .iter()
+        .filter(|t| t.error().is_none())
+        .flat_map(|t| t.partitions().iter().map(|p| p.id()))
+        .collect();
+    anyhow::ensure!(!partitions.is_empty(), "{topic} does not exist yet");
+    Ok(partitions)
+}
+
 /// The low and high watermarks of a partition. Right after a topic is
 /// created (or while a broker restarts) a partition answers
 /// NotLeaderForPartition or LeaderNotAvailable for a moment: those are

@@ -1,5 +1,5 @@
 //! The one way a Newsfeed service makes a request to the outside world
-//! (webhook deliveries today, feed polling later), so that no URL a caller
+//! (webhook deliveries and feed polling), so that no URL a caller
 //! hands us can reach inside the network Newsfeed runs in (SSRF).
 //!
 //! An [`OutboundPolicy`] refuses every address that is not public —

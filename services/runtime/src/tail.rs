@@ -161,19 +161,7 @@ impl<F: Follower> Run<F> {
         let timeout = self.clients.args().timeout();
         let mut ranges = Vec::new();
         for topic in &self.topics {
-            let meta = reader
-                .fetch_metadata(Some(topic), timeout)
-                .with_context(|| format!("reading metadata of {topic}"))?;
-            let partitions: Vec<i32> = meta
-                .topics()
-                .iter()
-                .filter(|t| t.error().is_none())
-                .flat_map(|t| t.partitions().iter().map(|p| p.id()))
-                .collect();
-            if partitions.is_empty() {
-                bail!("{topic} does not exist yet");
-            }
-            for partition in partitions {
+            for partition in crate::kafka::partitions(reader.client(), topic, timeout)? {
                 let (low, high) = crate::kafka::watermarks(reader, topic, partition, timeout)
                     .with_context(|| format!("reading offsets of {topic}"))?;
                 ranges.push(PartitionRange {

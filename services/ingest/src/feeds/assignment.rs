@@ -1,8 +1,10 @@
 //! Which feeds this instance polls. Every ingest instance joins the
 //! consumer group `<prefix>ingest-feeds` on `<prefix>ingest.feeds` and
 //! polls exactly the feeds whose records lie in the partitions it is
-//! assigned — as Kafka Connect hands out tasks. When an instance stops (or
-//! its session times out after a crash) the group rebalances and another
+//! assigned — as Kafka Connect hands out tasks. When an instance stops or
+//! crashes, its session times out (members are static, so a restart under
+//! the same instance id takes its feeds straight back), the group
+//! rebalances and another
 //! instance is assigned its partitions, reads them from the beginning and
 //! takes the feeds over; a feed is never in two assignments at once.
 //!
@@ -85,7 +87,8 @@ fn follow(
             changed
         });
     }
-    // Dropping the consumer leaves the group: the others rebalance at once.
+    // Members are static (`group.instance.id`): a stopped instance's feeds
+    // move once its session times out, as after a crash.
 }
 
 fn apply(

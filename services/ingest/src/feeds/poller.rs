@@ -13,7 +13,9 @@
 //! away, in case it comes back). After a restart, or a takeover by another
 //! instance, that memory is empty and the feed's entries are
 //! written again with the same versions: publish skips a version identical
-//! to the one it holds, so readers see nothing twice.
+//! to the one it holds, so readers see nothing twice — except for entries
+//! with neither an updated nor a published time, which take the time they
+//! were first seen and so come back once as a new version.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

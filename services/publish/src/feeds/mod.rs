@@ -90,7 +90,7 @@ async fn json_feed(
     Query(params): Params,
     headers: HeaderMap,
 ) -> Response {
-    state.serve(Format::Json, &slug, &params, &headers)
+    state.serve(Format::Json, slug, params, headers).await
 }
 
 async fn rss_feed(
@@ -99,7 +99,7 @@ async fn rss_feed(
     Query(params): Params,
     headers: HeaderMap,
 ) -> Response {
-    state.serve(Format::Rss, &slug, &params, &headers)
+    state.serve(Format::Rss, slug, params, headers).await
 }
 
 async fn atom_feed(
@@ -108,22 +108,31 @@ async fn atom_feed(
     Query(params): Params,
     headers: HeaderMap,
 ) -> Response {
-    state.serve(Format::Atom, &slug, &params, &headers)
+    state.serve(Format::Atom, slug, params, headers).await
 }
 
 impl FeedState {
-    /// One feed request, counted by how it ended.
-    fn serve(
+    /// One feed request, counted by how it ended. Reading the store and
+    /// rendering run on the blocking pool.
+    async fn serve(
         &self,
         format: Format,
-        slug: &str,
-        params: &HashMap<String, String>,
-        headers: &HeaderMap,
+        slug: String,
+        params: HashMap<String, String>,
+        headers: HeaderMap,
     ) -> Response {
-        let (outcome, response) = self.answer(format, slug, params, headers);
-        self.requests
-            .request(format.label(), outcome.as_str(), slug);
-        response
+        let state = self.clone();
+        let answered = tokio::task::spawn_blocking(move || {
+            let (outcome, response) = state.answer(format, &slug, &params, &headers);
+            state
+                .requests
+                .request(format.label(), outcome.as_str(), &slug);
+            response
+        })
+        .await;
+        answered.unwrap_or_else(|e| {
+            unavailable(&anyhow::anyhow!("a feed read stopped: {e}")).into_response()
+        })
     }
 
     /// Finds the topic's stories, answers 304 when the reader has them
@@ -228,7 +237,12 @@ fn is_authority(host: &str) -> bool {
 
 /// `GET /v1/topics`: every topic with visible stories, by slug.
 async fn topic_index(State(state): State<FeedState>) -> Response {
-    let topics = match state.store.topics() {
+    let topics = match state
+        .store
+        .off_runtime(|s| s.topics())
+        .await
+        .and_then(|r| r)
+    {
         Ok(topics) => topics,
         Err(e) => return unavailable(&e).into_response(),
     };

@@ -185,10 +185,9 @@ impl Hub {
         let time = time.max(chrono::Utc::now() - self.retention);
         let reader = self.clients.reader()?;
         let timeout = self.clients.args().timeout();
-        let meta = reader.fetch_metadata(Some(&self.topic), timeout)?;
         let mut tpl = TopicPartitionList::new();
-        for p in meta.topics().iter().flat_map(|t| t.partitions()) {
-            tpl.add_partition_offset(&self.topic, p.id(), Offset::Offset(time.timestamp_millis()))?;
+        for p in newsfeed_runtime::kafka::partitions(reader.client(), &self.topic, timeout)? {
+            tpl.add_partition_offset(&self.topic, p, Offset::Offset(time.timestamp_millis()))?;
         }
         let found = reader.offsets_for_times(tpl, timeout)?;
         let mut offsets = Vec::new();

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use newsfeed_model::{ArticleEvent, EventType};
 use newsfeed_runtime::cloudevents::header_str;
-use newsfeed_runtime::kafka::{KafkaClients, watermarks};
+use newsfeed_runtime::kafka::{KafkaClients, partitions, watermarks};
 use newsfeed_runtime::tail::{Follower, PartitionRange, Positions, Tail};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{BorrowedMessage, Message, OwnedMessage};
@@ -490,16 +490,10 @@ fn partition_ends(
     topic: &str,
     timeout: Duration,
 ) -> anyhow::Result<Vec<(i32, i64)>> {
-    let meta = reader
-        .fetch_metadata(Some(topic), timeout)
-        .with_context(|| format!("reading metadata of {topic}"))?;
     let mut ends = Vec::new();
-    for p in meta.topics().iter().flat_map(|t| t.partitions()) {
-        let (_, end) = watermarks(reader, topic, p.id(), timeout)?;
-        ends.push((p.id(), end));
-    }
-    if ends.is_empty() {
-        bail!("{topic} has no partitions yet");
+    for p in partitions(reader.client(), topic, timeout)? {
+        let (_, end) = watermarks(reader, topic, p, timeout)?;
+        ends.push((p, end));
     }
     Ok(ends)
 }

@@ -23,7 +23,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use anyhow::Context;
-use newsfeed_runtime::kafka::{KafkaClients, watermarks};
+use newsfeed_runtime::kafka::{KafkaClients, partitions, watermarks};
 use rdkafka::client::ClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
 use rdkafka::message::{BorrowedMessage, Message};
@@ -247,17 +247,8 @@ fn join_group(
     clients: &KafkaClients,
 ) -> anyhow::Result<BaseConsumer<Rebalances>> {
     let consumer = clients.consumer(".webhooks", Rebalances(shared.clone()))?;
-    let meta = consumer
-        .fetch_metadata(Some(&shared.topic), clients.args().timeout())
-        .with_context(|| format!("reading metadata of {}", shared.topic))?;
-    let partitions = meta
-        .topics()
-        .iter()
-        .filter(|t| t.error().is_none())
-        .map(|t| t.partitions().len())
-        .sum::<usize>();
-    anyhow::ensure!(partitions > 0, "{} does not exist yet", shared.topic);
-    shared.lock().partitions = i32::try_from(partitions)?;
+    let partitions = partitions(consumer.client(), &shared.topic, clients.args().timeout())?;
+    shared.lock().partitions = i32::try_from(partitions.len())?;
     consumer.subscribe(&[&shared.topic])?;
     Ok(consumer)
 }
