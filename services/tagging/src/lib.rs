@@ -33,6 +33,7 @@ mod matcher;
 mod merge;
 mod rules;
 mod scoring;
+mod sense;
 pub mod tagger;
 pub mod taxonomy;
 mod text;

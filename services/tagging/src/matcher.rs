@@ -24,8 +24,10 @@ pub(crate) enum What {
     Name { concept: u32, form: Form },
     /// A condition term (index into the term table).
     Term(u32),
-    /// An exclusion phrase: swallows its span so nothing inside it matches.
-    Exclusion,
+    /// An exclusion phrase of a concept, or its name read as part of a
+    /// person's name: swallows its span so nothing inside it matches, and
+    /// tells [`crate::sense`] that the story uses the name in another sense.
+    Exclusion { concept: u32, person: bool },
 }
 
 /// One pattern's meaning and its checks.
@@ -136,7 +138,10 @@ impl Matcher {
             for phrase in &c.exclude {
                 add(
                     phrase,
-                    What::Exclusion,
+                    What::Exclusion {
+                        concept: i as u32,
+                        person: false,
+                    },
                     CaseRule::Insensitive,
                     false,
                     None,
@@ -287,20 +292,34 @@ impl Matcher {
             if !(whole_word || t.prefix) || !case_ok(t.case, written, as_written) {
                 continue;
             }
-            if t.namesake
-                .is_some_and(|n| is_namesake(n, hay.clean, clean_start, clean_end))
-            {
-                continue;
-            }
             let stop = if t.prefix { word_end } else { end };
-            if t.what != What::Exclusion {
+            if let What::Name { concept, form } = t.what
+                && t.namesake
+                    .is_some_and(|n| is_namesake(n, hay.clean, clean_start, clean_end))
+            {
+                // Part of a person's name: not the concept, but a sign of the
+                // name's sense in this story (not so a demonym before a
+                // capitalised word: "Georgian Dream").
+                if form == Form::Inflection {
+                    continue;
+                }
                 out.push(Hit {
-                    what: t.what,
+                    what: What::Exclusion {
+                        concept,
+                        person: true,
+                    },
                     field: hay.field,
                     start: clean_start as u32,
                     end: hay.clean_pos(stop) as u32,
                 });
+                continue;
             }
+            out.push(Hit {
+                what: t.what,
+                field: hay.field,
+                start: clean_start as u32,
+                end: hay.clean_pos(stop) as u32,
+            });
             accepted_end = Some(accepted_end.map_or(stop, |e: usize| e.max(stop)));
         }
         accepted_end

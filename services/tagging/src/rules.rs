@@ -326,7 +326,7 @@ fn group_hits(
             } => surnames.push((concept, i as u32)),
             What::Name { concept, .. } => named.get_or_default(concept).push(i as u32),
             What::Term(t) => terms.get_or_default(t).push(i as u32),
-            What::Exclusion => {}
+            What::Exclusion { .. } => {}
         }
     }
     // A surname alone says nothing; with the full name in the story it is another mention.

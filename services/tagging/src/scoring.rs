@@ -90,7 +90,7 @@ fn topic_score(hits: &[Hit], zones: &[Zone], evidence: &[u32], keys: &mut Vec<u6
     keys.extend(evidence.iter().map(|&i| match hits[i as usize].what {
         What::Term(t) => u64::from(t),
         What::Name { concept, .. } => 1 << 32 | u64::from(concept),
-        What::Exclusion => 2 << 32,
+        What::Exclusion { .. } => 2 << 32,
     }));
     keys.sort_unstable();
     keys.dedup();

@@ -11,6 +11,7 @@ use crate::index_map::IndexMap;
 use crate::matcher::{Ends, Hay, Hit, Matcher};
 use crate::rules::{Decisions, Rules};
 use crate::scoring::{MAX_EVIDENCE, Score, score_all};
+use crate::sense::Sense;
 use crate::taxonomy::{ConceptKind, Taxonomy};
 use crate::text::{self, FieldText, Folded, Span, TextPool, Zone};
 
@@ -69,6 +70,7 @@ pub struct Tagger {
     taxonomy: Taxonomy,
     matcher: Matcher,
     rules: Rules,
+    sense: Sense,
     /// Per concept, its place in the order of display names (ties broken by
     /// taxonomy order): tags of equal relevance and first mention are
     /// listed in that order.
@@ -111,6 +113,7 @@ impl Tagger {
     pub fn new(taxonomy: Taxonomy) -> Tagger {
         let (matcher, terms) = Matcher::new(&taxonomy);
         let rules = Rules::new(&taxonomy, &terms);
+        let sense = Sense::new(&taxonomy);
         let creator = format!("{ENGINE} taxonomy/{}", taxonomy.version());
         let mut by_name: Vec<u32> = (0..taxonomy.concepts.len() as u32).collect();
         by_name.sort_by(|&a, &b| {
@@ -125,6 +128,7 @@ impl Tagger {
             taxonomy,
             matcher,
             rules,
+            sense,
             name_order,
             creator,
         }
@@ -184,6 +188,7 @@ impl Tagger {
             self.matcher.scan(hay, &mut scratch.ends, &mut scratch.hits);
             scratch.zones.push(f.zone);
         }
+        self.sense.apply(&self.taxonomy, &fields, &mut scratch.hits);
         self.rules.decide(&scratch.hits, &mut scratch.decisions);
         score_all(
             &self.taxonomy,

@@ -1,0 +1,343 @@
+//! Which sense of a name a story uses, read across the whole story, after
+//! matching and before any concept is decided:
+//!
+//! - **One sense per story.** When a story uses a place's name in another
+//!   sense somewhere (an exclusion phrase: "Jordan Spieth", "Kingston upon
+//!   Thames", "Cuba libre"; or a person's name by the namesake rule: "Jim
+//!   Jordan"), its other bare mentions are read the same way ("Jordan said
+//!   afterwards...") unless a preposition of place comes right before them
+//!   ("in Jordan", "из Иордании"). Demonyms ("Jordanian") still count. A
+//!   person's name found in a title-case headline says nothing: there every
+//!   word is capitalised.
+//! - **A place placed elsewhere.** A place name followed by a comma and a
+//!   US state, a Canadian province, an Australian state or a nation of the
+//!   United Kingdom is that other place ("Cuba, New Mexico", "Sydney, Nova
+//!   Scotia", "London, Ontario") unless the place lies in that country
+//!   ("Perth, Western Australia").
+
+use crate::matcher::{Hit, What};
+use crate::taxonomy::{ConceptKind, Form, Taxonomy};
+use crate::text::{FieldText, Zone};
+
+/// The words of place that keep a bare mention in a story that uses the
+/// name in another sense, in the languages of the default taxonomy.
+const PLACE_PREPOSITIONS: &[&str] = &[
+    // English
+    "in",
+    "at",
+    "from",
+    "to",
+    "into",
+    "near",
+    "across",
+    "outside",
+    "inside",
+    "around",
+    "throughout",
+    "within",
+    "via",
+    "towards",
+    "toward",
+    "visit",
+    "visits",
+    "visited",
+    "visiting", // French, German, Spanish
+    "en",
+    "à",
+    "au",
+    "aux",
+    "nach",
+    "aus",
+    "im",
+    "desde",
+    "hacia", // Russian, Kazakh
+    "в",
+    "во",
+    "из",
+    "на",
+    "под",
+    "до",
+];
+
+/// Subdivisions that, after a comma, place a name in their country.
+const QUALIFIERS: &[(&str, &[&str])] = &[
+    (
+        "place/united-states",
+        &[
+            "Alabama",
+            "Alaska",
+            "Arizona",
+            "Arkansas",
+            "California",
+            "Colorado",
+            "Connecticut",
+            "Delaware",
+            "Florida",
+            "Georgia",
+            "Hawaii",
+            "Idaho",
+            "Illinois",
+            "Indiana",
+            "Iowa",
+            "Kansas",
+            "Kentucky",
+            "Louisiana",
+            "Maine",
+            "Maryland",
+            "Massachusetts",
+            "Michigan",
+            "Minnesota",
+            "Mississippi",
+            "Missouri",
+            "Montana",
+            "Nebraska",
+            "Nevada",
+            "New Hampshire",
+            "New Jersey",
+            "New Mexico",
+            "New York",
+            "North Carolina",
+            "North Dakota",
+            "Ohio",
+            "Oklahoma",
+            "Oregon",
+            "Pennsylvania",
+            "Rhode Island",
+            "South Carolina",
+            "South Dakota",
+            "Tennessee",
+            "Texas",
+            "Utah",
+            "Vermont",
+            "Virginia",
+            "Washington",
+            "West Virginia",
+            "Wisconsin",
+            "Wyoming",
+            "Ala.",
+            "Ariz.",
+            "Ark.",
+            "Calif.",
+            "Colo.",
+            "Conn.",
+            "Fla.",
+            "Ga.",
+            "Ill.",
+            "Ind.",
+            "Kan.",
+            "Ky.",
+            "La.",
+            "Md.",
+            "Mass.",
+            "Mich.",
+            "Minn.",
+            "Miss.",
+            "Mo.",
+            "Mont.",
+            "Neb.",
+            "Nev.",
+            "N.H.",
+            "N.J.",
+            "N.M.",
+            "N.Y.",
+            "N.C.",
+            "N.D.",
+            "Okla.",
+            "Ore.",
+            "Pa.",
+            "R.I.",
+            "S.C.",
+            "S.D.",
+            "Tenn.",
+            "Tex.",
+            "Va.",
+            "Vt.",
+            "Wash.",
+            "W.Va.",
+            "Wis.",
+            "Wyo.",
+            "USA",
+            "U.S.",
+        ],
+    ),
+    (
+        "place/canada",
+        &[
+            "Ontario",
+            "Quebec",
+            "Québec",
+            "Nova Scotia",
+            "New Brunswick",
+            "Manitoba",
+            "British Columbia",
+            "Prince Edward Island",
+            "Saskatchewan",
+            "Alberta",
+            "Newfoundland",
+            "B.C.",
+            "BC",
+            "Ont.",
+            "N.S.",
+            "Canada",
+        ],
+    ),
+    (
+        "place/australia",
+        &[
+            "New South Wales",
+            "Victoria",
+            "Queensland",
+            "South Australia",
+            "Western Australia",
+            "Tasmania",
+            "Northern Territory",
+            "NSW",
+            "Australia",
+        ],
+    ),
+    (
+        "place/united-kingdom",
+        &["England", "Scotland", "Wales", "Northern Ireland", "UK"],
+    ),
+];
+
+/// The compiled rules: each qualifier with its country's concept.
+#[derive(Debug)]
+pub(crate) struct Sense {
+    qualifiers: Vec<(&'static str, u32)>,
+}
+
+impl Sense {
+    pub(crate) fn new(taxonomy: &Taxonomy) -> Self {
+        let mut qualifiers = Vec::new();
+        for (country, names) in QUALIFIERS {
+            let Some(index) = taxonomy.concepts.iter().position(|c| c.id == *country) else {
+                continue;
+            };
+            let index = index as u32;
+            qualifiers.extend(names.iter().map(|n| (*n, index)));
+        }
+        // The longest first: "West Virginia" before "Virginia".
+        qualifiers.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
+        Sense { qualifiers }
+    }
+
+    /// Drops the name hits the story's other uses of the name or a
+    /// qualifier after it say are not the concept; the exclusion hits go too.
+    pub(crate) fn apply(&self, taxonomy: &Taxonomy, fields: &[FieldText<'_>], hits: &mut Vec<Hit>) {
+        let mut other_sense: Vec<u32> = Vec::new();
+        for h in hits.iter() {
+            if let What::Exclusion { concept, person } = h.what
+                && !(person && title_case_headline(fields, h.field))
+            {
+                other_sense.push(concept);
+            }
+        }
+        other_sense.sort_unstable();
+        other_sense.dedup();
+        hits.retain(|h| {
+            let What::Name { concept, form } = h.what else {
+                return matches!(h.what, What::Term(_));
+            };
+            let Some(field) = fields.get(h.field as usize) else {
+                return true;
+            };
+            let text = field.clean.as_str();
+            if form != Form::Inflection
+                && other_sense.binary_search(&concept).is_ok()
+                && !after_preposition(text, h.start as usize)
+            {
+                return false;
+            }
+            !self.placed_elsewhere(taxonomy, concept, text, h.end as usize)
+        });
+    }
+
+    /// True when `text` goes on at `end` with a comma and a qualifier of a
+    /// country the place is not in.
+    fn placed_elsewhere(&self, taxonomy: &Taxonomy, concept: u32, text: &str, end: usize) -> bool {
+        let Some(rest) = text.get(end..).and_then(|r| r.strip_prefix(", ")) else {
+            return false;
+        };
+        let Some(&(_, country)) = self.qualifiers.iter().find(|(q, _)| {
+            rest.strip_prefix(q)
+                .is_some_and(|after| !after.starts_with(char::is_alphanumeric))
+        }) else {
+            return false;
+        };
+        let is_place = taxonomy
+            .concepts
+            .get(concept as usize)
+            .is_some_and(|c| c.kind == ConceptKind::Place);
+        is_place && !within(taxonomy, concept, country)
+    }
+}
+
+/// True when `concept` is `country` or lies (through its broader concepts) in it.
+fn within(taxonomy: &Taxonomy, concept: u32, country: u32) -> bool {
+    let mut stack = vec![concept];
+    let mut steps = 0;
+    while let Some(c) = stack.pop() {
+        if c == country {
+            return true;
+        }
+        steps += 1;
+        if steps > 64 {
+            break;
+        }
+        if let Some(k) = taxonomy.concepts.get(c as usize) {
+            stack.extend(k.broader.iter().copied());
+        }
+    }
+    false
+}
+
+/// True when the word before `start` is a preposition of place.
+fn after_preposition(text: &str, start: usize) -> bool {
+    let before = text.get(..start).unwrap_or_default().trim_end();
+    let word = before
+        .rsplit(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or_default();
+    !word.is_empty()
+        && PLACE_PREPOSITIONS
+            .iter()
+            .any(|p| p.chars().eq(word.chars().flat_map(char::to_lowercase)))
+}
+
+/// True when the field is a headline written in title case ("Jordan Struggles
+/// To House Refugees"): most of its longer words capitalised.
+fn title_case_headline(fields: &[FieldText<'_>], field: u16) -> bool {
+    let Some(f) = fields.get(field as usize) else {
+        return false;
+    };
+    if f.zone != Zone::Headline {
+        return false;
+    }
+    let words = f
+        .clean
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| w.chars().count() >= 4);
+    let (mut capitalised, mut total) = (0, 0);
+    for w in words {
+        total += 1;
+        if w.starts_with(char::is_uppercase) {
+            capitalised += 1;
+        }
+    }
+    total >= 3 && capitalised * 4 >= total * 3
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prepositions_of_place_are_read_before_the_name() {
+        assert!(after_preposition("refugees in Jordan", 12));
+        assert!(after_preposition("He flew to  Jordan", 12));
+        assert!(after_preposition("из Иордании", "из ".len()));
+        assert!(!after_preposition("Jordan said", 0));
+        assert!(!after_preposition("afterwards, Jordan", 12));
+    }
+}
