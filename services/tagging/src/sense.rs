@@ -34,6 +34,8 @@ const PLACE_PREPOSITIONS: &[&str] = &[
     "inside",
     "around",
     "throughout",
+    "off",
+    "along",
     "within",
     "via",
     "towards",
