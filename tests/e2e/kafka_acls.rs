@@ -47,9 +47,14 @@ const MATRIX: &[(&str, [Access; 4])] = {
         ("articles.enriched", [N, W, R, RW]),
         ("articles.published", [N, N, RW, RW]),
         ("articles.enrich.dlq", [N, W, N, RW]),
+        ("articles.publish.dlq", [N, N, W, RW]),
+        ("publish.state", [N, N, RW, RW]),
+        ("publish.embargoes", [N, N, RW, RW]),
         ("publish.subscriptions", [N, N, RW, RW]),
         ("publish.webhook-offsets", [N, N, RW, RW]),
         ("feed.russia", [N, N, W, RW]),
+        ("webhooks.dlq", [N, N, W, RW]),
+        ("dlq.replays", [N, N, N, RW]),
         ("auth.sources", [R, N, N, RW]),
         ("auth.clients", [N, N, R, RW]),
         ("ingest.feeds", [R, N, N, RW]),
@@ -58,6 +63,20 @@ const MATRIX: &[(&str, [Access; 4])] = {
 };
 
 const PRINCIPALS: [&str; 4] = ["ingest", "enrich", "publish", "newsfeedctl"];
+
+/// Runs on every broker: a topic added to the product without a row in the
+/// matrix above would go unchecked.
+#[test]
+fn the_matrix_names_every_topic() {
+    let topics = newsfeed_runtime::config::Topics::new("");
+    let missing: Vec<&str> = topics
+        .all()
+        .into_iter()
+        .filter(|t| !MATRIX.iter().any(|(name, _)| name == t))
+        .collect();
+    assert!(missing.is_empty(), "not in the ACL matrix: {missing:?}");
+    assert!(MATRIX.iter().any(|(name, _)| name.starts_with("feed.")));
+}
 
 #[tokio::test]
 #[ignore = "needs the secure broker: NEWSFEED_TEST_KAFKA_SECURE=1"]

@@ -171,6 +171,27 @@ impl Topics {
             feed_status: format!("{prefix}ingest.feeds.status"),
         }
     }
+
+    /// Every topic name, in the order of the fields.
+    pub fn all(&self) -> [&str; 15] {
+        [
+            &self.ingested,
+            &self.enriched,
+            &self.published,
+            &self.enrich_dlq,
+            &self.publish_dlq,
+            &self.publish_state,
+            &self.publish_embargoes,
+            &self.subscriptions,
+            &self.webhooks_dlq,
+            &self.webhook_offsets,
+            &self.sources,
+            &self.clients,
+            &self.dlq_replays,
+            &self.feeds,
+            &self.feed_status,
+        ]
+    }
 }
 
 #[cfg(test)]
