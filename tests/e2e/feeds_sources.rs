@@ -374,6 +374,13 @@ async fn feeds_are_polled_into_the_pipeline() {
         polls,
         "a removed feed was polled"
     );
+    // Its series are gone from ingest's metrics; another feed's stay.
+    let text = p.metrics_text(Svc::Ingest).await;
+    assert!(
+        !text.contains(&format!("feed=\"{json}\"")),
+        "series of a removed feed remain"
+    );
+    assert!(text.contains(&format!("newsfeed_feed_polls_total{{feed=\"{rss}\"")));
     let gone = ctl.run(&["feeds", "remove", &json]);
     assert!(!gone.status.success());
 }

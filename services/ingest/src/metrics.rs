@@ -258,6 +258,21 @@ impl FeedMetrics {
         }
     }
 
+    /// This instance no longer polls `feed` (removed, or moved to another
+    /// instance): its series go, so feeds that come and go over the years
+    /// do not pile up series here.
+    pub fn feed_gone(&self, feed: &str) {
+        let _ = self.polls.remove_label_values(&[feed]);
+        let _ = self.not_modified.remove_label_values(&[feed]);
+        let _ = self.last_success.remove_label_values(&[feed]);
+        for change in ["new", "updated"] {
+            let _ = self.entries.remove_label_values(&[feed, change]);
+        }
+        for reason in FeedError::ALL {
+            let _ = self.errors.remove_label_values(&[feed, reason.as_str()]);
+        }
+    }
+
     /// `feed` was polled.
     pub fn polled(&self, feed: &str) {
         self.polls.with_label_values(&[feed]).inc();

@@ -171,6 +171,7 @@ pub async fn run(
         }
     }
     tracing::info!(feed = %p.feed.id, "stopped polling feed");
+    shared.metrics.feed_gone(&p.feed.id);
     p.memory.entries_written = p.status.entries_written;
     p.memory
 }
