@@ -60,6 +60,7 @@ impl Worker {
             secret,
             cancel: cancel.clone(),
             progress,
+            unsaved: false,
             stats: DeliveryStats::default(),
             dirty: false,
             flushed: Instant::now(),
@@ -89,8 +90,12 @@ impl Worker {
 
 /// What became of one event.
 enum Outcome {
-    /// Delivered, dead-lettered or not for this subscriber: move past it.
+    /// Delivered or dead-lettered: move past it and record that.
     Done,
+    /// Not for this subscriber (filtered out, or empty): move past it. The
+    /// position is recorded with the next delivery or at the end of the
+    /// batch; one lost to a crash only means filtering the event again.
+    Passed,
     /// Stopped before it was done: leave it for a later re-send.
     Interrupted,
     /// Done, and the subscription is to be disabled for this reason.
@@ -115,6 +120,8 @@ struct Run {
     cancel: CancellationToken,
     /// Next offset per partition of the published topic.
     progress: Progress,
+    /// `progress` has moved since it was last written.
+    unsaved: bool,
     stats: DeliveryStats,
     dirty: bool,
     flushed: Instant,
@@ -162,8 +169,15 @@ impl Run {
         tracing::info!(subscription = %id, "webhook deliveries stopped");
     }
 
-    /// Delivers the next events of `partition`, if any.
+    /// Delivers the next events of `partition`, if any, and records how
+    /// far it got.
     async fn step(&mut self, partition: i32) -> Step {
+        let step = self.step_events(partition).await;
+        self.save();
+        step
+    }
+
+    async fn step_events(&mut self, partition: i32) -> Step {
         let Some(at) = self
             .progress
             .get(&partition)
@@ -194,6 +208,9 @@ impl Run {
                 return Step::End;
             }
             self.advance(partition, event.offset() + 1);
+            if !matches!(outcome, Outcome::Passed) {
+                self.save();
+            }
             if let Outcome::Disable(reason) = outcome {
                 self.disable(reason).await;
                 return Step::End;
@@ -212,14 +229,23 @@ impl Run {
         }
     }
 
-    /// Moves past everything before `next` in `partition` and records it in
-    /// the offsets topic (the subscription's changelog).
+    /// Moves past everything before `next` in `partition`.
     fn advance(&mut self, partition: i32, next: i64) {
         let at = self.progress.entry(partition).or_insert(next);
         if *at > next {
             return;
         }
         *at = next;
+        self.unsaved = true;
+    }
+
+    /// Records the progress in the offsets topic (the subscription's
+    /// changelog) if it moved since it was last written.
+    fn save(&mut self) {
+        if !self.unsaved {
+            return;
+        }
+        self.unsaved = false;
         let ctx = &self.ctx;
         let Some(owner) = ctx.ownership.partition_of(&self.subscription.id) else {
             return;
@@ -274,7 +300,7 @@ impl Run {
             return Outcome::Interrupted;
         }
         let (slugs, body, msg_id) = match &event.content {
-            Content::Empty => return Outcome::Done,
+            Content::Empty => return Outcome::Passed,
             Content::Undecodable(detail) => {
                 return self.dead_letter(event, "undecodable", detail, "", 0).await;
             }
@@ -285,7 +311,7 @@ impl Run {
             } => (slugs, body, msg_id),
         };
         if !self.subscription.wants(slugs) {
-            return Outcome::Done;
+            return Outcome::Passed;
         }
         match self.deliver(msg_id, body, trace).await {
             Sent::Acknowledged => {
