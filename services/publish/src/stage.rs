@@ -343,7 +343,8 @@ impl Processor for Publish {
 
     fn due(&mut self) -> Vec<Output> {
         self.forget_read_back();
-        let due = match self.store.due(Utc::now(), 1_000) {
+        let owned = &self.owned;
+        let due = match self.store.due(Utc::now(), 1_000, |p| owned.contains(&p)) {
             Ok(due) => due,
             Err(e) => {
                 tracing::error!(error = format!("{e:#}"), "reading due embargoes");
@@ -351,11 +352,7 @@ impl Processor for Publish {
             }
         };
         let mut out = Vec::new();
-        let owned: Vec<_> = due
-            .into_iter()
-            .filter(|e| self.owned.contains(&e.partition))
-            .collect();
-        for held in owned {
+        for held in due {
             let event = held.event;
             let uri = event.article.uri.clone().unwrap_or_default();
             let Ok(known) = self.known(&uri) else {

@@ -475,8 +475,15 @@ impl Store {
             .context("a store read stopped")
     }
 
-    /// Up to `max` embargoed versions whose time has come at `now`.
-    pub fn due(&self, now: DateTime<Utc>, max: usize) -> anyhow::Result<Vec<Embargo>> {
+    /// Up to `max` embargoed versions of the partitions `wanted` picks
+    /// whose time has come at `now`, the earliest first. (The limit counts
+    /// only those: other instances' due versions never crowd them out.)
+    pub fn due(
+        &self,
+        now: DateTime<Utc>,
+        max: usize,
+        wanted: impl Fn(i32) -> bool,
+    ) -> anyhow::Result<Vec<Embargo>> {
         let txn = self.db.begin_read()?;
         let due = txn.open_table(DUE)?;
         let embargoes = txn.open_table(EMBARGOES)?;
@@ -484,7 +491,10 @@ impl Store {
         for item in due.range::<(i64, &str)>(..(now.timestamp_micros() + 1, ""))? {
             let (key, _) = item?;
             if let Some(held) = embargoes.get(key.value().1)? {
-                out.push(Embargo::decode(held.value())?);
+                let held = Embargo::decode(held.value())?;
+                if wanted(held.partition) {
+                    out.push(held);
+                }
             }
             if out.len() >= max {
                 break;
@@ -773,6 +783,29 @@ mod tests {
     }
 
     #[test]
+    fn due_embargoes_of_other_partitions_do_not_crowd_out_owned_ones() {
+        let s = store();
+        for (uri, until, partition) in [
+            ("urn:a:1", "2026-11-28T09:00:00Z", 0),
+            ("urn:a:2", "2026-11-28T10:00:00Z", 0),
+            ("urn:a:3", "2026-11-28T11:00:00Z", 1),
+        ] {
+            let mut held = event(uri, "1", "usable", Action::Embargoed);
+            held.article.embargoed_until = Some(until.into());
+            s.commit([Change::Embargoed(held, partition)], &HashMap::new())
+                .unwrap();
+        }
+        let noon = DateTime::parse_from_rfc3339("2026-11-28T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let first = s.due(noon, 1, |_| true).unwrap();
+        assert_eq!(first[0].event.article.uri.as_deref(), Some("urn:a:1"));
+        let owned = s.due(noon, 1, |p| p == 1).unwrap();
+        assert_eq!(owned.len(), 1);
+        assert_eq!(owned[0].event.article.uri.as_deref(), Some("urn:a:3"));
+    }
+
+    #[test]
     fn known_covers_applied_and_embargoed_versions() {
         let s = store();
         s.apply(event("urn:a:1", "2", "usable", Action::Published))
@@ -789,16 +822,18 @@ mod tests {
         let noon = DateTime::parse_from_rfc3339("2026-11-28T12:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        assert!(s.due(noon, 10).unwrap().is_empty());
+        assert!(s.due(noon, 10, |_| true).unwrap().is_empty());
         assert_eq!(
-            s.due(noon + chrono::Duration::hours(2), 10).unwrap().len(),
+            s.due(noon + chrono::Duration::hours(2), 10, |_| true)
+                .unwrap()
+                .len(),
             1
         );
         s.commit([Change::EmbargoCleared("urn:a:1".into())], &HashMap::new())
             .unwrap();
         assert_eq!(s.sizes().unwrap(), (1, 0));
         assert!(
-            s.due(noon + chrono::Duration::hours(2), 10)
+            s.due(noon + chrono::Duration::hours(2), 10, |_| true)
                 .unwrap()
                 .is_empty()
         );
