@@ -501,14 +501,15 @@ impl Pipeline {
     /// labels to match in any order (`newsfeed_articles_rejected_total{reason="invalid"}`);
     /// the sum over the series that match; 0 when none does.
     pub async fn metric(&self, svc: Svc, series: &str) -> f64 {
-        let text = self.metrics_text(svc).await;
-        let wanted = Series::parse(series);
-        text.lines()
-            .filter(|l| !l.starts_with('#'))
-            .filter_map(|l| l.rsplit_once(' '))
-            .filter(|(s, _)| Series::parse(s).matches(&wanted))
-            .filter_map(|(_, v)| v.parse::<f64>().ok())
-            .sum()
+        metric_value(&self.metrics_text(svc).await, series)
+    }
+
+    /// The value of metric `series` (as in [`Pipeline::metric`]) on the
+    /// service at `index` of [`Pipeline::services`]: one instance of several.
+    pub async fn instance_metric(&self, index: usize, series: &str) -> f64 {
+        let url = self.services[index].url("/metrics");
+        let r = self.http.get(url).send().await.expect("GET /metrics");
+        metric_value(&r.text().await.expect("metrics body"), series)
     }
 
     /// Polls metric `series` of `svc` until it reaches `at_least`; returns its value.
@@ -561,6 +562,18 @@ pub async fn answer(r: reqwest::Response) -> Answer {
         ct,
         serde_json::from_str(&text).unwrap_or(Value::String(text)),
     )
+}
+
+/// The sum of the series of a Prometheus text page that match `series` (a
+/// name and the labels to match in any order); 0 when none does.
+pub fn metric_value(text: &str, series: &str) -> f64 {
+    let wanted = Series::parse(series);
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.rsplit_once(' '))
+        .filter(|(s, _)| Series::parse(s).matches(&wanted))
+        .filter_map(|(_, v)| v.parse::<f64>().ok())
+        .sum()
 }
 
 /// A series of the text exposition: its name and labels.
