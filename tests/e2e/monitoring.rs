@@ -88,14 +88,21 @@ async fn prometheus_with_the_shipped_rules_answers_every_dashboard_query() {
     .await;
     wait_for(&prom, "count(up{job=\"newsfeed\"} == 1) == 3").await;
     wait_for(&prom, "count(newsfeed_consumer_lag) > 0").await;
-    tokio::time::sleep(Duration::from_secs(3)).await;
 
-    let mut empty = Vec::new();
-    for (title, expr) in dashboard_queries() {
-        if prom.query(&expr).await.is_empty() {
-            empty.push(format!("{title}: {expr}"));
+    // Every panel's query comes to have data once rates have two samples.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let empty = loop {
+        let mut empty = Vec::new();
+        for (title, expr) in dashboard_queries() {
+            if prom.query(&expr).await.is_empty() {
+                empty.push(format!("{title}: {expr}"));
+            }
         }
-    }
+        if empty.is_empty() || Instant::now() >= deadline {
+            break empty;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
     assert!(
         empty.is_empty(),
         "queries without data:\n{}",

@@ -5,7 +5,7 @@
 
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use newsfeed_tests::stories::{kazakhstan_unrest, uri};
 use newsfeed_tests::{Pipeline, Svc};
@@ -58,18 +58,22 @@ async fn metrics_pass_promtool_and_logs_are_json() {
         Duration::from_secs(30),
     )
     .await;
-    tokio::time::sleep(Duration::from_secs(6)).await;
 
-    // Enrich has read everything ingest wrote: its lag is 0 on every partition.
-    let text = p.metrics_text(Svc::Enrich).await;
-    let lags: Vec<&str> = text
-        .lines()
-        .filter(|l| l.starts_with("newsfeed_consumer_lag{"))
-        .collect();
-    assert!(
-        !lags.is_empty() && lags.iter().all(|l| l.ends_with(" 0")),
-        "{lags:?}"
-    );
+    // Enrich has read everything ingest wrote: its lag comes to 0 on every
+    // partition (with the next statistics, within 5 s).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = p.metrics_text(Svc::Enrich).await;
+        let lags: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("newsfeed_consumer_lag{"))
+            .collect();
+        if !lags.is_empty() && lags.iter().all(|l| l.ends_with(" 0")) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{lags:?}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 
     for (svc, name) in [
         (Svc::Ingest, "ingest"),
