@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 4] = [
+const TUNING_SET: [(&str, &str); 5] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -40,6 +40,10 @@ const TUNING_SET: [(&str, &str); 4] = [
     (
         "tuning/namesakes.yaml",
         include_str!("../eval/tuning/namesakes.yaml"),
+    ),
+    (
+        "tuning/topics-soft.yaml",
+        include_str!("../eval/tuning/topics-soft.yaml"),
     ),
 ];
 
