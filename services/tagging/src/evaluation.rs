@@ -27,11 +27,15 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 4] = [
+const TUNING_SET: [(&str, &str); 5] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
         include_str!("../eval/tuning/topics.yaml"),
+    ),
+    (
+        "tuning/topics-news.yaml",
+        include_str!("../eval/tuning/topics-news.yaml"),
     ),
     (
         "tuning/languages.yaml",
