@@ -27,11 +27,15 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 5] = [
+const TUNING_SET: [(&str, &str); 7] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
         include_str!("../eval/tuning/topics.yaml"),
+    ),
+    (
+        "tuning/topics-news.yaml",
+        include_str!("../eval/tuning/topics-news.yaml"),
     ),
     (
         "tuning/languages.yaml",
@@ -45,6 +49,7 @@ const TUNING_SET: [(&str, &str); 5] = [
         "tuning/topics-soft.yaml",
         include_str!("../eval/tuning/topics-soft.yaml"),
     ),
+    ("tuning/long.yaml", include_str!("../eval/tuning/long.yaml")),
 ];
 
 /// Where the held-out part lives.

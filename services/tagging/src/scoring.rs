@@ -36,6 +36,9 @@ pub(crate) struct Score {
     pub(crate) confidence: i32,
     /// For topics: the distinct words and phrases behind it and its narrower topics.
     pub(crate) support: u32,
+    /// For topics: the unclamped weight of that evidence, which ranks the
+    /// top-level topics for the leading subject (see [`topic_score`]).
+    pub(crate) rank: i32,
     /// Indices into the story's hits, in reading order: the first
     /// [`SCORED_EVIDENCE`] (of its own and of each narrower concept).
     pub(crate) evidence: Vec<u32>,
@@ -49,6 +52,7 @@ impl Reset for Score {
         self.relevance = 0;
         self.confidence = 0;
         self.support = 0;
+        self.rank = 0;
         self.evidence.clear();
         self.total = 0;
     }
@@ -79,38 +83,78 @@ pub(crate) fn score_all(
     }
 }
 
-/// A topic's support (distinct words and phrases) and relevance from all
-/// the evidence of its subtree, so that a top-level topic weighs every cue
-/// of its narrower topics: 40, plus 8 per further distinct cue (up to 5),
+/// A topic's support (distinct words and phrases), relevance and rank from
+/// all the evidence of its subtree, so that a top-level topic weighs every
+/// cue of its narrower topics.
+///
+/// Relevance (shown, 0-100): 40, plus 8 per further distinct cue (up to 5),
 /// 1 per repeated mention (up to 4), 12 for a cue in the headline and 8 in
 /// the description. (A headline bonus worth more than one cue let a single
 /// stray headline word outvote the body.)
-fn topic_score(hits: &[Hit], zones: &[Zone], evidence: &[u32], keys: &mut Vec<u64>) -> (u32, i32) {
+///
+/// Rank (for choosing the leading subject, unclamped, so that two long
+/// stories' topics do not tie at 100 and leave it to the first mention):
+/// each distinct cue weighs by where it first stands at best — 3 in the
+/// headline, 2 in the description, 1.5 in the body's first lines, 1 further
+/// on, half in a caption — and each repeated mention a fifth (up to ten).
+fn topic_score(
+    hits: &[Hit],
+    zones: &[Zone],
+    evidence: &[u32],
+    keys: &mut Vec<u64>,
+) -> (u32, i32, i32) {
     keys.clear();
-    keys.extend(evidence.iter().map(|&i| match hits[i as usize].what {
-        What::Term(t) => u64::from(t),
-        What::Name { concept, .. } => 1 << 32 | u64::from(concept),
-        What::Exclusion { .. } => 2 << 32,
+    keys.extend(evidence.iter().map(|&i| {
+        let hit = &hits[i as usize];
+        let key = match hit.what {
+            What::Term(t) => u64::from(t),
+            What::Name { concept, .. } => 1 << 32 | u64::from(concept),
+            What::Exclusion { .. } => 2 << 32,
+        };
+        let place = match zones.get(hit.field as usize).copied().unwrap_or(Zone::Body) {
+            Zone::Headline => 0,
+            Zone::Description => 1,
+            Zone::Body if hit.start < LEAD_BYTES => 2,
+            Zone::Body => 3,
+            Zone::Caption => 4,
+        };
+        key << 3 | place
     }));
     keys.sort_unstable();
-    keys.dedup();
-    let distinct = keys.len() as i32;
-    let zone = |i: u32| {
-        zones
-            .get(hits[i as usize].field as usize)
-            .copied()
-            .unwrap_or(Zone::Body)
-    };
-    let headline = evidence.iter().any(|&i| zone(i) == Zone::Headline);
-    let description = evidence.iter().any(|&i| zone(i) == Zone::Description);
+    let mut distinct = 0;
+    let mut rank = 0;
+    let mut headline = false;
+    let mut description = false;
+    let mut previous = u64::MAX;
+    for &k in keys.iter() {
+        let place = k & 7;
+        headline |= place == 0;
+        description |= place == 1;
+        if k >> 3 != previous {
+            previous = k >> 3;
+            distinct += 1;
+            rank += PLACE_WEIGHT[place as usize];
+        }
+    }
     let repeats = evidence.len() as i32 - distinct;
+    rank += REPEAT_WEIGHT * repeats.clamp(0, 10);
     let relevance = 40
         + 8 * (distinct - 1).clamp(0, 5)
         + repeats.clamp(0, 4)
         + if headline { 12 } else { 0 }
         + if description { 8 } else { 0 };
-    (distinct as u32, relevance.clamp(1, 100))
+    (distinct as u32, relevance.clamp(1, 100), rank)
 }
+
+/// The body's first lines, where a story states its subject, in bytes.
+const LEAD_BYTES: u32 = 300;
+
+/// A distinct cue's weight in a topic's rank (hundredths) by where it
+/// stands at best: headline, description, lead, body, caption.
+const PLACE_WEIGHT: [i32; 5] = [300, 200, 150, 100, 50];
+
+/// A repeated mention's weight in a topic's rank (hundredths).
+const REPEAT_WEIGHT: i32 = 20;
 
 struct Scorer<'a> {
     taxonomy: &'a Taxonomy,
@@ -157,15 +201,14 @@ impl Scorer<'_> {
         evidence.sort_unstable_by_key(|&i| (hits[i as usize].field, hits[i as usize].start, i));
         evidence.dedup();
         let mut support = 0;
+        let mut rank = 0;
         let topic = self
             .taxonomy
             .concepts
             .get(concept as usize)
             .filter(|c| c.kind == ConceptKind::Topic);
         if topic.is_some() && !evidence.is_empty() {
-            let (s, r) = topic_score(hits, self.zones, evidence, self.keys);
-            support = s;
-            relevance = r;
+            (support, relevance, rank) = topic_score(hits, self.zones, evidence, self.keys);
         }
         let total = evidence.len() as u32;
         evidence.truncate(SCORED_EVIDENCE);
@@ -174,6 +217,7 @@ impl Scorer<'_> {
         s.relevance = relevance;
         s.confidence = confidence;
         s.support = support;
+        s.rank = rank;
         s.evidence.extend_from_slice(evidence);
     }
 

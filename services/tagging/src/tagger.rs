@@ -4,6 +4,7 @@
 //! the [`Tagging`] it returns.
 
 use std::cell::RefCell;
+use std::cmp::Reverse;
 
 use newsfeed_model::{Article, Evidence};
 
@@ -95,7 +96,7 @@ struct Scratch {
     scores: IndexMap<Score>,
     buffer: Vec<u32>,
     keys: Vec<u64>,
-    order: Vec<(i32, u32, u32, u32)>,
+    order: Vec<(i32, u32, u32, u32, u32)>,
     /// Per hit, its evidence span once worked out: a hit is evidence for
     /// its concept and for each broader one.
     spans: Vec<Option<Span>>,
@@ -144,7 +145,7 @@ impl Tagger {
         &self.taxonomy
     }
 
-    /// Engine and taxonomy version, e.g. `newsfeed-tagging/0.1.0 taxonomy/2026-12-01.1`.
+    /// Engine and taxonomy version, e.g. `newsfeed-tagging/0.1.0 taxonomy/2026-12-02.1`.
     pub fn creator(&self) -> String {
         self.creator.clone()
     }
@@ -239,10 +240,42 @@ impl Tagger {
             evidence,
             ..
         } = scratch;
+        // The story's leading subject: the top-level topic of highest rank
+        // (then relevance, then first mention); it is listed first among
+        // the tags as relevant as the most relevant top-level topic.
+        let is_top = |c: u32| {
+            self.taxonomy
+                .concepts
+                .get(c as usize)
+                .is_some_and(|k| k.kind == ConceptKind::Topic && k.broader.is_empty())
+        };
+        let mut leader = None;
+        let mut lead_relevance = 0;
+        for (c, s) in scores.iter().filter(|&(c, _)| is_top(c)) {
+            lead_relevance = lead_relevance.max(s.relevance);
+            let key = (
+                s.rank,
+                s.relevance,
+                Reverse(first_mention(hits, &s.evidence)),
+                Reverse(self.name_order[c as usize]),
+            );
+            if leader.as_ref().is_none_or(|(_, best)| key > *best) {
+                leader = Some((c, key));
+            }
+        }
+        let leader = leader.map(|(c, _)| c);
+        let relevance = |c: u32, s: &Score| {
+            if leader == Some(c) {
+                s.relevance.max(lead_relevance)
+            } else {
+                s.relevance
+            }
+        };
         order.clear();
         order.extend(scores.iter().map(|(c, s)| {
             (
-                -s.relevance,
+                -relevance(c, s),
+                u32::from(leader != Some(c)),
                 first_mention(hits, &s.evidence),
                 self.name_order[c as usize],
                 c,
@@ -253,13 +286,6 @@ impl Tagger {
         evidence.clear();
         spans.clear();
         spans.resize(hits.len(), None);
-        // The story's leading subject: its most relevant top-level topic.
-        let leader = order.iter().map(|&(.., c)| c).find(|&c| {
-            self.taxonomy
-                .concepts
-                .get(c as usize)
-                .is_some_and(|k| k.kind == ConceptKind::Topic && k.broader.is_empty())
-        });
         for &(.., c) in order.iter() {
             let (Some(concept), Some(score)) =
                 (self.taxonomy.concepts.get(c as usize), scores.get(c))
@@ -274,13 +300,13 @@ impl Tagger {
                 kind: concept.kind,
                 name: concept.name.clone(),
                 uri: concept.uri.clone(),
-                rel: if score.relevance >= ABOUT_FROM {
+                rel: if relevance(c, score) >= ABOUT_FROM {
                     "about"
                 } else {
                     "mentions"
                 }
                 .to_owned(),
-                relevance: score.relevance,
+                relevance: relevance(c, score),
                 confidence: score.confidence,
             });
             let listed = score.evidence.len().min(MAX_EVIDENCE);
