@@ -13,6 +13,7 @@
 //! ```text
 //! cargo bench -p newsfeed-tagging
 //! TAGGING_BENCH_SECONDS=3 cargo bench -p newsfeed-tagging   # longer, steadier
+//! TAGGING_BENCH_QUICK=5 cargo bench -p newsfeed-tagging     # default vs baseline only, 5 runs
 //! ```
 //!
 //! Texts: "short" stories, the labelled evaluation stories (~200 bytes of
@@ -80,10 +81,41 @@ fn main() {
     let default_tagger = Tagger::new(default);
     let default_build = started.elapsed();
 
-    if std::env::var_os("TAGGING_BENCH_PROFILE").is_some() {
-        // Only the engine, for `perf record`.
+    if let Some(which) = std::env::var_os("TAGGING_BENCH_PROFILE") {
+        // Only the engine (the baseline taxonomy's with `=baseline`), for `perf record`.
+        let tagger = if which == "baseline" {
+            &baseline_tagger
+        } else {
+            &default_tagger
+        };
         for _ in 0..5 {
-            engine_rows(&mut Vec::new(), "default", &default_tagger, &shapes, budget);
+            engine_rows(&mut Vec::new(), "default", tagger, &shapes, budget);
+        }
+        return;
+    }
+    if std::env::var_os("TAGGING_BENCH_QUICK").is_some() {
+        // Only the default taxonomy against the baseline one, runs alternating.
+        let mut results = Results::new();
+        let runs = std::env::var("TAGGING_BENCH_QUICK")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(2);
+        for _ in 0..runs {
+            engine_rows(&mut results, "default", &default_tagger, &shapes, budget);
+            engine_rows(&mut results, "baseline", &baseline_tagger, &shapes, budget);
+        }
+        for (s, _) in &shapes {
+            let best = |t: &str| {
+                results
+                    .iter()
+                    .filter(|((_, tax, shape), _)| *tax == t && shape == s)
+                    .map(|(_, v)| *v)
+                    .fold(0.0, f64::max)
+            };
+            println!(
+                "  default vs baseline taxonomy, {s} (speed ratio, best of runs) {:>8.2}",
+                best("default") / best("baseline")
+            );
         }
         return;
     }

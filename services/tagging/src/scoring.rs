@@ -198,8 +198,12 @@ impl Scorer<'_> {
             evidence.extend_from_slice(&inner.evidence);
         }
         let hits = self.hits;
-        evidence.sort_unstable_by_key(|&i| (hits[i as usize].field, hits[i as usize].start, i));
-        evidence.dedup();
+        // A concept found only through one narrower concept has that
+        // concept's evidence, already in order and without repeats.
+        if !(f.hits.is_empty() && f.narrower.len() == 1) {
+            evidence.sort_unstable_by_key(|&i| (hits[i as usize].field, hits[i as usize].start, i));
+            evidence.dedup();
+        }
         let mut support = 0;
         let mut rank = 0;
         let topic = self
