@@ -183,11 +183,14 @@ impl Hub {
     /// (No earlier than the retention reaches.)
     pub fn position_at(&self, time: chrono::DateTime<chrono::Utc>) -> anyhow::Result<Position> {
         let time = time.max(chrono::Utc::now() - self.retention);
+        // Kafka reads a negative time as "the end" or "the beginning": a
+        // retention reaching back before 1970 starts at the first record.
+        let millis = time.timestamp_millis().max(0);
         let reader = self.clients.reader()?;
         let timeout = self.clients.args().timeout();
         let mut tpl = TopicPartitionList::new();
         for p in newsfeed_runtime::kafka::partitions(reader.client(), &self.topic, timeout)? {
-            tpl.add_partition_offset(&self.topic, p, Offset::Offset(time.timestamp_millis()))?;
+            tpl.add_partition_offset(&self.topic, p, Offset::Offset(millis))?;
         }
         let found = reader.offsets_for_times(tpl, timeout)?;
         let mut offsets = Vec::new();
