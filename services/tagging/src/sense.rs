@@ -16,7 +16,7 @@
 //!   ("Perth, Western Australia").
 
 use crate::matcher::{Hit, What};
-use crate::taxonomy::{ConceptKind, Form, Taxonomy};
+use crate::taxonomy::{Concept, ConceptKind, Form, Taxonomy};
 use crate::text::{FieldText, Zone};
 
 /// The words of place that keep a bare mention in a story that uses the
@@ -261,35 +261,47 @@ impl Sense {
         let Some(rest) = text.get(end..).and_then(|r| r.strip_prefix(", ")) else {
             return false;
         };
-        let Some(&(_, country)) = self.qualifiers.iter().find(|(q, _)| {
-            rest.strip_prefix(q)
-                .is_some_and(|after| !after.starts_with(char::is_alphanumeric))
-        }) else {
+        let Some(&(_, country)) = self
+            .qualifiers
+            .iter()
+            .find(|(q, _)| starts_with_word(rest, q))
+        else {
             return false;
         };
         let is_place = taxonomy
             .concepts
             .get(concept as usize)
             .is_some_and(|c| c.kind == ConceptKind::Place);
-        is_place && !within(taxonomy, concept, country)
+        // "Tbilisi, Georgia": the qualifier names the country the place is in.
+        is_place
+            && !in_broader(taxonomy, concept, |c, k| {
+                c == country || k.names.iter().any(|n| starts_with_word(rest, &n.text))
+            })
     }
 }
 
-/// True when `concept` is `country` or lies (through its broader concepts) in it.
-fn within(taxonomy: &Taxonomy, concept: u32, country: u32) -> bool {
+/// True when `text` starts with `word` as a whole word.
+fn starts_with_word(text: &str, word: &str) -> bool {
+    text.strip_prefix(word)
+        .is_some_and(|after| !after.starts_with(char::is_alphanumeric))
+}
+
+/// True when `concept` or one of its broader concepts (at any level) passes `test`.
+fn in_broader(taxonomy: &Taxonomy, concept: u32, test: impl Fn(u32, &Concept) -> bool) -> bool {
     let mut stack = vec![concept];
     let mut steps = 0;
     while let Some(c) = stack.pop() {
-        if c == country {
+        let Some(k) = taxonomy.concepts.get(c as usize) else {
+            continue;
+        };
+        if test(c, k) {
             return true;
         }
         steps += 1;
         if steps > 64 {
             break;
         }
-        if let Some(k) = taxonomy.concepts.get(c as usize) {
-            stack.extend(k.broader.iter().copied());
-        }
+        stack.extend(k.broader.iter().copied());
     }
     false
 }

@@ -30,6 +30,7 @@ concepts:
   - {id: place/perth, kind: place, name: Perth, broader: [place/australia]}
   - {id: place/kingston, kind: place, name: Kingston, namesake: surname, broader: [place/jamaica]}
   - {id: place/victoria, kind: place, name: Victoria, namesake: given}
+  - {id: place/tbilisi, kind: place, name: Tbilisi, broader: [place/georgia]}
   - {id: place/cuba, kind: place, name: Cuba, exclude: [Cuba Gooding Jr.]}
   - id: place/georgia
     kind: place
@@ -191,6 +192,8 @@ fn a_place_placed_in_another_country_after_a_comma_is_not_tagged() {
         ("Heatwave in Perth, Western Australia", "perth"),
         ("Gang violence rises in Kingston, Jamaica", "kingston"),
         ("Storm hits Cuba, officials say", "cuba"),
+        // The qualifier is the place's own country by another name.
+        ("Protest in Tbilisi, Georgia", "tbilisi"),
     ] {
         let t = tagger().tag(&article(headline, ""));
         assert!(has(&t, id), "{headline}: {:?}", ids(&t));
