@@ -58,17 +58,16 @@ pub fn read_topic(topic: &str, within: Duration) -> Vec<Record> {
     let c = consumer(topic, true);
     let uncommitted = consumer(topic, false);
     let timeout = Duration::from_secs(10);
-    let meta = c
-        .fetch_metadata(Some(topic), timeout)
+    let partitions = newsfeed_runtime::kafka::partitions_if_any(c.client(), topic, timeout)
         .expect("topic metadata");
     let mut tpl = TopicPartitionList::new();
     let mut ends = Vec::new();
-    for p in meta.topics().iter().flat_map(|t| t.partitions()) {
-        let (low, high) = stable_end(&c, &uncommitted, topic, p.id());
+    for p in partitions {
+        let (low, high) = stable_end(&c, &uncommitted, topic, p);
         if high > low {
-            tpl.add_partition_offset(topic, p.id(), Offset::Beginning)
+            tpl.add_partition_offset(topic, p, Offset::Beginning)
                 .expect("partition");
-            ends.push((p.id(), high));
+            ends.push((p, high));
         }
     }
     let mut out = Vec::new();

@@ -474,32 +474,19 @@ pub(crate) fn parse_since(s: &str) -> Result<DateTime<Utc>, String> {
         return Ok(t.with_timezone(&Utc));
     }
     let bad = || format!("`{s}` is neither an RFC 3339 time nor an age such as 30m, 2h or 7d");
-    let split = s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-    let (n, unit) = s.split_at(split);
-    let n: i64 = n.parse().map_err(|_| bad())?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n.saturating_mul(60),
-        "h" => n.saturating_mul(3600),
-        "d" => n.saturating_mul(86_400),
-        _ => return Err(bad()),
-    };
-    Ok(Utc::now() - chrono::Duration::seconds(secs))
+    newsfeed_runtime::config::unit_seconds(s)
+        .and_then(|secs| i64::try_from(secs).ok())
+        .and_then(chrono::Duration::try_seconds)
+        .and_then(|age| Utc::now().checked_sub_signed(age))
+        .ok_or_else(bad)
 }
 
 /// Reads `topic` from its start to where it ends now.
 fn read_all(clients: &KafkaClients, topic: &str, stage: Stage) -> anyhow::Result<Vec<DeadLetter>> {
     let timeout = clients.args().timeout();
     let reader = clients.reader()?;
-    let meta = reader
-        .fetch_metadata(Some(topic), timeout)
-        .with_context(|| format!("reading metadata of {topic}"))?;
-    let partitions: Vec<i32> = meta
-        .topics()
-        .iter()
-        .filter(|t| t.error().is_none())
-        .flat_map(|t| t.partitions().iter().map(|p| p.id()))
-        .collect();
+    // No dead letters yet when the topic is not there.
+    let partitions = newsfeed_runtime::kafka::partitions_if_any(reader.client(), topic, timeout)?;
     let mut ends = HashMap::new();
     let mut tpl = TopicPartitionList::new();
     for p in partitions {

@@ -116,19 +116,10 @@ fn default_data_dir() -> PathBuf {
 
 /// A whole number and a unit: `s`, `m`, `h` or `d`.
 fn parse_retention(s: &str) -> Result<chrono::Duration, String> {
-    let s = s.trim();
-    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: i64 = n
-        .parse()
-        .map_err(|_| format!("`{s}`: expected a whole number and a unit, e.g. 30d"))?;
-    let d = match unit {
-        "s" => chrono::Duration::try_seconds(n),
-        "m" => chrono::Duration::try_minutes(n),
-        "h" => chrono::Duration::try_hours(n),
-        "d" => chrono::Duration::try_days(n),
-        _ => None,
-    };
-    d.filter(|d| *d > chrono::Duration::zero())
+    newsfeed_runtime::config::unit_seconds(s)
+        .and_then(|secs| i64::try_from(secs).ok())
+        .and_then(chrono::Duration::try_seconds)
+        .filter(|d| *d > chrono::Duration::zero())
         .ok_or_else(|| format!("`{s}`: expected a positive whole number of s, m, h or d, e.g. 30d"))
 }
 

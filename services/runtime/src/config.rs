@@ -106,6 +106,23 @@ impl KafkaArgs {
     }
 }
 
+/// Seconds in a whole number and a unit of `s`, `m`, `h` or `d` (`90s`,
+/// `30m`, `7d`; saturating): the one reading of intervals, ages and
+/// retentions in settings and commands. `None` for anything else.
+pub fn unit_seconds(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
+    let n: u64 = digits.parse().ok()?;
+    let per = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return None,
+    };
+    Some(n.saturating_mul(per))
+}
+
 /// Parses `NEWSFEED_HTTP_ADDR` / `--http-addr`, saying what a good value looks like.
 pub fn http_addr(value: &str) -> Result<std::net::SocketAddr, String> {
     value
@@ -197,6 +214,18 @@ impl Topics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unit_seconds_reads_a_number_and_a_unit() {
+        assert_eq!(unit_seconds("90s"), Some(90));
+        assert_eq!(unit_seconds(" 30m "), Some(1800));
+        assert_eq!(unit_seconds("2h"), Some(7200));
+        assert_eq!(unit_seconds("7d"), Some(604_800));
+        assert_eq!(unit_seconds("999999999999999999d"), Some(u64::MAX));
+        for bad in ["", "30", "d", "-1d", "3w", "1.5h", "2 h"] {
+            assert_eq!(unit_seconds(bad), None, "{bad}");
+        }
+    }
     use clap::Parser;
 
     #[derive(Parser)]

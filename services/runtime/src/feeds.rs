@@ -160,16 +160,12 @@ pub fn redact(url: &Url) -> String {
 /// Reads an interval such as `90`, `90s`, `5m` or `1h`.
 pub fn parse_interval(s: &str) -> Result<Duration, String> {
     let s = s.trim();
-    let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: u64 = digits
+    // A bare number is seconds.
+    let secs = s
         .parse()
-        .map_err(|_| format!("`{s}` is not an interval such as 60s, 5m or 1h"))?;
-    let secs = match unit {
-        "" | "s" => n,
-        "m" => n.saturating_mul(60),
-        "h" => n.saturating_mul(3600),
-        _ => return Err(format!("`{s}`: the unit must be s, m or h")),
-    };
+        .ok()
+        .or_else(|| crate::config::unit_seconds(s))
+        .ok_or_else(|| format!("`{s}` is not an interval such as 60s, 5m or 1h"))?;
     let d = Duration::from_secs(secs);
     if d < MIN_INTERVAL || d > MAX_INTERVAL {
         return Err(format!("`{s}`: must be from 1s to 24h"));

@@ -318,17 +318,27 @@ pub fn partitions<C: ClientContext>(
     topic: &str,
     timeout: Duration,
 ) -> anyhow::Result<Vec<i32>> {
+    let partitions = partitions_if_any(client, topic, timeout)?;
+    anyhow::ensure!(!partitions.is_empty(), "{topic} does not exist yet");
+    Ok(partitions)
+}
+
+/// The partitions of `topic`, in the cluster's order; none when it does not
+/// exist.
+pub fn partitions_if_any<C: ClientContext>(
+    client: &rdkafka::client::Client<C>,
+    topic: &str,
+    timeout: Duration,
+) -> anyhow::Result<Vec<i32>> {
     let meta = client
         .fetch_metadata(Some(topic), timeout)
         .with_context(|| format!("reading metadata of {topic}"))?;
-    let partitions: Vec<i32> = meta
+    Ok(meta
         .topics()
         .iter()
         .filter(|t| t.error().is_none())
         .flat_map(|t| t.partitions().iter().map(|p| p.id()))
-        .collect();
-    anyhow::ensure!(!partitions.is_empty(), "{topic} does not exist yet");
-    Ok(partitions)
+        .collect())
 }
 
 /// The low and high watermarks of a partition. Right after a topic is
