@@ -38,23 +38,39 @@ pub fn parse(
     body: &[u8],
     content_type: Option<&str>,
 ) -> Result<Vec<Result<Item, String>>, Malformed> {
-    if is_ninjs(body, content_type) {
+    let media = content_type
+        .and_then(|c| c.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    // A body that is one JSON object is read as JSON once, both to tell a
+    // JSON Feed from ninjs and for the JSON Feed images.
+    let object = (!NINJS_MEDIA.contains(&media.as_str())
+        && body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'))
+    .then(|| serde_json::from_slice::<Value>(body).ok())
+    .flatten();
+    if is_ninjs(body, &media, object.as_ref()) {
         return parse_ninjs(body);
     }
     let feed = feed_rs::parser::parse(body).map_err(|e| Malformed(clip_error(&e.to_string())))?;
     let mut items = entries(&feed);
-    if feed.feed_type == feed_rs::model::FeedType::JSON {
-        add_json_feed_images(body, &mut items);
+    if feed.feed_type == feed_rs::model::FeedType::JSON
+        && let Some(raw) = &object
+    {
+        add_json_feed_images(raw, &mut items);
     }
     Ok(items)
 }
 
+/// The media types of ninjs served as a feed.
+const NINJS_MEDIA: [&str; 3] = [
+    "application/ninjs+json",
+    "application/x-ndjson",
+    "application/jsonl",
+];
+
 /// JSON Feed's `image` of an item, which `feed-rs` does not carry: added
 /// as the main picture (entries and items are in the same order).
-fn add_json_feed_images(body: &[u8], items: &mut [Result<Item, String>]) {
-    let Ok(raw) = serde_json::from_slice::<Value>(body) else {
-        return;
-    };
+fn add_json_feed_images(raw: &Value, items: &mut [Result<Item, String>]) {
     let Some(raw_items) = raw.get("items").and_then(Value::as_array) else {
         return;
     };
@@ -90,32 +106,32 @@ fn picture(name: &str, href: &str, rendition: Option<Map<String, Value>>) -> Val
     json!({"name": name, "uri": href, "type": "picture", "renditions": [rendition]})
 }
 
-/// ninjs by media type, or by sniffing JSON that is not a JSON Feed.
-fn is_ninjs(body: &[u8], content_type: Option<&str>) -> bool {
-    let media = content_type
-        .and_then(|c| c.split(';').next())
-        .map(|m| m.trim().to_ascii_lowercase())
-        .unwrap_or_default();
-    match media.as_str() {
-        "application/ninjs+json" | "application/x-ndjson" | "application/jsonl" => return true,
-        "application/feed+json" | "application/rss+xml" | "application/atom+xml" => return false,
-        _ => {}
+/// ninjs by media type, or by sniffing JSON that is not a JSON Feed
+/// (`object`: the body read as one JSON object, if it is one).
+fn is_ninjs(body: &[u8], media: &str, object: Option<&Value>) -> bool {
+    if NINJS_MEDIA.contains(&media) {
+        return true;
+    }
+    if [
+        "application/feed+json",
+        "application/rss+xml",
+        "application/atom+xml",
+    ]
+    .contains(&media)
+    {
+        return false;
     }
     match body.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'[') => true,
-        Some(b'{') => !is_json_feed(body),
+        // A JSON Feed is one object whose `version` is the spec's URL;
+        // NDJSON does not parse as one value at all.
+        Some(b'{') => !object.is_some_and(|v| {
+            v.get("version")
+                .and_then(Value::as_str)
+                .is_some_and(|s| s.starts_with("https://jsonfeed.org/version/"))
+        }),
         _ => false,
     }
-}
-
-fn is_json_feed(body: &[u8]) -> bool {
-    // A JSON Feed is one object whose `version` is the spec's URL; NDJSON
-    // does not parse as one value at all.
-    serde_json::from_slice::<Value>(body).is_ok_and(|v| {
-        v.get("version")
-            .and_then(Value::as_str)
-            .is_some_and(|s| s.starts_with("https://jsonfeed.org/version/"))
-    })
 }
 
 fn parse_ninjs(body: &[u8]) -> Result<Vec<Result<Item, String>>, Malformed> {

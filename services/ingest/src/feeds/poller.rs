@@ -258,9 +258,16 @@ impl Poller {
                 ..Polled::default()
             });
         };
-        let items = convert::parse(&fetched.body, fetched.content_type.as_deref())
-            .map_err(|e| fail(FeedError::Malformed, e.0))?;
-        drop(fetched.body);
+        // Up to NEWSFEED_FEEDS_MAX_BYTES of XML or JSON: parsed on the
+        // blocking pool, not on a thread that serves requests.
+        let Fetched {
+            body, content_type, ..
+        } = fetched;
+        let items =
+            tokio::task::spawn_blocking(move || convert::parse(&body, content_type.as_deref()))
+                .await
+                .map_err(|e| fail(FeedError::Malformed, format!("parsing stopped: {e}")))?
+                .map_err(|e| fail(FeedError::Malformed, e.0))?;
         let mut polled = Polled {
             seen: items.len() as u64,
             ..Polled::default()
