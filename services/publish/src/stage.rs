@@ -153,14 +153,16 @@ impl Publish {
         let now = Utc::now();
         let mut out = Vec::new();
         let mut next = known;
+        if let Decision::Stale(why) = &decision {
+            self.decisions.stale(&uri, &event.article, why.as_str());
+            return Ok(out);
+        }
+        // Read once: the topics readers saw the story in until now.
         let mut visible_in = self.visible_topics(&uri)?;
         next.newest = Some(newsfeed_model::StoryVersion::of(&event.article));
         next.revision = newsfeed_model::event::revision(&event.article);
         match decision {
-            Decision::Stale(why) => {
-                self.decisions.stale(&uri, &event.article, why.as_str());
-                return Ok(out);
-            }
+            Decision::Stale(_) => return Ok(out),
             Decision::Embargo { until } => {
                 tracing::info!(%uri, %until, "embargoed");
                 event.publication = Some(Publication {
@@ -180,7 +182,7 @@ impl Publish {
                 let mut encoded = Encoded::of(&event, now, trace)?;
                 out.push(encoded.to(&self.topics.publish_state, Some(partition), None));
                 if notify {
-                    let slugs = self.reader_topics(&uri, &event)?;
+                    let slugs = reader_topics(&event, &visible_in);
                     encoded.headers = with_topics(encoded.headers, &slugs);
                     let ingested = Some(event.ingested_at);
                     out.push(encoded.to(&self.topics.published, None, ingested));
@@ -208,16 +210,17 @@ impl Publish {
         self.pending.insert(uri, decided);
         Ok(out)
     }
+}
 
-    /// The topics whose readers hear of this event: the story's tags now and,
-    /// so that a retraction reaches whoever saw the story, the tags it had.
-    fn reader_topics(&self, uri: &str, event: &ArticleEvent) -> Result<Vec<String>, Rejection> {
-        let mut slugs = topic_slugs(&event.article);
-        slugs.extend(self.visible_topics(uri)?);
-        slugs.sort();
-        slugs.dedup();
-        Ok(slugs)
-    }
+/// The topics whose readers hear of this event: the story's tags now and,
+/// so that a retraction reaches whoever saw the story, the tags it had
+/// (`visible_in`).
+fn reader_topics(event: &ArticleEvent, visible_in: &[String]) -> Vec<String> {
+    let mut slugs = topic_slugs(&event.article);
+    slugs.extend_from_slice(visible_in);
+    slugs.sort();
+    slugs.dedup();
+    slugs
 }
 
 /// A decided event as a record: key, value and headers, made once.
