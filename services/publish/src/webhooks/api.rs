@@ -241,7 +241,7 @@ async fn verify_url(ctx: &Deliveries, url: &str, secret: &Secret) -> Result<(), 
         url,
         secret,
         &msg_id,
-        body.to_string().into_bytes(),
+        body.to_string().into_bytes().into(),
         None,
     )
     .await;

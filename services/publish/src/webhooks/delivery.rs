@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
 use chrono::Utc;
 use newsfeed_model::ArticleEvent;
 use newsfeed_runtime::Topics;
@@ -73,7 +74,7 @@ pub(crate) async fn post_signed(
     url: &str,
     secret: &Secret,
     msg_id: &str,
-    body: Vec<u8>,
+    body: Bytes,
     traceparent: Option<&str>,
 ) -> Result<reqwest::Response, SendError> {
     let url =
@@ -120,7 +121,7 @@ fn describe(e: reqwest::Error) -> String {
 /// `action` is `published`, `updated`, `retracted` (or `withheld`, when a
 /// visible story is held back). Built from the record alone, so every
 /// re-send has the same body.
-pub(crate) fn webhook_body(event: &ArticleEvent) -> Vec<u8> {
+pub(crate) fn webhook_body(event: &ArticleEvent) -> Bytes {
     let publication = event.publication.as_ref();
     let action = publication
         .and_then(|p| p.action.as_deref())
@@ -129,12 +130,19 @@ pub(crate) fn webhook_body(event: &ArticleEvent) -> Vec<u8> {
         .and_then(|p| p.published_at)
         .or(event.ingested_at)
         .unwrap_or_else(Utc::now);
-    let envelope = serde_json::json!({
-        "type": format!("article.{action}"),
-        "timestamp": newsfeed_model::event::proto_timestamp::format(&timestamp),
-        "data": event,
-    });
-    envelope.to_string().into_bytes()
+    // Serialized straight from the event, without a copy of it as a JSON tree.
+    #[derive(serde::Serialize)]
+    struct Envelope<'a> {
+        r#type: String,
+        timestamp: String,
+        data: &'a ArticleEvent,
+    }
+    let envelope = Envelope {
+        r#type: format!("article.{action}"),
+        timestamp: newsfeed_model::event::proto_timestamp::format(&timestamp),
+        data: event,
+    };
+    serde_json::to_vec(&envelope).map_or_else(|_| Bytes::new(), Bytes::from)
 }
 
 /// The original headers plus why, for whom and after how many attempts.

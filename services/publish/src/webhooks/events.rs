@@ -57,8 +57,9 @@ pub(crate) enum Content {
     Story {
         /// Topic slugs whose subscribers get it.
         slugs: Vec<String>,
-        /// The request body, the same on every re-send.
-        body: Vec<u8>,
+        /// The request body, the same on every re-send (shared, not copied,
+        /// by every subscription and attempt).
+        body: bytes::Bytes,
         /// The Standard Webhooks message id, stable per story version.
         msg_id: String,
     },

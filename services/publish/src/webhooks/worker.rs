@@ -340,7 +340,7 @@ impl Run {
     /// Sends until acknowledged, the retry budget is spent, or stopped;
     /// every attempt carries the delivery's `traceparent`, so a subscriber
     /// can continue the story's trace.
-    async fn deliver(&mut self, msg_id: &str, body: &[u8], trace: &TraceParent) -> Sent {
+    async fn deliver(&mut self, msg_id: &str, body: &bytes::Bytes, trace: &TraceParent) -> Sent {
         let traceparent = trace.to_string();
         let (ctx, id) = (self.ctx.clone(), self.subscription.id.clone());
         let first = Instant::now();
@@ -352,7 +352,7 @@ impl Run {
                 &self.subscription.url,
                 &self.secret,
                 msg_id,
-                body.to_vec(),
+                body.clone(),
                 Some(&traceparent),
             )
             .await;
