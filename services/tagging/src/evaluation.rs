@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 7] = [
+const TUNING_SET: [(&str, &str); 10] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -50,6 +50,18 @@ const TUNING_SET: [(&str, &str); 7] = [
         include_str!("../eval/tuning/topics-soft.yaml"),
     ),
     ("tuning/long.yaml", include_str!("../eval/tuning/long.yaml")),
+    (
+        "tuning/bbc-business-politics-sport.yaml",
+        include_str!("../eval/tuning/bbc-business-politics-sport.yaml"),
+    ),
+    (
+        "tuning/bbc-technology-entertainment.yaml",
+        include_str!("../eval/tuning/bbc-technology-entertainment.yaml"),
+    ),
+    (
+        "tuning/other-topics.yaml",
+        include_str!("../eval/tuning/other-topics.yaml"),
+    ),
 ];
 
 /// Where the held-out part lives.

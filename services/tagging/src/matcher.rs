@@ -248,15 +248,23 @@ impl Matcher {
             ends.clear();
             patterns_at(trie, bytes, start, ends);
             // The longest first; when it fails its checks a shorter one may
-            // pass ("Niger" in "Niger Deltas"). The leading space is not part
-            // of the match.
-            pos = ends
-                .iter()
-                .rev()
-                .find_map(|&(pattern, end)| {
-                    self.accept(hay, pattern.as_usize(), start + 1, end, out)
-                })
-                .unwrap_or(start + 1);
+            // pass ("Niger" in "Niger Deltas"). A cue phrase does not hide
+            // the name it starts with ("Scottish Parliament" names Scotland).
+            // The leading space is not part of the match.
+            let mut only = Only::Any;
+            let mut next = None;
+            for &(pattern, end) in ends.iter().rev() {
+                if let Some(accepted) =
+                    self.accept(hay, pattern.as_usize(), start + 1, end, only, out)
+                {
+                    next = next.or(Some(accepted.end));
+                    if !accepted.only_terms {
+                        break;
+                    }
+                    only = Only::Names;
+                }
+            }
+            pos = next.unwrap_or(start + 1);
         }
     }
 
@@ -269,8 +277,9 @@ impl Matcher {
         pattern: usize,
         start: usize,
         end: usize,
+        only: Only,
         out: &mut Vec<Hit>,
-    ) -> Option<usize> {
+    ) -> Option<Accepted> {
         let search = hay.search();
         let matched = &search[start..end];
         let whole_word = !ends_with_word_char(matched) || is_word_end(search, end);
@@ -284,7 +293,11 @@ impl Matcher {
         let (clean_start, clean_end) = (hay.clean_pos(start), hay.clean_pos(end));
         let as_written = &hay.clean[clean_start..clean_end];
         let mut accepted_end = None;
+        let mut only_terms = true;
         for t in self.targets(pattern) {
+            if only == Only::Names && !matches!(t.what, What::Name { .. }) {
+                continue;
+            }
             let written = &self.texts[t.text.0 as usize..t.text.1 as usize];
             if t.lang != 0 && !hay.langs.contains(&t.lang) {
                 continue;
@@ -320,10 +333,27 @@ impl Matcher {
                 start: clean_start as u32,
                 end: hay.clean_pos(stop) as u32,
             });
+            only_terms &= matches!(t.what, What::Term(_));
             accepted_end = Some(accepted_end.map_or(stop, |e: usize| e.max(stop)));
         }
-        accepted_end
+        accepted_end.map(|end| Accepted { end, only_terms })
     }
+}
+
+/// Which targets of a pattern [`Matcher::accept`] considers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Only {
+    Any,
+    /// Names only: inside a longer cue phrase already accepted.
+    Names,
+}
+
+/// What [`Matcher::accept`] recorded for one pattern.
+struct Accepted {
+    /// Where the search goes on.
+    end: usize,
+    /// Every hit it recorded is a condition term (a cue), not a name or exclusion.
+    only_terms: bool,
 }
 
 /// One field as the matcher searches it.

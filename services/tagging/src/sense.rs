@@ -227,12 +227,14 @@ impl Sense {
     /// Drops the name hits the story's other uses of the name or a
     /// qualifier after it say are not the concept; the exclusion hits go too.
     pub(crate) fn apply(&self, taxonomy: &Taxonomy, fields: &[FieldText<'_>], hits: &mut Vec<Hit>) {
-        let mut other_sense: Vec<u32> = Vec::new();
+        // The concept and the text of each use in another sense.
+        let mut other_sense: Vec<(u32, &str)> = Vec::new();
         for h in hits.iter() {
             if let What::Exclusion { concept, person } = h.what
                 && !(person && title_case_headline(fields, h.field))
+                && let Some(text) = span(fields, h)
             {
-                other_sense.push(concept);
+                other_sense.push((concept, text));
             }
         }
         other_sense.sort_unstable();
@@ -246,7 +248,10 @@ impl Sense {
             };
             let text = field.clean.as_str();
             if form != Form::Inflection
-                && other_sense.binary_search(&concept).is_ok()
+                && let Some(mention) = span(fields, h)
+                && other_sense
+                    .iter()
+                    .any(|&(c, other)| c == concept && contains_word(other, mention))
                 && !after_preposition(text, h.start as usize)
             {
                 return false;
@@ -278,6 +283,27 @@ impl Sense {
                 c == country || k.names.iter().any(|n| starts_with_word(rest, &n.text))
             })
     }
+}
+
+/// The clean text a hit covers.
+fn span<'a>(fields: &'a [FieldText<'_>], hit: &Hit) -> Option<&'a str> {
+    fields
+        .get(hit.field as usize)?
+        .clean
+        .get(hit.start as usize..hit.end as usize)
+}
+
+/// True when `phrase` has `word` among its words, in any case: "Jordan" in
+/// "Jordan Spieth", not "India" in "Indian Ocean" (a bare mention of the
+/// country is not another sense of that phrase).
+fn contains_word(phrase: &str, word: &str) -> bool {
+    let lower = |s: &str| s.chars().flat_map(char::to_lowercase).collect::<String>();
+    let (phrase, word) = (lower(phrase), lower(word));
+    phrase.match_indices(&word).any(|(at, _)| {
+        let before = phrase[..at].chars().next_back();
+        let after = phrase[at + word.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
 }
 
 /// True when `text` starts with `word` as a whole word.
@@ -353,5 +379,13 @@ mod tests {
         assert!(after_preposition("из Иордании", "из ".len()));
         assert!(!after_preposition("Jordan said", 0));
         assert!(!after_preposition("afterwards, Jordan", 12));
+    }
+
+    #[test]
+    fn another_sense_covers_the_mentions_it_contains() {
+        assert!(contains_word("Jordan Spieth", "Jordan"));
+        assert!(contains_word("Gulf of Guinea", "guinea"));
+        assert!(!contains_word("Indian Ocean", "India"));
+        assert!(!contains_word("Guineas", "Guinea"));
     }
 }

@@ -40,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-02.1"
+VERSION = "2026-12-02.2"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -361,6 +361,8 @@ ENGLISH_NAMES = {"Köln": "Cologne", "Makkah": "Mecca", "Al Mawşil al Jadīdah"
                  "Ra’s Bayrūt": "", "Bao'an": "", "Xi’an": "Xi'an", "Tai’an": "Tai'an", "Lu’an": "Lu'an",
                  "Rasapūdipalem": "", "León de los Aldama": "León", "Santiago de Querétaro": "Querétaro",
                  "Yunfu": "Yunfu"}
+# Former names still common in English news (only those that name nothing else).
+FORMER_NAMES = {"Bengaluru": ["Bangalore"], "Kolkata": ["Calcutta"], "Varanasi": ["Benares"]}
 
 
 def add_cities(concepts, iso):
@@ -410,6 +412,10 @@ def add_cities(concepts, iso):
         if ascii_name != name and fold(ascii_name) not in taken:
             concept["aliases"] = [ascii_name]
             taken[fold(ascii_name)] = cid
+        for former in FORMER_NAMES.get(name, []):
+            if fold(former) not in taken:
+                concept.setdefault("aliases", []).append(former)
+                taken[fold(former)] = cid
         if " " not in name:
             concept["case"] = "capitalised"
         concepts.append(concept)

@@ -17,6 +17,7 @@ concepts:
     broader: [region/central-asia]
   - {id: place/almaty, kind: place, name: Almaty, broader: [place/kazakhstan]}
   - {id: place/russia, kind: place, name: Russia, inflections: [Russian]}
+  - {id: place/india, kind: place, name: India, inflections: [Indian], exclude: [Indian Ocean]}
   - {id: place/guinea, kind: place, name: Guinea, case: capitalised, exclude: [guinea pig]}
   - {id: place/papua-new-guinea, kind: place, name: Papua New Guinea}
   - {id: place/chad, kind: place, name: Chad, case: capitalised, namesake: given}
@@ -176,6 +177,13 @@ fn a_person_named_like_a_place_is_the_person_for_the_whole_story() {
         "Victoria is the capital of the Seychelles.",
     ));
     assert!(has(&t, "victoria"), "{:?}", ids(&t));
+    // A phrase that only contains another form of the name says nothing
+    // about the bare name.
+    let t = tagger().tag(&article(
+        "Tsunami toll passes 150,000",
+        "The Indian Ocean tsunami killed thousands. India has confirmed 10,000 deaths.",
+    ));
+    assert!(has(&t, "india"), "{:?}", ids(&t));
 }
 
 #[test]
