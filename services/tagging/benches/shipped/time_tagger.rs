@@ -46,8 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .and_then(|s| s.parse().ok())
             .unwrap_or(1.0),
     );
-    let shapes: Vec<(String, Vec<Article>)> =
-        serde_json::from_slice(&std::fs::read(shapes_path)?)?;
+    let shapes: Vec<(String, Vec<Article>)> = serde_json::from_slice(&std::fs::read(shapes_path)?)?;
     let taxonomy = match args.get(2) {
         Some(path) => Taxonomy::load(Path::new(path))?,
         None => Taxonomy::default_taxonomy()?,
