@@ -14,7 +14,14 @@
 //! cargo bench -p newsfeed-tagging
 //! TAGGING_BENCH_SECONDS=3 cargo bench -p newsfeed-tagging   # longer, steadier
 //! TAGGING_BENCH_QUICK=5 cargo bench -p newsfeed-tagging     # default vs baseline only, 5 runs
+//! TAGGING_BENCH_DUMP=shapes.json cargo bench -p newsfeed-tagging   # write the texts, then exit
+//! services/tagging/benches/against-shipped                  # and the engine as shipped (below)
 //! ```
+//!
+//! `against-shipped` answers issue 10's "within 1.3x of today's MB/s" as
+//! filed: it times the current engine (default and baseline taxonomies) and
+//! the engine as it shipped then, with its own default taxonomy, on these same
+//! texts (dumped as JSON), with the same timing (`shipped/time_tagger.rs`).
 //!
 //! Texts: "short" stories, the labelled evaluation stories (~200 bytes of
 //! headline and body); "typical" articles of ~4 KB (each story plus
@@ -67,6 +74,12 @@ fn main() {
         ("typical", pad_into_articles(&short)),
         ("dense", join_into_articles(&short, 12)),
     ];
+    if let Some(path) = std::env::var_os("TAGGING_BENCH_DUMP") {
+        // The texts, for timing another build of the engine on them (`against-shipped`).
+        let json = serde_json::to_vec(&shapes).expect("shapes as JSON");
+        std::fs::write(&path, json).expect("write TAGGING_BENCH_DUMP");
+        return;
+    }
 
     let baseline = Taxonomy::parse(
         include_str!("baseline-taxonomy.yaml"),
