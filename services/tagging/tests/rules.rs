@@ -8,7 +8,9 @@ use newsfeed_tagging::{ConceptKind, Tagger, Tagging, Taxonomy};
 const TAXONOMY: &str = r#"
 version: "test-1"
 base_uri: "https://newsfeed.example/taxonomy/"
+given_names: [Whitney, Brett]
 concepts:
+  - {id: place/houston, kind: place, name: Houston, inflections: [Houstonian]}
   - {id: region/central-asia, kind: place, name: Central Asia}
   - id: place/kazakhstan
     kind: place
@@ -184,6 +186,24 @@ fn a_person_named_like_a_place_is_the_person_for_the_whole_story() {
         "The Indian Ocean tsunami killed thousands. India has confirmed 10,000 deaths.",
     ));
     assert!(has(&t, "india"), "{:?}", ids(&t));
+}
+
+#[test]
+fn a_place_right_after_a_given_name_is_a_surname() {
+    let t = tagger().tag(&article(
+        "Tribute concert for singer",
+        "Fans of Whitney Houston gathered. Houston sold millions of records.",
+    ));
+    assert!(!has(&t, "houston"), "{:?}", ids(&t));
+    // Not so after other capitalised words, nor for a demonym.
+    for body in [
+        "Floods hit Houston overnight.",
+        "Downtown Houston flooded.",
+        "A Houstonian said so.",
+    ] {
+        let t = tagger().tag(&article("Storm", body));
+        assert!(has(&t, "houston"), "{body}: {:?}", ids(&t));
+    }
 }
 
 #[test]

@@ -14,7 +14,7 @@ fn errors(source: &str) -> Vec<String> {
 #[test]
 fn the_default_taxonomy_has_every_un_member_and_observer() {
     let t = Taxonomy::default_taxonomy().unwrap();
-    assert_eq!(t.version(), "2026-12-02.2");
+    assert_eq!(t.version(), "2026-12-02.3");
     let countries = t
         .concepts()
         .filter(|c| {
@@ -90,6 +90,7 @@ concepts:
   - {id: place/d, kind: place, name: "  Padded "}
   - {id: place/e, kind: place, name: E, broader: [place/f]}
   - {id: place/f, kind: place, name: F, broader: [place/e]}
+given_names: [Whitney, "Mary Ann", lowercase]
 "#;
     let got = errors(src);
     let expect = [
@@ -107,6 +108,8 @@ concepts:
         "taxonomy.yaml:18: concept `place/d`: name `  Padded ` has leading or trailing spaces",
         "concept `place/b`: name `Alpha` is also a name of `place/a` (line 5)",
         "broader concepts form a cycle: place/e -> place/f -> place/e",
+        "given name `Mary Ann` must be one capitalised word of letters",
+        "given name `lowercase` must be one capitalised word of letters",
     ];
     for e in expect {
         assert!(

@@ -13,6 +13,10 @@ use super::{CaseRule, ConceptKind, Namesake};
 pub(crate) struct RawTaxonomy {
     pub(crate) version: String,
     pub(crate) base_uri: String,
+    /// Given names: a place name right after one is a person's surname
+    /// ("Whitney Houston", "Denzel Washington").
+    #[serde(default)]
+    pub(crate) given_names: Vec<String>,
     #[serde(default)]
     pub(crate) concepts: Vec<RawConcept>,
 }

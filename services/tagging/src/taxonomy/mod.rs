@@ -178,6 +178,9 @@ pub struct Taxonomy {
     /// The languages of `names_in`, lowercase: name pattern `lang` `i` is `languages[i - 1]`.
     pub(crate) languages: Vec<String>,
     pub(crate) concepts: Vec<Concept>,
+    /// Given names as written, sorted: a place name right after one is a
+    /// person's surname.
+    pub(crate) given_names: Vec<String>,
     /// Concepts with a `when` condition, each after the concepts it refers to.
     pub(crate) rule_order: Vec<u32>,
 }

@@ -149,10 +149,22 @@ impl Validator<'_> {
         for c in &mut concepts {
             c.broader.dedup();
         }
+        let mut given_names = raw.given_names;
+        for name in &given_names {
+            if !name.starts_with(char::is_uppercase) || !name.chars().all(char::is_alphabetic) {
+                self.file_problem(
+                    "given_names",
+                    format!("given name `{name}` must be one capitalised word of letters"),
+                );
+            }
+        }
+        given_names.sort_unstable();
+        given_names.dedup();
         Taxonomy {
             version: raw.version.trim().to_owned(),
             languages: std::mem::take(&mut self.languages),
             concepts,
+            given_names,
             rule_order,
         }
     }
