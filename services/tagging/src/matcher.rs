@@ -289,8 +289,9 @@ impl Matcher {
                 .is_ok()
     }
 
-    /// Checks one automaton match (a range of the searched text); records
-    /// its hits and returns where the search goes on, or `None` when no
+    /// Checks one automaton match (a range of the searched text) against
+    /// the targets `only` allows; records its hits and returns where the
+    /// search goes on and whether they were all cues, or `None` when no
     /// target of the pattern applies.
     fn accept(
         &self,
