@@ -24,8 +24,9 @@
 //! taxonomy, on these same texts (dumped as JSON), with the same timing
 //! (`shipped/time_tagger.rs`).
 //!
-//! Texts: "short" stories, the labelled evaluation stories (~200 bytes of
-//! headline and body); "typical" articles of ~4 KB (each story plus
+//! Texts: "short" stories, the labelled tuning stories (most ~200 bytes of
+//! headline and body, a few hundred of news length: ~370 bytes on average,
+//! which the run prints); "typical" articles of ~4 KB (each story plus
 //! connecting prose, in HTML); and "dense" articles of ~2.4 KB joining
 //! twelve stories, with about twelve times the names a real article has.
 //! A story's time includes dropping the [`newsfeed_tagging::Tagging`] it
