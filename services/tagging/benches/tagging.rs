@@ -45,6 +45,10 @@ use newsfeed_tagging::evaluation::EvalSet;
 use newsfeed_tagging::{Tagger, Taxonomy};
 use regex::Regex;
 
+#[path = "shipped/timing.rs"]
+mod timing;
+use timing::{cpu_since, cpu_time, text_bytes};
+
 // The allocator newsfeed-enrich runs with: the engine's output is many small strings.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -98,13 +102,13 @@ fn main() {
 
     if let Some(which) = std::env::var_os("TAGGING_BENCH_PROFILE") {
         // Only the engine (the baseline taxonomy's with `=baseline`), for `perf record`.
-        let tagger = if which == "baseline" {
-            &baseline_tagger
+        let (label, tagger) = if which == "baseline" {
+            ("baseline", &baseline_tagger)
         } else {
-            &default_tagger
+            ("default", &default_tagger)
         };
         for _ in 0..5 {
-            engine_rows(&mut Vec::new(), "default", tagger, &shapes, budget);
+            engine_rows(&mut Vec::new(), label, tagger, &shapes, budget);
         }
         return;
     }
@@ -315,49 +319,20 @@ impl Speed {
     }
 }
 
-/// Runs `f` over `items`, round after round, until `budget` has passed
-/// (stopping mid-round if need be, so that a slow baseline stays bounded);
-/// returns the speed.
+/// Times `f` over `items` for `budget` ([`timing::time`]); returns the speed.
 fn measure(
     label: &str,
     items: &[Article],
     budget: Duration,
     f: impl Fn(&Article) -> usize,
 ) -> Speed {
-    // Warm up, within the budget.
-    let warm = Instant::now();
-    for a in items {
-        black_box(f(a));
-        if warm.elapsed() > budget / 4 {
-            break;
-        }
-    }
-    let (started, cpu_started) = (Instant::now(), cpu_time());
-    let (mut stories, mut bytes) = (0usize, 0usize);
-    'rounds: loop {
-        for a in items {
-            black_box(f(black_box(a)));
-            stories += 1;
-            bytes += text_bytes(a);
-            if stories % 8 == 0 && started.elapsed() >= budget {
-                break 'rounds;
-            }
-        }
-        if started.elapsed() >= budget {
-            break;
-        }
-    }
-    let wall = started.elapsed().as_secs_f64();
-    // On a shared machine the thread may wait for a core: count the time it ran.
-    let cpu = cpu_time()
-        .zip(cpu_started)
-        .map_or(wall, |(end, start)| (end - start).as_secs_f64());
+    let t = timing::time(items, budget, f);
     Speed {
         label: label.to_owned(),
-        mb_per_s: bytes as f64 / cpu / 1e6,
-        stories_per_s: stories as f64 / cpu,
-        cpu,
-        wall,
+        mb_per_s: t.mb_per_s(),
+        stories_per_s: t.stories as f64 / t.cpu,
+        cpu: t.cpu,
+        wall: t.wall,
         output_us: None,
     }
 }
@@ -379,32 +354,8 @@ fn output_cost(tagger: &Tagger, items: &[Article], budget: Duration) -> f64 {
         }
         n += outputs.len();
     }
-    let cpu = cpu_time()
-        .zip(cpu_started)
-        .map_or(started.elapsed(), |(end, start)| end - start);
-    cpu.as_secs_f64() * 1e6 / n as f64
-}
-
-/// CPU time this thread has run, from /proc (None where there is none).
-fn cpu_time() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    stat.split_whitespace()
-        .next()?
-        .parse()
-        .ok()
-        .map(Duration::from_nanos)
-}
-
-fn text_bytes(a: &Article) -> usize {
-    let blocks = a
-        .headlines
-        .iter()
-        .chain(&a.descriptions)
-        .filter_map(|b| b.value.as_deref());
-    blocks
-        .chain(a.bodies.iter().filter_map(|b| b.value.as_deref()))
-        .map(str::len)
-        .sum()
+    let cpu = cpu_since(cpu_started).unwrap_or(started.elapsed().as_secs_f64());
+    cpu * 1e6 / n as f64
 }
 
 fn mb(bytes: usize) -> f64 {

@@ -1,8 +1,8 @@
 //! Times one taxonomy over the tagging bench's texts, with whichever engine
 //! this file is built against: the current one (example `time-tagger`) or
 //! the engine as it shipped at an earlier commit, into whose exported tree
-//! `benches/against-shipped` copies this file as an example. So it uses only
-//! what both engines have: `Taxonomy::{default_taxonomy, load}`,
+//! `benches/against-shipped` copies this file and `timing.rs` as an example.
+//! So it uses only what both engines have: `Taxonomy::{default_taxonomy, load}`,
 //! `Tagger::{new, tag}` and a serde `Article`.
 //!
 //! ```text
@@ -10,25 +10,27 @@
 //! ```
 //!
 //! `SHAPES.json` is what `TAGGING_BENCH_DUMP` writes. Timing is the bench's
-//! `measure`, line for line (thread CPU time, a quarter-budget warm-up, then
-//! rounds until `TAGGING_BENCH_SECONDS`, default 1, have passed), with
-//! mimalloc as the allocator. Prints, one line each:
+//! own (`timing.rs`: thread CPU time, a quarter-budget warm-up, then rounds
+//! until `TAGGING_BENCH_SECONDS`, default 1, have passed), with mimalloc as
+//! the allocator. Prints, one line each:
 //!
 //! ```text
 //! taxonomy LABEL ENGINE VERSION CONCEPTS
-//! result LABEL SHAPE MB/S STORIES_TIMED TEXT_BYTES JSON_HASH TAGS
+//! result LABEL SHAPE MB/S STORIES_TIMED TEXT_BYTES JSON_HASH TAGS WALL_SECONDS
 //! ```
 //!
 //! `JSON_HASH` is FNV-1a of the shape's articles serialized again by this
 //! build's model: equal hashes across builds mean both engines read the same
 //! articles. `TAGS` is the tags found over the shape, once (not timed).
 
-use std::hint::black_box;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use newsfeed_model::Article;
 use newsfeed_tagging::{ENGINE, Tagger, Taxonomy};
+
+mod timing;
+use timing::text_bytes;
 
 // The allocator newsfeed-enrich runs with, as in the bench.
 #[global_allocator]
@@ -62,71 +64,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             return Err(format!("shape {shape} has no articles").into());
         }
         let tags: usize = articles.iter().map(|a| tagger.tag(a).tags.len()).sum();
-        let (mb_per_s, stories) = measure(articles, budget, |a| tagger.tag(a).tags.len());
+        let t = timing::time(articles, budget, |a| tagger.tag(a).tags.len());
         println!(
-            "result {label} {shape} {mb_per_s:.3} {stories} {} {:016x} {tags}",
+            "result {label} {shape} {:.3} {} {} {:016x} {tags} {:.2}",
+            t.mb_per_s(),
+            t.stories,
             articles.iter().map(text_bytes).sum::<usize>(),
-            fnv1a(&serde_json::to_vec(articles)?)
+            fnv1a(&serde_json::to_vec(articles)?),
+            t.wall
         );
     }
     Ok(())
-}
-
-/// The bench's `measure`: runs `f` over `items`, round after round, until
-/// `budget` has passed; returns MB/s in thread CPU time and the stories run.
-fn measure(items: &[Article], budget: Duration, f: impl Fn(&Article) -> usize) -> (f64, usize) {
-    // Warm up, within the budget.
-    let warm = Instant::now();
-    for a in items {
-        black_box(f(a));
-        if warm.elapsed() > budget / 4 {
-            break;
-        }
-    }
-    let (started, cpu_started) = (Instant::now(), cpu_time());
-    let (mut stories, mut bytes) = (0usize, 0usize);
-    'rounds: loop {
-        for a in items {
-            black_box(f(black_box(a)));
-            stories += 1;
-            bytes += text_bytes(a);
-            if stories % 8 == 0 && started.elapsed() >= budget {
-                break 'rounds;
-            }
-        }
-        if started.elapsed() >= budget {
-            break;
-        }
-    }
-    let wall = started.elapsed().as_secs_f64();
-    // On a shared machine the thread may wait for a core: count the time it ran.
-    let cpu = cpu_time()
-        .zip(cpu_started)
-        .map_or(wall, |(end, start)| (end - start).as_secs_f64());
-    (bytes as f64 / cpu / 1e6, stories)
-}
-
-/// CPU time this thread has run, from /proc (None where there is none).
-fn cpu_time() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    stat.split_whitespace()
-        .next()?
-        .parse()
-        .ok()
-        .map(Duration::from_nanos)
-}
-
-/// The bench's count of an article's text: headlines, descriptions, bodies.
-fn text_bytes(a: &Article) -> usize {
-    let blocks = a
-        .headlines
-        .iter()
-        .chain(&a.descriptions)
-        .filter_map(|b| b.value.as_deref());
-    blocks
-        .chain(a.bodies.iter().filter_map(|b| b.value.as_deref()))
-        .map(str::len)
-        .sum()
 }
 
 /// 64-bit FNV-1a, stable across builds and Rust versions.
