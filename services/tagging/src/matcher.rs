@@ -259,7 +259,8 @@ impl Matcher {
             patterns_at(trie, bytes, start, ends);
             // The longest first; when it fails its checks a shorter one may
             // pass ("Niger" in "Niger Deltas"). A cue phrase does not hide
-            // the name it starts with ("Scottish Parliament" names Scotland).
+            // the name it starts with ("Scottish Parliament" names Scotland),
+            // though a shorter cue inside it does not count again.
             // The leading space is not part of the match.
             let mut only = Only::Any;
             let mut next = None;
@@ -271,7 +272,7 @@ impl Matcher {
                     if !accepted.only_terms {
                         break;
                     }
-                    only = Only::Names;
+                    only = Only::NotCues;
                 }
             }
             pos = next.unwrap_or(start + 1);
@@ -317,7 +318,7 @@ impl Matcher {
         let mut accepted_end = None;
         let mut only_terms = true;
         for t in self.targets(pattern) {
-            if only == Only::Names && !matches!(t.what, What::Name { .. }) {
+            if only == Only::NotCues && matches!(t.what, What::Term(_)) {
                 continue;
             }
             let written = &self.texts[t.text.0 as usize..t.text.1 as usize];
@@ -368,8 +369,9 @@ impl Matcher {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Only {
     Any,
-    /// Names only: inside a longer cue phrase already accepted.
-    Names,
+    /// Names and exclusions, not cues: inside a longer cue phrase already
+    /// accepted (an exclusion there still swallows the name it holds).
+    NotCues,
 }
 
 /// What [`Matcher::accept`] recorded for one pattern.

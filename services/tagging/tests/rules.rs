@@ -20,6 +20,13 @@ concepts:
   - {id: place/almaty, kind: place, name: Almaty, broader: [place/kazakhstan]}
   - {id: place/russia, kind: place, name: Russia, inflections: [Russian]}
   - {id: place/india, kind: place, name: India, inflections: [Indian], exclude: [Indian Ocean]}
+  - {id: place/scotland, kind: place, name: Scotland, inflections: [Scottish], exclude: [Scotland Yard]}
+  - id: topic/regional-government
+    kind: topic
+    name: regional government
+    uri: http://cv.iptc.org/newscodes/mediatopic/20000618
+    when:
+      any_of: [Scottish Parliament, Scotland Yard detectives, devolution]
   - {id: place/guinea, kind: place, name: Guinea, case: capitalised, exclude: [guinea pig]}
   - {id: place/papua-new-guinea, kind: place, name: Papua New Guinea}
   - {id: place/chad, kind: place, name: Chad, case: capitalised, namesake: given}
@@ -186,6 +193,22 @@ fn a_person_named_like_a_place_is_the_person_for_the_whole_story() {
         "The Indian Ocean tsunami killed thousands. India has confirmed 10,000 deaths.",
     ));
     assert!(has(&t, "india"), "{:?}", ids(&t));
+}
+
+#[test]
+fn a_cue_phrase_does_not_hide_the_name_it_starts_with() {
+    let t = tagger().tag(&article(
+        "Holyrood building costs",
+        "The Scottish Parliament building cost ten times the estimate.",
+    ));
+    assert!(has(&t, "scotland"), "{:?}", ids(&t));
+    assert!(has(&t, "20000618"), "{:?}", ids(&t));
+    // An exclusion inside the cue still swallows the name.
+    let t = tagger().tag(&article(
+        "Arrests in London",
+        "Scotland Yard detectives arrested two men.",
+    ));
+    assert!(!has(&t, "scotland"), "{:?}", ids(&t));
 }
 
 #[test]
