@@ -4,12 +4,14 @@
 //! language precision and recall, leading-subject accuracy per top-level
 //! topic, namesake cases, and labels the taxonomy lacks. Exits non-zero
 //! below the bar. `--tags` also prints what each tuning story got; `--set
-//! FILE` evaluates another story file instead of the tuning part.
+//! FILE` evaluates another story file instead of the tuning part;
+//! `--taxonomy FILE` uses another taxonomy file (an edited copy) instead of
+//! the default one.
 //! `--show-unseen` lists the held-out part's misses too: not for anyone
 //! tuning the taxonomy.
 //!
 //! ```text
-//! cargo run -p newsfeed-tagging --release --example evaluate [-- --tags] [--set FILE]
+//! cargo run -p newsfeed-tagging --release --example evaluate [-- --tags] [--set FILE] [--taxonomy FILE]
 //! ```
 
 use std::path::Path;
@@ -33,7 +35,15 @@ fn main() -> ExitCode {
         None => EvalSet::default_set().map_err(|e| e.to_string()),
     };
     let unseen = EvalSet::load_dir(Path::new(UNSEEN_DIR)).map_err(|e| e.to_string());
-    let (taxonomy, set, unseen) = match (Taxonomy::default_taxonomy(), set, unseen) {
+    let taxonomy = match args
+        .iter()
+        .position(|a| a == "--taxonomy")
+        .and_then(|i| args.get(i + 1))
+    {
+        Some(path) => Taxonomy::load(Path::new(path)),
+        None => Taxonomy::default_taxonomy(),
+    };
+    let (taxonomy, set, unseen) = match (taxonomy, set, unseen) {
         (Ok(t), Ok(s), Ok(u)) => (t, s, u),
         (Err(e), _, _) => return fail(&e.to_string()),
         (_, Err(e), _) | (_, _, Err(e)) => return fail(&e),
