@@ -211,8 +211,11 @@ impl Scorer<'_> {
             .concepts
             .get(concept as usize)
             .filter(|c| c.kind == ConceptKind::Topic);
-        if topic.is_some() && !evidence.is_empty() {
+        if let Some(topic) = topic
+            && !evidence.is_empty()
+        {
             (support, relevance, rank) = topic_score(hits, self.zones, evidence, self.keys);
+            rank = rank * topic.subject_weight / 100;
         }
         let total = evidence.len() as u32;
         evidence.truncate(SCORED_EVIDENCE);

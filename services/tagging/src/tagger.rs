@@ -155,6 +155,29 @@ impl Tagger {
         self.matcher.memory_usage() + self.rules.memory_usage() + self.name_order.len() * 4
     }
 
+    /// Sets the `subject_weight` (in percent) of top-level topic `id`, for
+    /// tools that fit the weights to labelled stories without compiling
+    /// the matcher again; false when there is no such topic.
+    #[doc(hidden)]
+    pub fn set_subject_weight(&mut self, id: &str, percent: i32) -> bool {
+        let topic = self
+            .taxonomy
+            .concepts
+            .iter_mut()
+            .find(|c| c.id == id && c.kind == ConceptKind::Topic && c.broader.is_empty());
+        topic.map(|c| c.subject_weight = percent).is_some()
+    }
+
+    /// The story's leading subject: the first top-level topic among its tags.
+    pub fn leading_subject(&self, article: &Article) -> Option<&crate::Concept> {
+        self.tag(article)
+            .tags
+            .iter()
+            .filter(|t| t.kind == ConceptKind::Topic)
+            .filter_map(|t| self.taxonomy.concept_by_uri(&t.uri))
+            .find(|c| c.broader.is_empty())
+    }
+
     /// Tags an article. Pure: the article is not changed.
     pub fn tag(&self, article: &Article) -> Tagging {
         SCRATCH.with(|scratch| match scratch.try_borrow_mut() {

@@ -25,6 +25,7 @@ test time needs Python or the network.
 """
 
 import json
+import os
 import re
 import sys
 import unicodedata
@@ -538,6 +539,16 @@ def expand_stars(cue):
     return [" ".join(o + [words[-1]]) for o in out]
 
 
+def english_plural(cue):
+    if not re.fullmatch("[a-z]{3,}", cue) or re.search("(s|ing|ed|ly|al|ic|ous|ive|ful|less)$", cue):
+        return []
+    if re.search("(x|z|ch|sh)$", cue):
+        return [cue + "es"]
+    if re.search("[^aeiou]y$", cue):
+        return [cue[:-1] + "ies"]
+    return [cue + "s"]
+
+
 def ar_cue_forms(cue):
     """An Arabic cue with the article and the one-letter words written onto
     it: اقتصاد, الاقتصاد, والاقتصاد, بالاقتصاد, للاقتصاد."""
@@ -554,6 +565,7 @@ def topics(overlay):
     existing = overlay.get("ids", {})
     stop = {s.lower() for s in overlay.get("not_cues", [])}
     cues = overlay.get("cues", {})
+    weights = {str(k): float(v) for k, v in overlay.get("subject_weights", {}).items()}
     out, ids = [], {}
 
     def walk(q, parent):
@@ -575,6 +587,8 @@ def topics(overlay):
             words.insert(0, label.replace("/", " "))
         if not words:
             words = [label.replace("/", " ")]
+        if os.environ.get("PLURALS"):
+            words = words + [w for x in words for w in english_plural(x)]
         when = {"any_of": unique([v for x in words for w in expand_stars(x) for v in ar_cue_forms(w)])}
         if "min" in spec:
             when["min_distinct"] = spec["min"]
@@ -585,6 +599,8 @@ def topics(overlay):
         if parent:
             concept["broader"] = [parent]
         concept["when"] = when
+        if code in weights:
+            concept["subject_weight"] = weights[code]
         out.append(concept)
         for n in c.get("narrower", []):
             walk(n, cid)
@@ -592,6 +608,9 @@ def topics(overlay):
     tops = sorted(q for q, c in concepts.items() if not c.get("broader"))
     for q in tops:
         walk(q, None)
+    unknown = set(weights) - {q.split(":")[1] for q in tops}
+    if unknown:
+        raise SystemExit(f"subject_weights: {sorted(unknown)} are not top-level Media Topics")
     return out
 
 
@@ -602,7 +621,7 @@ PLAIN = re.compile(r"^[\w][\w .'&+/*-]*$")
 
 
 def scalar(v):
-    if isinstance(v, bool) or isinstance(v, int):
+    if isinstance(v, bool) or isinstance(v, int) or isinstance(v, float):
         return json.dumps(v)
     s = str(v)
     risky = (not PLAIN.match(s) or s.lower() in {"yes", "no", "true", "false", "null", "on", "off", "y", "n"}
@@ -642,7 +661,7 @@ def given_names(concepts):
 
 
 KEYS = ["id", "kind", "name", "uri", "aliases", "inflections", "acronyms", "case", "namesake",
-        "exclude", "surnames", "names_in", "surnames_in", "broader", "when"]
+        "exclude", "surnames", "names_in", "surnames_in", "broader", "when", "subject_weight"]
 
 
 def write(concepts, given):

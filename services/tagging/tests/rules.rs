@@ -415,3 +415,35 @@ fn html_bodies_are_stripped_and_evidence_points_into_the_markup() {
             .any(|e| e.text.as_deref().is_some_and(|s| s.contains("href")))
     );
 }
+
+#[test]
+fn subject_weight_scales_a_topics_claim_to_lead() {
+    let taxonomy = |weight: &str| {
+        format!(
+            r#"
+version: "test-1"
+base_uri: "https://newsfeed.example/taxonomy/"
+concepts:
+  - {{id: topic/economy, kind: topic, name: economy, when: {{any_of: [prices, shares, profits]}}{weight}}}
+  - {{id: topic/environment, kind: topic, name: environment, when: {{any_of: [emissions, wildlife]}}}}
+"#
+        )
+    };
+    let story = article(
+        "Steelworks cuts emissions",
+        "Shares rose as the plant cut emissions; profits held and prices were unchanged.",
+    );
+    let lead = |yaml: String| {
+        let tagger = Tagger::new(Taxonomy::parse(&yaml, "test.yaml").unwrap());
+        tagger
+            .leading_subject(&story)
+            .map(|c| c.id().to_owned())
+            .unwrap_or_default()
+    };
+    // Three economy cues in the body's first lines outweigh one environment
+    // cue in the headline, repeated in the body (3 x 1.5 against 3 + 0.2)...
+    assert_eq!(lead(taxonomy("")), "topic/economy");
+    // ...until economy's cues count for less.
+    assert_eq!(lead(taxonomy(", subject_weight: 0.5")), "topic/environment");
+    assert_eq!(lead(taxonomy(", subject_weight: 1.5")), "topic/economy");
+}

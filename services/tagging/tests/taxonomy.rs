@@ -90,6 +90,9 @@ concepts:
   - {id: place/d, kind: place, name: "  Padded "}
   - {id: place/e, kind: place, name: E, broader: [place/f]}
   - {id: place/f, kind: place, name: F, broader: [place/e]}
+  - {id: place/g, kind: place, name: G, subject_weight: 0.5}
+  - {id: topic/u, kind: topic, name: U, when: {any_of: [u]}, subject_weight: 9}
+  - {id: topic/v, kind: topic, name: V, when: {any_of: [v]}, broader: [topic/u], subject_weight: 2}
 given_names: [Whitney, "Mary Ann", lowercase]
 "#;
     let got = errors(src);
@@ -110,6 +113,9 @@ given_names: [Whitney, "Mary Ann", lowercase]
         "broader concepts form a cycle: place/e -> place/f -> place/e",
         "given name `Mary Ann` must be one capitalised word of letters",
         "given name `lowercase` must be one capitalised word of letters",
+        "taxonomy.yaml:21: concept `place/g`: `subject_weight` applies only to a top-level topic",
+        "taxonomy.yaml:22: concept `topic/u`: `subject_weight` 9 is outside 0.1..=5",
+        "taxonomy.yaml:23: concept `topic/v`: `subject_weight` applies only to a top-level topic",
     ];
     for e in expect {
         assert!(

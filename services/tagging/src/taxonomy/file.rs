@@ -54,6 +54,10 @@ pub(crate) struct RawConcept {
     pub(crate) surnames_in: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub(crate) when: Option<RawWhen>,
+    /// For a top-level topic: how much its cues weigh in choosing the
+    /// story's leading subject (1 when absent).
+    #[serde(default)]
+    pub(crate) subject_weight: Option<f64>,
 }
 
 /// A co-occurrence condition as written.

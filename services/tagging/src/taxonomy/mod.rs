@@ -132,9 +132,18 @@ pub struct Concept {
     pub(crate) when: Option<Condition>,
     /// Names that are also common words or other names: lower confidence.
     pub(crate) ambiguous: bool,
+    /// For a top-level topic, its cues' weight in choosing the leading
+    /// subject, in percent (100 unless the taxonomy says otherwise).
+    pub(crate) subject_weight: i32,
 }
 
 impl Concept {
+    /// For a top-level topic, how much its cues count in choosing the
+    /// leading subject, in percent (`subject_weight`).
+    pub fn subject_weight(&self) -> i32 {
+        self.subject_weight
+    }
+
     /// The editors' id, e.g. `place/kazakhstan`.
     pub fn id(&self) -> &str {
         &self.id

@@ -13,6 +13,10 @@ use super::{
 };
 use crate::text::fold;
 
+/// The weights a top-level topic may give its cues in choosing the
+/// leading subject.
+const SUBJECT_WEIGHTS: std::ops::RangeInclusive<f64> = 0.1..=5.0;
+
 /// Parses and validates `source`.
 pub(super) fn parse(source: &str, origin: &str) -> Result<Taxonomy, TaxonomyError> {
     let raw: RawTaxonomy =
@@ -259,6 +263,25 @@ impl Validator<'_> {
             self.problem(i, &c.id, None, msg.into());
         }
         let ambiguous = c.case != CaseRule::Insensitive || c.namesake.is_some();
+        let subject_weight = match c.subject_weight {
+            None => 100,
+            Some(_) if c.kind != ConceptKind::Topic || !c.broader.is_empty() => {
+                let msg =
+                    "`subject_weight` applies only to a top-level topic (kind topic, no broader)";
+                self.problem(i, &c.id, Some("subject_weight"), msg.into());
+                100
+            }
+            Some(w) if !(SUBJECT_WEIGHTS.contains(&w)) => {
+                let msg = format!(
+                    "`subject_weight` {w} is outside {}..={}",
+                    SUBJECT_WEIGHTS.start(),
+                    SUBJECT_WEIGHTS.end()
+                );
+                self.problem(i, &c.id, Some("subject_weight"), msg);
+                100
+            }
+            Some(w) => (w * 100.0).round() as i32,
+        };
         Concept {
             id: c.id.clone(),
             kind: c.kind,
@@ -270,6 +293,7 @@ impl Validator<'_> {
             namesake: c.namesake,
             when,
             ambiguous,
+            subject_weight,
         }
     }
 
