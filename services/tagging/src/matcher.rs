@@ -604,9 +604,13 @@ fn first_word(s: &str) -> &str {
 }
 
 fn last_word(s: &str) -> &str {
+    // After the last character that is not part of a word, however many
+    // bytes it takes ("£20m", "—Paris").
     let start = s
-        .rfind(|c: char| !(c.is_alphanumeric() || c == '-' || c == '.'))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_alphanumeric() || c == '-' || c == '.'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     &s[start..]
 }
 

@@ -230,6 +230,21 @@ fn a_place_right_after_a_given_name_is_a_surname() {
 }
 
 #[test]
+fn a_word_ending_in_a_character_of_several_bytes_before_a_place_is_read_whole() {
+    // The words before a place are read for given names and surnames: a
+    // currency sign, a dash or a quote there takes more than one byte.
+    for body in [
+        "A £20m Houston stadium opened.",
+        "Flights to Jordan —Kingston next.",
+        "The €5bn Kazakhstan deal and the ¥3tn Jordan loan.",
+        "«Houston» was the word.",
+    ] {
+        let t = tagger().tag(&article("Money", body));
+        assert!(!t.tags.is_empty(), "{body}: {:?}", ids(&t));
+    }
+}
+
+#[test]
 fn a_place_placed_in_another_country_after_a_comma_is_not_tagged() {
     for (headline, id) in [
         ("Snow closes roads around Cuba, New Mexico", "cuba"),
