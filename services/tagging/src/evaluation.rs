@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 10] = [
+const TUNING_SET: [(&str, &str); 14] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -57,6 +57,22 @@ const TUNING_SET: [(&str, &str); 10] = [
     (
         "tuning/bbc-technology-entertainment.yaml",
         include_str!("../eval/tuning/bbc-technology-entertainment.yaml"),
+    ),
+    (
+        "tuning/blind2-wires.yaml",
+        include_str!("../eval/tuning/blind2-wires.yaml"),
+    ),
+    (
+        "tuning/blind2-local.yaml",
+        include_str!("../eval/tuning/blind2-local.yaml"),
+    ),
+    (
+        "tuning/blind2-specialist.yaml",
+        include_str!("../eval/tuning/blind2-specialist.yaml"),
+    ),
+    (
+        "tuning/blind2-tabloid.yaml",
+        include_str!("../eval/tuning/blind2-tabloid.yaml"),
     ),
     (
         "tuning/other-topics.yaml",
