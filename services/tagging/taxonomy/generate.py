@@ -25,7 +25,6 @@ test time needs Python or the network.
 """
 
 import json
-import os
 import re
 import sys
 import unicodedata
@@ -42,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-02.4"
+VERSION = "2026-12-02.6"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -539,16 +538,6 @@ def expand_stars(cue):
     return [" ".join(o + [words[-1]]) for o in out]
 
 
-def english_plural(cue):
-    if not re.fullmatch("[a-z]{3,}", cue) or re.search("(s|ing|ed|ly|al|ic|ous|ive|ful|less)$", cue):
-        return []
-    if re.search("(x|z|ch|sh)$", cue):
-        return [cue + "es"]
-    if re.search("[^aeiou]y$", cue):
-        return [cue[:-1] + "ies"]
-    return [cue + "s"]
-
-
 def ar_cue_forms(cue):
     """An Arabic cue with the article and the one-letter words written onto
     it: اقتصاد, الاقتصاد, والاقتصاد, بالاقتصاد, للاقتصاد."""
@@ -587,8 +576,6 @@ def topics(overlay):
             words.insert(0, label.replace("/", " "))
         if not words:
             words = [label.replace("/", " ")]
-        if os.environ.get("PLURALS"):
-            words = words + [w for x in words for w in english_plural(x)]
         when = {"any_of": unique([v for x in words for w in expand_stars(x) for v in ar_cue_forms(w)])}
         if "min" in spec:
             when["min_distinct"] = spec["min"]
