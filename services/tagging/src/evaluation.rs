@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 14] = [
+const TUNING_SET: [(&str, &str); 17] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -73,6 +73,18 @@ const TUNING_SET: [(&str, &str); 14] = [
     (
         "tuning/blind2-tabloid.yaml",
         include_str!("../eval/tuning/blind2-tabloid.yaml"),
+    ),
+    (
+        "tuning/blind3-bbc.yaml",
+        include_str!("../eval/tuning/blind3-bbc.yaml"),
+    ),
+    (
+        "tuning/blind3-uk-papers.yaml",
+        include_str!("../eval/tuning/blind3-uk-papers.yaml"),
+    ),
+    (
+        "tuning/blind3-us-intl.yaml",
+        include_str!("../eval/tuning/blind3-us-intl.yaml"),
     ),
     (
         "tuning/other-topics.yaml",

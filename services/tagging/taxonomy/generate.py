@@ -41,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-02.7"
+VERSION = "2026-12-02.8"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -479,6 +479,25 @@ def merge_names(c, names, place):
         c["names_in"] = have
 
 
+# Titles that name a person with the surname alone, where news often does
+# without the full name ("President Trump", "Chancellor Merz").
+TITLES = ["President", "Prime Minister", "Chancellor", "Senator", "Governor"]
+
+
+def title_aliases(entities):
+    """Title + surname as an alias of a person whose surname no other
+    person of the taxonomy has."""
+    people = [c for c in entities if c["kind"] == "person"]
+    count = {}
+    for c in people:
+        for s in c.get("surnames", []):
+            count[s] = count.get(s, 0) + 1
+    for c in people:
+        for s in c.get("surnames", []):
+            if count[s] == 1 and re.fullmatch(r"[A-Z][a-z]+(-[A-Z][a-z]+)?", s):
+                c["aliases"] = unique(c.get("aliases", []) + [f"{t} {s}" for t in TITLES])
+
+
 def person_names(c):
     for key in ("names_in", "surnames_in"):
         ru = c.get(key, {}).get("ru")
@@ -720,6 +739,7 @@ def main():
         if extra.get("surnames"):
             c["surnames_in"].setdefault("kk", []).extend(extra["surnames"])
     add_place_names(entities, iso, geo_of)
+    title_aliases(entities)
     for c in entities:
         if c["kind"] == "person":
             person_names(c)
