@@ -19,6 +19,7 @@ pub const KNOWN: Known = Known {
         DECODE_REASONS[0],
         DECODE_REASONS[1],
         DECODE_REASONS[2],
+        DECODE_REASONS[3],
         "unencodable",
     ],
     steps: &[LOOP_STEPS[0], LOOP_STEPS[1], "tag"],

@@ -245,7 +245,7 @@ fn transact<P: Processor>(
             &trace,
             crate::spans::record_attributes(record),
         );
-        match processor.process(record, &trace) {
+        match guarded(|| processor.process(record, &trace)) {
             Ok(outputs) => {
                 tracing::debug!(outputs = outputs.len(), "record processed");
                 for out in outputs {
@@ -278,6 +278,31 @@ fn transact<P: Processor>(
     commit_transaction(producer, settings.timeout)?;
     Ok(emitted)
 }
+
+/// Runs one record's processing, turning a panic (a bug in the stage's
+/// code, met on some input) into a rejection: the record goes to the
+/// dead-letter topic with the panic's message and the stream goes on,
+/// rather than the stage dying on it and meeting it again on every restart.
+fn guarded<T>(process: impl FnOnce() -> Result<T, Rejection>) -> Result<T, Rejection> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(process)).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(Rejection {
+            reason: PANICKED,
+            detail: message.chars().take(PANIC_DETAIL_CHARS).collect(),
+        })
+    })
+}
+
+/// The rejection reason of a record whose processing panicked.
+pub const PANICKED: &str = "panicked";
+
+/// How much of a panic's message the dead letter keeps (it may quote the
+/// story).
+const PANIC_DETAIL_CHARS: usize = 200;
 
 /// Sends one output inside the open transaction; returns its article
 /// marker for the metrics.
@@ -501,5 +526,28 @@ impl StageHandle {
         tokio::task::spawn_blocking(move || self.thread.join())
             .await?
             .map_err(|_| anyhow!("stage thread panicked"))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_record_becomes_a_rejection_with_its_message() {
+        let rejected = guarded::<()>(|| panic!("byte index 411 is not a char boundary"));
+        let Err(rejection) = rejected else {
+            panic!("a panic must become a rejection");
+        };
+        assert_eq!(rejection.reason, PANICKED);
+        assert_eq!(rejection.detail, "byte index 411 is not a char boundary");
+        // A long message is cut; a formatted one is read too.
+        let long = "é".repeat(1000);
+        let Err(rejection) = guarded::<()>(|| panic!("{long}")) else {
+            panic!("a panic must become a rejection");
+        };
+        assert_eq!(rejection.detail.chars().count(), PANIC_DETAIL_CHARS);
+        // What does not panic passes through.
+        assert_eq!(guarded(|| Ok::<_, Rejection>(7)).ok(), Some(7));
     }
 }
