@@ -8,18 +8,19 @@
 use std::path::Path;
 
 use newsfeed_runtime::StageMetrics;
+use newsfeed_runtime::exactly_once::PANICKED;
 use newsfeed_runtime::metrics::{DECODE_REASONS, Known, LOOP_STEPS};
 use prometheus::{IntCounterVec, IntGauge, Opts};
 
 /// The stage metrics' label values enrich knows in advance.
 pub const KNOWN: Known = Known {
     rejected: &[],
-    // The exactly-once loop's decode reasons, and `stage`'s own.
+    // The exactly-once loop's decode reasons and panics, and `stage`'s own.
     dead_lettered: &[
         DECODE_REASONS[0],
         DECODE_REASONS[1],
         DECODE_REASONS[2],
-        DECODE_REASONS[3],
+        PANICKED,
         "unencodable",
     ],
     steps: &[LOOP_STEPS[0], LOOP_STEPS[1], "tag"],

@@ -33,6 +33,12 @@ impl Enrich {
 }
 
 impl Processor for Enrich {
+    /// Tagging is pure: a story the tagger panics on (a bug) goes to the
+    /// dead-letter topic and the rest flow on.
+    fn panics_leave_it_unchanged(&self) -> bool {
+        true
+    }
+
     fn process(
         &mut self,
         record: &BorrowedMessage<'_>,

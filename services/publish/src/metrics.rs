@@ -31,7 +31,6 @@ pub const KNOWN: Known = Known {
         DECODE_REASONS[0],
         DECODE_REASONS[1],
         DECODE_REASONS[2],
-        DECODE_REASONS[3],
         "internal",
     ],
     steps: &LOOP_STEPS,

@@ -80,6 +80,14 @@ pub trait Processor: Send {
     fn committed(&mut self) {}
     /// The transaction was aborted; its records will be consumed again.
     fn aborted(&mut self) {}
+    /// True when a panic in [`Processor::process`] leaves the processor as
+    /// it was (it changes nothing of its own before it can fail): then such
+    /// a record is dead-lettered with reason `panicked` and the stream goes
+    /// on. Otherwise the panic stops the stage, which aborts the
+    /// transaction and starts again from the last commit.
+    fn panics_leave_it_unchanged(&self) -> bool {
+        false
+    }
 }
 
 /// Decodes a record's value as an [`ArticleEvent`] whose story has a valid uri.
@@ -245,7 +253,12 @@ fn transact<P: Processor>(
             &trace,
             crate::spans::record_attributes(record),
         );
-        match guarded(|| processor.process(record, &trace)) {
+        let processed = if processor.panics_leave_it_unchanged() {
+            guarded(|| processor.process(record, &trace))
+        } else {
+            processor.process(record, &trace)
+        };
+        match processed {
             Ok(outputs) => {
                 tracing::debug!(outputs = outputs.len(), "record processed");
                 for out in outputs {
@@ -283,6 +296,7 @@ fn transact<P: Processor>(
 /// code, met on some input) into a rejection: the record goes to the
 /// dead-letter topic with the panic's message and the stream goes on,
 /// rather than the stage dying on it and meeting it again on every restart.
+/// Only for processors whose state a panic cannot leave half changed.
 fn guarded<T>(process: impl FnOnce() -> Result<T, Rejection>) -> Result<T, Rejection> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(process)).unwrap_or_else(|panic| {
         let message = panic

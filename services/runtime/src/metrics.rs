@@ -65,15 +65,9 @@ pub struct Known {
     pub transactional: bool,
 }
 
-/// Why the exactly-once loop dead-letters a record it cannot decode, or
-/// whose processing panicked; every consuming stage's
-/// [`Known::dead_lettered`] includes these.
-pub const DECODE_REASONS: [&str; 4] = [
-    "empty",
-    "undecodable",
-    "invalid_article",
-    crate::exactly_once::PANICKED,
-];
+/// Why the exactly-once loop dead-letters a record it cannot decode; every
+/// consuming stage's [`Known::dead_lettered`] includes these.
+pub const DECODE_REASONS: [&str; 3] = ["empty", "undecodable", "invalid_article"];
 
 /// The steps the exactly-once loop times.
 pub const LOOP_STEPS: [&str; 2] = ["process", "transaction"];
