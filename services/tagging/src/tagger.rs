@@ -168,14 +168,19 @@ impl Tagger {
         topic.map(|c| c.subject_weight = percent).is_some()
     }
 
-    /// The story's leading subject: the first top-level topic among its tags.
+    /// The story's leading subject: the top-level topic [`Tagger::tag`]
+    /// lists first among them, found without writing out the tags.
     pub fn leading_subject(&self, article: &Article) -> Option<&crate::Concept> {
-        self.tag(article)
-            .tags
-            .iter()
-            .filter(|t| t.kind == ConceptKind::Topic)
-            .filter_map(|t| self.taxonomy.concept_by_uri(&t.uri))
-            .find(|c| c.broader.is_empty())
+        let leader = |scratch: &mut Scratch| {
+            self.scored(article, scratch, |_, scratch| {
+                self.leader(&scratch.hits, &scratch.scores)
+            })
+        };
+        let leader = SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut scratch) => leader(&mut scratch),
+            Err(_) => leader(&mut Scratch::default()),
+        });
+        leader.and_then(|(c, _)| self.taxonomy.concepts.get(c as usize))
     }
 
     /// Tags an article. Pure: the article is not changed.
@@ -188,6 +193,19 @@ impl Tagger {
     }
 
     fn tag_in(&self, article: &Article, scratch: &mut Scratch) -> Tagging {
+        self.scored(article, scratch, |fields, scratch| {
+            self.tagging(fields, scratch)
+        })
+    }
+
+    /// Matches, decides and scores `article` into `scratch`, then hands
+    /// its fields and the scores to `then`.
+    fn scored<R>(
+        &self,
+        article: &Article,
+        scratch: &mut Scratch,
+        then: impl FnOnce(&[FieldText<'_>], &mut Scratch) -> R,
+    ) -> R {
         let fields = text::fields(article, &mut scratch.text);
         scratch.hits.clear();
         scratch.zones.clear();
@@ -222,9 +240,37 @@ impl Tagger {
             &mut scratch.scores,
             (&mut scratch.buffer, &mut scratch.keys),
         );
-        let tagging = self.tagging(&fields, scratch);
+        let out = then(&fields, scratch);
         scratch.text.recycle(fields);
-        tagging
+        out
+    }
+
+    /// The story's leading subject and the relevance it is listed with:
+    /// the top-level topic of highest rank (then relevance, then first
+    /// mention), raised to the relevance of the most relevant top-level
+    /// topic.
+    fn leader(&self, hits: &[Hit], scores: &IndexMap<Score>) -> Option<(u32, i32)> {
+        let is_top = |c: u32| {
+            self.taxonomy
+                .concepts
+                .get(c as usize)
+                .is_some_and(|k| k.kind == ConceptKind::Topic && k.broader.is_empty())
+        };
+        let mut leader = None;
+        let mut lead_relevance = 0;
+        for (c, s) in scores.iter().filter(|&(c, _)| is_top(c)) {
+            lead_relevance = lead_relevance.max(s.relevance);
+            let key = (
+                s.rank,
+                s.relevance,
+                Reverse(first_mention(hits, &s.evidence)),
+                Reverse(self.name_order[c as usize]),
+            );
+            if leader.as_ref().is_none_or(|(_, best)| key > *best) {
+                leader = Some((c, key));
+            }
+        }
+        leader.map(|(c, _)| (c, lead_relevance))
     }
 
     /// The story's language as the taxonomy numbers them, and the one whose
@@ -263,30 +309,12 @@ impl Tagger {
             evidence,
             ..
         } = scratch;
-        // The story's leading subject: the top-level topic of highest rank
-        // (then relevance, then first mention); it is listed first among
-        // the tags as relevant as the most relevant top-level topic.
-        let is_top = |c: u32| {
-            self.taxonomy
-                .concepts
-                .get(c as usize)
-                .is_some_and(|k| k.kind == ConceptKind::Topic && k.broader.is_empty())
+        // The leading subject is listed first among the tags as relevant
+        // as the most relevant top-level topic.
+        let (leader, lead_relevance) = match self.leader(hits, scores) {
+            Some((c, relevance)) => (Some(c), relevance),
+            None => (None, 0),
         };
-        let mut leader = None;
-        let mut lead_relevance = 0;
-        for (c, s) in scores.iter().filter(|&(c, _)| is_top(c)) {
-            lead_relevance = lead_relevance.max(s.relevance);
-            let key = (
-                s.rank,
-                s.relevance,
-                Reverse(first_mention(hits, &s.evidence)),
-                Reverse(self.name_order[c as usize]),
-            );
-            if leader.as_ref().is_none_or(|(_, best)| key > *best) {
-                leader = Some((c, key));
-            }
-        }
-        let leader = leader.map(|(c, _)| c);
         let relevance = |c: u32, s: &Score| {
             if leader == Some(c) {
                 s.relevance.max(lead_relevance)

@@ -450,9 +450,11 @@ concepts:
     );
     let lead = |yaml: String| {
         let tagger = Tagger::new(Taxonomy::parse(&yaml, "test.yaml").unwrap());
-        tagger
-            .leading_subject(&story)
-            .map(|c| c.id().to_owned())
+        let lead = tagger.leading_subject(&story).map(|c| c.uri().to_owned());
+        // The same topic `tag` lists first.
+        let listed = tagger.tag(&story).tags.into_iter().next().map(|t| t.uri);
+        assert_eq!(lead, listed);
+        lead.and_then(|uri| uri.rsplit_once("taxonomy/").map(|(_, id)| id.to_owned()))
             .unwrap_or_default()
     };
     // Three economy cues in the body's first lines outweigh one environment
