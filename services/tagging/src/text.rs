@@ -614,6 +614,14 @@ impl Folded {
         self.after_spaceless = false;
         let mut chars = clean.char_indices().peekable();
         while let Some((at, c)) = chars.next() {
+            // Most of even a non-English text is ASCII letters and digits
+            // (names, figures, the words of English stories with one curly
+            // quote): what `push` does with them, without its tests.
+            if c.is_ascii_alphanumeric() && !self.after_spaceless {
+                self.text.push(c.to_ascii_lowercase());
+                self.map.push(at as u32);
+                continue;
+            }
             if c.is_ascii() {
                 self.push(c, at);
                 continue;
