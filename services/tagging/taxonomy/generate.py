@@ -667,7 +667,7 @@ def given_names(concepts):
 
 
 KEYS = ["id", "kind", "name", "uri", "aliases", "inflections", "acronyms", "case", "namesake",
-        "exclude", "surnames", "names_in", "surnames_in", "broader", "when", "subject_weight"]
+        "exclude", "surnames", "names_in", "surnames_in", "inflections_in", "broader", "when", "subject_weight"]
 
 
 def write(concepts, given):

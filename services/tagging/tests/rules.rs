@@ -48,6 +48,13 @@ concepts:
     when:
       none_of: [Atlanta]
   - {id: org/un, kind: organisation, name: United Nations, acronyms: [UN]}
+  - id: place/france
+    kind: place
+    name: France
+    case: capitalised
+    inflections: [French]
+    names_in: {fr: [France]}
+    inflections_in: {fr: [français, française], ru: [французский, французского]}
   - {id: person/sergey-lavrov, kind: person, name: Sergey Lavrov, aliases: [Sergei Lavrov], surnames: [Lavrov]}
   - id: topic/unrest
     kind: topic
@@ -463,4 +470,45 @@ concepts:
     // ...until economy's cues count for less.
     assert_eq!(lead(taxonomy(", subject_weight: 0.5")), "topic/environment");
     assert_eq!(lead(taxonomy(", subject_weight: 1.5")), "topic/economy");
+}
+
+#[test]
+fn an_adjective_in_another_language_names_its_place_in_stories_of_that_language_only() {
+    let tagger = tagger();
+    let in_language = |lang: &str, headline: &str| {
+        let mut a = article(headline, "");
+        a.language = Some(lang.into());
+        tagger.tag(&a)
+    };
+    // Lowercase, as French and Russian write them, in any of the listed forms.
+    for (lang, headline) in [
+        ("fr", "Le gouvernement français annonce un plan"),
+        ("fr", "La diplomatie française en Afrique"),
+        ("ru", "Визит французского министра"),
+    ] {
+        let t = in_language(lang, headline);
+        assert!(has(&t, "france"), "{headline}: {:?}", ids(&t));
+        let tag = t.tags.iter().find(|t| t.uri.ends_with("/france")).unwrap();
+        // Counted as an inflection: less relevant than the name in the headline.
+        let named = in_language("fr", "La France annonce un plan");
+        let by_name = named
+            .tags
+            .iter()
+            .find(|t| t.uri.ends_with("/france"))
+            .unwrap();
+        assert!(
+            tag.relevance < by_name.relevance,
+            "{} vs {}",
+            tag.relevance,
+            by_name.relevance
+        );
+    }
+    // The same word in a story of another language is not the place.
+    for (lang, headline) in [
+        ("en", "Café française opens in Leeds"),
+        ("de", "Ein français Menü"),
+    ] {
+        let t = in_language(lang, headline);
+        assert!(!has(&t, "france"), "{headline}: {:?}", ids(&t));
+    }
 }

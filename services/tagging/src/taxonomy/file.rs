@@ -52,6 +52,11 @@ pub(crate) struct RawConcept {
     /// Surnames by language.
     #[serde(default)]
     pub(crate) surnames_in: BTreeMap<String, Vec<String>>,
+    /// Inflections by language: the demonyms and adjectives of a place as
+    /// that language writes them, lowercase as often as not (French
+    /// `ivoirien`, Russian `российский`).
+    #[serde(default)]
+    pub(crate) inflections_in: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub(crate) when: Option<RawWhen>,
     /// For a top-level topic: how much its cues weigh in choosing the

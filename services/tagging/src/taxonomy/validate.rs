@@ -78,7 +78,7 @@ struct Validator<'a> {
     origin: &'a str,
     locator: &'a Locator<'a>,
     problems: Vec<Problem>,
-    /// Every language of `names_in` and `surnames_in`, sorted.
+    /// Every language of `names_in`, `surnames_in` and `inflections_in`, sorted.
     languages: Vec<String>,
 }
 
@@ -176,7 +176,8 @@ impl Validator<'_> {
     /// The languages names are given in, each a BCP 47 primary language subtag.
     fn collect_languages(&mut self, raw: &RawTaxonomy) {
         for (i, c) in raw.concepts.iter().enumerate() {
-            for lang in c.names_in.keys().chain(c.surnames_in.keys()) {
+            let languages = c.names_in.keys().chain(c.surnames_in.keys());
+            for lang in languages.chain(c.inflections_in.keys()) {
                 let ok =
                     (2..=3).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_lowercase());
                 if !ok {
@@ -339,6 +340,12 @@ impl Validator<'_> {
         }
         for (lang, list) in &c.surnames_in {
             lists.push((list, Form::Surname, proper, self.lang_index(lang)));
+        }
+        // Adjectives are lowercase in most languages (the concept's `case`
+        // speaks of English); only in stories of their language.
+        for (lang, list) in &c.inflections_in {
+            let case = CaseRule::Insensitive;
+            lists.push((list, Form::Inflection, case, self.lang_index(lang)));
         }
         if !c.surnames_in.is_empty() && c.kind != ConceptKind::Person {
             self.problem(
