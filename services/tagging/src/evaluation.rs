@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 17] = [
+const TUNING_SET: [(&str, &str); 22] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -85,6 +85,26 @@ const TUNING_SET: [(&str, &str); 17] = [
     (
         "tuning/blind3-us-intl.yaml",
         include_str!("../eval/tuning/blind3-us-intl.yaml"),
+    ),
+    (
+        "tuning/blind4-world.yaml",
+        include_str!("../eval/tuning/blind4-world.yaml"),
+    ),
+    (
+        "tuning/blind4-desks.yaml",
+        include_str!("../eval/tuning/blind4-desks.yaml"),
+    ),
+    (
+        "tuning/blind4-era.yaml",
+        include_str!("../eval/tuning/blind4-era.yaml"),
+    ),
+    (
+        "tuning/blind4-languages.yaml",
+        include_str!("../eval/tuning/blind4-languages.yaml"),
+    ),
+    (
+        "tuning/blind4-namesakes.yaml",
+        include_str!("../eval/tuning/blind4-namesakes.yaml"),
     ),
     (
         "tuning/other-topics.yaml",
