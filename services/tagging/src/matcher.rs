@@ -280,14 +280,16 @@ impl Matcher {
     }
 
     /// True when the word right before `start` is one of the taxonomy's
-    /// given names ("Whitney Houston").
+    /// given names ("Whitney Houston") or a title ("Dr Israel Mensah",
+    /// "Mrs Victoria Hale"): the place name is part of a person's.
     fn after_given_name(&self, hay: &str, start: usize) -> bool {
         let prev = hay[..start].strip_suffix(' ').map(last_word).unwrap_or("");
         !prev.is_empty()
-            && self
-                .given_names
-                .binary_search_by(|n| n.as_str().cmp(prev))
-                .is_ok()
+            && (TITLES.contains(&prev)
+                || self
+                    .given_names
+                    .binary_search_by(|n| n.as_str().cmp(prev))
+                    .is_ok())
     }
 
     /// Checks one automaton match (a range of the searched text) against
@@ -613,6 +615,27 @@ fn last_word(s: &str) -> &str {
         .map_or(0, |(i, c)| i + c.len_utf8());
     &s[start..]
 }
+
+/// Titles that make the capitalised word after them part of a person's
+/// name, written as English news writes them.
+const TITLES: &[&str] = &[
+    "Mr",
+    "Mr.",
+    "Mrs",
+    "Mrs.",
+    "Ms",
+    "Ms.",
+    "Dr",
+    "Dr.",
+    "Prof",
+    "Prof.",
+    "Professor",
+    "Sir",
+    "Dame",
+    "Rev",
+    "Rev.",
+    "Reverend",
+];
 
 /// Capitalised words that follow a place name without making it a person.
 const PLACE_WORDS: &[&str] = &[

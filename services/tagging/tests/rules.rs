@@ -237,6 +237,23 @@ fn a_place_right_after_a_given_name_is_a_surname() {
 }
 
 #[test]
+fn a_title_before_a_place_name_makes_it_a_persons() {
+    for body in [
+        "The study was led by Dr Houston of the university.",
+        "Mrs. Kingston, 84, won the prize.",
+        "Prof Jordan Ellis described the species.",
+    ] {
+        let t = tagger().tag(&article("Research", body));
+        for id in ["houston", "kingston", "jordan"] {
+            assert!(!has(&t, id), "{body}: {:?}", ids(&t));
+        }
+    }
+    // Not so after an ordinary capitalised word.
+    let t = tagger().tag(&article("Research", "Researchers in Houston led it."));
+    assert!(has(&t, "houston"), "{:?}", ids(&t));
+}
+
+#[test]
 fn a_word_ending_in_a_character_of_several_bytes_before_a_place_is_read_whole() {
     // The words before a place are read for given names and surnames: a
     // currency sign, a dash or a quote there takes more than one byte.
