@@ -157,3 +157,29 @@ fn load_names_the_file() {
             .contains("cannot read the taxonomy")
     );
 }
+
+#[test]
+fn cue_stems_of_other_languages_do_not_catch_english_words() {
+    use newsfeed_model::{Article, Block};
+    use newsfeed_tagging::{ConceptKind, Tagger};
+    // Each word starts like a stem written for another language: German
+    // `Promi*` (celebrities), French `syndicat*` (unions), Spanish
+    // `familia*` (family). The sentence has no subject at all.
+    let text = "A promising start, the prominent and familiar syndicate promised.";
+    let article = Article {
+        headlines: vec![Block {
+            value: Some(text.into()),
+            ..Block::default()
+        }],
+        ..Article::default()
+    };
+    let tagger = Tagger::new(Taxonomy::default_taxonomy().unwrap());
+    let topics: Vec<String> = tagger
+        .tag(&article)
+        .tags
+        .into_iter()
+        .filter(|t| t.kind == ConceptKind::Topic)
+        .map(|t| t.name)
+        .collect();
+    assert!(topics.is_empty(), "{topics:?}");
+}
