@@ -238,11 +238,18 @@ def ru_adjective_forms(word):
 
 def ru_noun_forms(word):
     """A Russian noun for a people in every case, singular and plural, as
-    pymorphy3 declines it (россиянин, россиянина... россияне, россиян)."""
+    pymorphy3 declines it (россиянин, россиянина... россияне, россиян), less
+    a genitive plural in -ов/-ев that is also a surname: чехов (Чехов),
+    поляков (Поляков)."""
     parse = next((p for p in MORPH.parse(word) if p.tag.POS == "NOUN" and p.is_known), None)
     if parse is None:
         return ru_guess_forms(word)
-    return unique([word] + [f.word for f in parse.lexeme])
+    forms = unique([word] + [f.word for f in parse.lexeme])
+    return [f for f in forms if not (f.endswith(("ов", "ев")) and ru_is_surname(f))]
+
+
+def ru_is_surname(word):
+    return any("Surn" in p.tag and p.is_known for p in MORPH.parse(word))
 
 
 def ru_demonym_forms(word):
