@@ -238,18 +238,17 @@ fn a_place_right_after_a_given_name_is_a_surname() {
 
 #[test]
 fn a_title_before_a_place_name_makes_it_a_persons() {
-    for body in [
-        "The study was led by Dr Houston of the university.",
-        "Mrs. Kingston, 84, won the prize.",
-        "Prof Jordan Ellis described the species.",
+    // Places with no namesake rule of their own: only the title tells.
+    for (body, id) in [
+        ("Dr Houston of the university led the study.", "houston"),
+        ("Mrs. Sydney Hale, 84, won the prize.", "sydney"),
+        ("Rev Perth Adeyemi led the service.", "perth"),
     ] {
         let t = tagger().tag(&article("Research", body));
-        for id in ["houston", "kingston", "jordan"] {
-            assert!(!has(&t, id), "{body}: {:?}", ids(&t));
-        }
+        assert!(!has(&t, id), "{body}: {:?}", ids(&t));
     }
-    // Not so after an ordinary capitalised word.
-    let t = tagger().tag(&article("Research", "Researchers in Houston led it."));
+    // Not so after another capitalised word.
+    let t = tagger().tag(&article("Research", "Flooded Houston roads reopened."));
     assert!(has(&t, "houston"), "{:?}", ids(&t));
 }
 
