@@ -13,7 +13,8 @@
 //!   US state, a Canadian province, an Australian state or a nation of the
 //!   United Kingdom is that other place ("Cuba, New Mexico", "Sydney, Nova
 //!   Scotia", "London, Ontario") unless the place lies in that country
-//!   ("Perth, Western Australia").
+//!   ("Perth, Western Australia") or the two end a list of places ("Moscow,
+//!   New York and Madrid").
 
 use crate::matcher::{Hit, What};
 use crate::taxonomy::{Concept, ConceptKind, Form, Taxonomy};
@@ -266,13 +267,18 @@ impl Sense {
         let Some(rest) = text.get(end..).and_then(|r| r.strip_prefix(", ")) else {
             return false;
         };
-        let Some(&(_, country)) = self
+        let Some(&(qualifier, country)) = self
             .qualifiers
             .iter()
             .find(|(q, _)| starts_with_word(rest, q))
         else {
             return false;
         };
+        // "Moscow, New York and Madrid": the last two items of a list of
+        // places, not a town in New York state.
+        if ends_a_list(&rest[qualifier.len()..]) {
+            return false;
+        }
         let is_place = taxonomy
             .concepts
             .get(concept as usize)
@@ -303,6 +309,17 @@ fn contains_word(phrase: &str, word: &str) -> bool {
         let before = phrase[..at].chars().next_back();
         let after = phrase[at + word.len()..].chars().next();
         !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// True when `after`, the text right after a qualifier, goes on as the end
+/// of a list: "and" or "or", then a capitalised word.
+fn ends_a_list(after: &str) -> bool {
+    [" and ", " or "].iter().any(|joint| {
+        after
+            .strip_prefix(joint)
+            .and_then(|next| next.chars().next())
+            .is_some_and(char::is_uppercase)
     })
 }
 

@@ -283,6 +283,9 @@ fn a_place_placed_in_another_country_after_a_comma_is_not_tagged() {
         ("Storm hits Cuba, officials say", "cuba"),
         // The qualifier is the place's own country by another name.
         ("Protest in Tbilisi, Georgia", "tbilisi"),
+        // The last items of a list of places.
+        ("London, New York and Paris lost the vote", "london"),
+        ("Bids from Sydney, Cuba, Georgia or Almaty", "cuba"),
     ] {
         let t = tagger().tag(&article(headline, ""));
         assert!(has(&t, id), "{headline}: {:?}", ids(&t));
