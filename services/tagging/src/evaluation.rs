@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 22] = [
+const TUNING_SET: [(&str, &str); 27] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -105,6 +105,26 @@ const TUNING_SET: [(&str, &str); 22] = [
     (
         "tuning/blind4-namesakes.yaml",
         include_str!("../eval/tuning/blind4-namesakes.yaml"),
+    ),
+    (
+        "tuning/blind5-wire.yaml",
+        include_str!("../eval/tuning/blind5-wire.yaml"),
+    ),
+    (
+        "tuning/blind5-bbc.yaml",
+        include_str!("../eval/tuning/blind5-bbc.yaml"),
+    ),
+    (
+        "tuning/blind5-soft.yaml",
+        include_str!("../eval/tuning/blind5-soft.yaml"),
+    ),
+    (
+        "tuning/blind5-tech.yaml",
+        include_str!("../eval/tuning/blind5-tech.yaml"),
+    ),
+    (
+        "tuning/blind5-us.yaml",
+        include_str!("../eval/tuning/blind5-us.yaml"),
     ),
     (
         "tuning/other-topics.yaml",

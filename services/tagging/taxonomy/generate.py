@@ -14,7 +14,9 @@
   million people, with Cyrillic, Arabic and Chinese names;
 - pymorphy3: the Russian case forms of place and person names;
 - curated/demonyms.yaml: demonyms and place adjectives in French, Spanish,
-  German, Russian, Kazakh and Arabic, as `inflections_in`.
+  German, Russian, Kazakh and Arabic, as `inflections_in`;
+- LANGUAGE_ADJECTIVES below: where a country's adjective names its language
+  ("speaking Spanish", "French lessons"), excluded.
 
 Run it from anywhere, with the packages of requirements.txt:
 
@@ -43,7 +45,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-02.10"
+VERSION = "2026-12-02.11"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -584,6 +586,32 @@ def add_demonyms(by_id):
             del c["inflections_in"]
 
 
+# Languages named as the countries' adjectives are: "speaking Spanish" or a
+# French lesson is not about Spain or France.
+LANGUAGE_ADJECTIVES = {
+    "place/spain": "Spanish", "place/france": "French", "place/germany": "German",
+    "place/italy": "Italian", "place/portugal": "Portuguese", "place/russia": "Russian",
+    "place/china": "Chinese", "place/japan": "Japanese", "place/netherlands": "Dutch",
+    "place/greece": "Greek", "place/turkey": "Turkish", "place/poland": "Polish",
+    "place/ukraine": "Ukrainian", "place/sweden": "Swedish", "place/hungary": "Hungarian",
+}
+LANGUAGE_CONTEXTS = ["speaking {}", "speaks {}", "spoke {}", "speak {}", "{}-speaking", "{} speakers",
+                     "{}-language", "{} language", "{} lessons", "{} classes", "{} translation",
+                     "translated into {}", "{} subtitles", "fluent {}", "fluent in {}", "learn {}",
+                     "learning {}", "taught {}", "{} dubbing", "dubbed into {}"]
+
+
+def add_language_exclusions(by_id):
+    """Excludes a country's adjective where it names the language."""
+    for cid, word in LANGUAGE_ADJECTIVES.items():
+        c = by_id.get(cid)
+        if c is None:
+            raise SystemExit(f"LANGUAGE_ADJECTIVES: no concept {cid}")
+        if word not in c.get("inflections", []):
+            raise SystemExit(f"LANGUAGE_ADJECTIVES: {word} is not an inflection of {cid}")
+        c["exclude"] = unique(c.get("exclude", []) + [t.format(word) for t in LANGUAGE_CONTEXTS])
+
+
 # Titles that name a person with the surname alone, where news often does
 # without the full name ("President Trump", "Chancellor Merz").
 TITLES = ["President", "Prime Minister", "Chancellor", "Senator", "Governor"]
@@ -864,6 +892,7 @@ def main():
             else:
                 c[k] = v
     add_demonyms(by_id)
+    add_language_exclusions(by_id)
     concepts = topic_concepts + entities
     resolve_clashes(concepts)
     write(concepts, given_names(concepts))

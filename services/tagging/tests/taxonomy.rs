@@ -14,7 +14,7 @@ fn errors(source: &str) -> Vec<String> {
 #[test]
 fn the_default_taxonomy_has_every_un_member_and_observer() {
     let t = Taxonomy::default_taxonomy().unwrap();
-    assert_eq!(t.version(), "2026-12-02.10");
+    assert_eq!(t.version(), "2026-12-02.11");
     let countries = t
         .concepts()
         .filter(|c| {
@@ -163,9 +163,9 @@ fn cue_stems_of_other_languages_do_not_catch_english_words() {
     use newsfeed_model::{Article, Block};
     use newsfeed_tagging::{ConceptKind, Tagger};
     // Each word starts like a stem written for another language: German
-    // `Promi*` (celebrities), French `syndicat*` (unions), Spanish
-    // `familia*` (family). The sentence has no subject at all.
-    let text = "A promising start, the prominent and familiar syndicate promised.";
+    // `Promi*` (celebrities) and `digital*`, French `syndicat*` (unions),
+    // Spanish `familia*` (family). The sentence has no subject at all.
+    let text = "A promising start, the prominent and familiar syndicate digitally promised.";
     let article = Article {
         headlines: vec![Block {
             value: Some(text.into()),
@@ -182,4 +182,48 @@ fn cue_stems_of_other_languages_do_not_catch_english_words() {
         .map(|t| t.name)
         .collect();
     assert!(topics.is_empty(), "{topics:?}");
+}
+
+#[test]
+fn a_language_named_by_a_countrys_adjective_is_not_the_country() {
+    use newsfeed_model::{Article, Block, Body};
+    use newsfeed_tagging::Tagger;
+    let tagger = Tagger::new(Taxonomy::default_taxonomy().unwrap());
+    let places = |headline: &str, body: &str| -> Vec<String> {
+        let article = Article {
+            headlines: vec![Block {
+                value: Some(headline.into()),
+                ..Block::default()
+            }],
+            bodies: vec![Body {
+                content_type: Some("text/plain".into()),
+                value: Some(body.into()),
+                ..Body::default()
+            }],
+            ..Article::default()
+        };
+        let mut ids: Vec<String> = tagger
+            .tag(&article)
+            .tags
+            .into_iter()
+            .filter_map(|t| t.uri.rsplit_once("/place/").map(|(_, id)| id.to_owned()))
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(
+        places(
+            "Lost parrot comes home speaking Spanish",
+            "Her son is learning Japanese, takes French lessons and watches films dubbed into German."
+        ),
+        Vec::<String>::new()
+    );
+    // The adjective still names the country elsewhere in the same story.
+    assert_eq!(
+        places(
+            "Spanish police question Japanese tourists",
+            "The suspects were fluent in Spanish."
+        ),
+        ["japan", "spain"]
+    );
 }
