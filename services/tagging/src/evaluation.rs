@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 27] = [
+const TUNING_SET: [(&str, &str); 31] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -125,6 +125,22 @@ const TUNING_SET: [(&str, &str); 27] = [
     (
         "tuning/blind5-us.yaml",
         include_str!("../eval/tuning/blind5-us.yaml"),
+    ),
+    (
+        "tuning/blind6-econ.yaml",
+        include_str!("../eval/tuning/blind6-econ.yaml"),
+    ),
+    (
+        "tuning/blind6-world.yaml",
+        include_str!("../eval/tuning/blind6-world.yaml"),
+    ),
+    (
+        "tuning/blind6-health.yaml",
+        include_str!("../eval/tuning/blind6-health.yaml"),
+    ),
+    (
+        "tuning/blind6-hisoc.yaml",
+        include_str!("../eval/tuning/blind6-hisoc.yaml"),
     ),
     (
         "tuning/other-topics.yaml",

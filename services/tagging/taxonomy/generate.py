@@ -45,7 +45,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-02.11"
+VERSION = "2026-12-02.12"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -752,7 +752,52 @@ def topics(overlay):
     unknown = set(weights) - {q.split(":")[1] for q in tops}
     if unknown:
         raise SystemExit(f"subject_weights: {sorted(unknown)} are not top-level Media Topics")
+    add_plurals(out)
     return out
+
+
+# English cues whose plural means something else, or is an ordinary verb
+# more often than the topic's noun.
+PLURAL_STOP = {"arm", "good", "custom", "glass", "paper", "letter", "minute", "content", "force",
+               "interest", "ground", "spirit", "damage", "return", "quarter", "manner", "saving",
+               "mean", "air", "sand", "water", "cloth", "work", "chip", "share", "claim", "call",
+               "run", "lead", "plan", "report", "point", "mark", "term", "order", "head", "hand",
+               "line", "sign", "note", "cast", "set", "stand", "hold", "turn", "pay", "wage", "look",
+               "close", "rate", "deal", "test", "case", "trial", "record", "match", "bill", "count",
+               "charge", "sentence", "sound", "draw", "light", "power", "iron", "wood", "metal",
+               "tear", "address", "account", "step", "figure", "feature", "title", "fine", "mine",
+               "fall", "spring", "march", "may", "will", "state", "art", "new", "premise", "scale",
+               "regard", "wing", "bear", "bull", "duty", "due", "end", "out", "head", "face"}
+PLURAL_WORD = re.compile(r"[a-z][a-z-]{3,}")
+
+
+def english_plural(word):
+    if re.search("[^aeiou]y$", word):
+        return word[:-1] + "ies"
+    if re.search("(s|x|z|ch|sh)$", word):
+        return word + "es"
+    return word + "s"
+
+
+def add_plurals(concepts):
+    """Adds the regular plural of each English cue that ends in a lower-case
+    singular noun ("divorce" finds "divorces", "care home" "care homes"),
+    unless the plural is a cue of its own somewhere or means something else
+    (PLURAL_STOP)."""
+    taken = {w.lower() for c in concepts for w in c["when"]["any_of"]}
+    for c in concepts:
+        words = c["when"]["any_of"]
+        extra = []
+        for w in words:
+            *first, last = w.split(" ")
+            if (not PLURAL_WORD.fullmatch(last) or last.endswith("s") or last in PLURAL_STOP
+                    or last.endswith(("ing", "ed", "ly", "ful", "ous", "ive", "al", "ic", "ish"))):
+                continue
+            plural = " ".join(first + [english_plural(last)])
+            if plural.lower() not in taken:
+                taken.add(plural.lower())
+                extra.append(plural)
+        c["when"]["any_of"] = words + extra
 
 
 # ------------------------------------------------------------------ output

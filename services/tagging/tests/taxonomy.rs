@@ -14,7 +14,7 @@ fn errors(source: &str) -> Vec<String> {
 #[test]
 fn the_default_taxonomy_has_every_un_member_and_observer() {
     let t = Taxonomy::default_taxonomy().unwrap();
-    assert_eq!(t.version(), "2026-12-02.11");
+    assert_eq!(t.version(), "2026-12-02.12");
     let countries = t
         .concepts()
         .filter(|c| {
@@ -226,4 +226,31 @@ fn a_language_named_by_a_countrys_adjective_is_not_the_country() {
         ),
         ["japan", "spain"]
     );
+}
+
+#[test]
+fn an_english_cue_finds_its_regular_plural() {
+    use newsfeed_model::{Article, Block};
+    use newsfeed_tagging::{ConceptKind, Tagger};
+    // The cue list has "divorce" and "divorced"; the generator adds
+    // "divorces". A topic with one cue is tagged only when it leads, and
+    // then only its top-level topic is listed.
+    let tagger = Tagger::new(Taxonomy::default_taxonomy().unwrap());
+    let topics = |text: &str| -> Vec<String> {
+        let article = Article {
+            headlines: vec![Block {
+                value: Some(text.into()),
+                ..Block::default()
+            }],
+            ..Article::default()
+        };
+        tagger
+            .tag(&article)
+            .tags
+            .into_iter()
+            .filter(|t| t.kind == ConceptKind::Topic)
+            .map(|t| t.name)
+            .collect()
+    };
+    assert_eq!(topics("Divorces have doubled"), ["society"]);
 }
