@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 31] = [
+const TUNING_SET: [(&str, &str); 36] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -141,6 +141,26 @@ const TUNING_SET: [(&str, &str); 31] = [
     (
         "tuning/blind6-hisoc.yaml",
         include_str!("../eval/tuning/blind6-hisoc.yaml"),
+    ),
+    (
+        "tuning/blind7-a.yaml",
+        include_str!("../eval/tuning/blind7-a.yaml"),
+    ),
+    (
+        "tuning/blind7-b.yaml",
+        include_str!("../eval/tuning/blind7-b.yaml"),
+    ),
+    (
+        "tuning/blind7-c.yaml",
+        include_str!("../eval/tuning/blind7-c.yaml"),
+    ),
+    (
+        "tuning/blind7-d.yaml",
+        include_str!("../eval/tuning/blind7-d.yaml"),
+    ),
+    (
+        "tuning/blind7-g.yaml",
+        include_str!("../eval/tuning/blind7-g.yaml"),
     ),
     (
         "tuning/other-topics.yaml",
