@@ -19,6 +19,10 @@
 //!   conditions, broader concepts.
 //! - `scoring`: relevance, confidence and the evidence kept per concept;
 //!   topics weigh the cues of their whole subtree.
+//! - `subjects`: the subject model, a logistic regression over the story's
+//!   words trained on the labelled tuning stories
+//!   (`taxonomy/subject-model.tsv`), which weighs in with the cue ranks on
+//!   which top-level topic leads.
 //! - [`tagger`] — [`Tagger`], [`Tagging`] and [`Tag`], the public face, and
 //!   the per-thread working memory reused from story to story.
 //! - `index_map`: the per-story maps keyed by concept or term index.
@@ -34,6 +38,7 @@ mod merge;
 mod rules;
 mod scoring;
 mod sense;
+mod subjects;
 pub mod tagger;
 pub mod taxonomy;
 mod text;

@@ -13,6 +13,7 @@ use crate::matcher::{Ends, Hay, Hit, Matcher};
 use crate::rules::{Decisions, Rules};
 use crate::scoring::{MAX_EVIDENCE, Score, score_all};
 use crate::sense::Sense;
+use crate::subjects::{SubjectModel, SubjectScratch};
 use crate::taxonomy::{ConceptKind, Taxonomy};
 use crate::text::{self, FieldText, Folded, Span, TextPool, Zone};
 
@@ -77,6 +78,9 @@ pub struct Tagger {
     /// listed in that order.
     name_order: Vec<u32>,
     creator: String,
+    /// Weighs the story's words in choosing the leading subject, when the
+    /// taxonomy has the topics it was trained on.
+    subjects: Option<SubjectModel>,
 }
 
 /// The working memory of one tagging, kept per thread between stories.
@@ -103,6 +107,8 @@ struct Scratch {
     /// The tags and evidence of the story, before they move into the [`Tagging`].
     tags: Vec<Tag>,
     evidence: Vec<Evidence>,
+    /// The subject model's working space.
+    subject: SubjectScratch,
 }
 
 thread_local! {
@@ -125,6 +131,7 @@ impl Tagger {
         for (place, &c) in by_name.iter().enumerate() {
             name_order[c as usize] = place as u32;
         }
+        let subjects = SubjectModel::for_taxonomy(&taxonomy);
         Tagger {
             taxonomy,
             matcher,
@@ -132,6 +139,7 @@ impl Tagger {
             sense,
             name_order,
             creator,
+            subjects,
         }
     }
 
@@ -172,8 +180,8 @@ impl Tagger {
     /// lists first among them, found without writing out the tags.
     pub fn leading_subject(&self, article: &Article) -> Option<&crate::Concept> {
         let leader = |scratch: &mut Scratch| {
-            self.scored(article, scratch, |_, scratch| {
-                self.leader(&scratch.hits, &scratch.scores)
+            self.scored(article, scratch, |fields, scratch| {
+                self.leader(fields, &scratch.hits, &scratch.scores, &mut scratch.subject)
             })
         };
         let leader = SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
@@ -181,6 +189,36 @@ impl Tagger {
             Err(_) => leader(&mut Scratch::default()),
         });
         leader.and_then(|(c, _)| self.taxonomy.concepts.get(c as usize))
+    }
+
+    /// What the subject model reads of a story, for training it
+    /// (`examples/subject_corpus.rs`): its words as the model cuts them, and
+    /// the URI and cue rank of each top-level topic with cue evidence.
+    #[doc(hidden)]
+    pub fn subject_inputs(&self, article: &Article) -> (Vec<String>, Vec<(String, i32)>) {
+        let mut scratch = Scratch::default();
+        self.scored(article, &mut scratch, |fields, scratch| {
+            let mut words = Vec::new();
+            crate::subjects::for_each_story_word(fields, &mut scratch.subject.word, |w| {
+                words.push(w.to_owned())
+            });
+            let ranks = scratch
+                .scores
+                .iter()
+                .filter_map(|(c, s)| {
+                    let k = self.taxonomy.concepts.get(c as usize)?;
+                    let top = k.kind == ConceptKind::Topic && k.broader.is_empty();
+                    (top && s.rank > 0).then(|| (k.uri.clone(), s.rank))
+                })
+                .collect();
+            (words, ranks)
+        })
+    }
+
+    /// Whether the leading subject weighs the story's words (the taxonomy
+    /// has the topics of the subject model), and how many words it knows.
+    pub fn subject_model_words(&self) -> usize {
+        self.subjects.as_ref().map_or(0, SubjectModel::len)
     }
 
     /// Tags an article. Pure: the article is not changed.
@@ -249,7 +287,13 @@ impl Tagger {
     /// the top-level topic of highest rank (then relevance, then first
     /// mention), raised to the relevance of the most relevant top-level
     /// topic.
-    fn leader(&self, hits: &[Hit], scores: &IndexMap<Score>) -> Option<(u32, i32)> {
+    fn leader(
+        &self,
+        fields: &[FieldText<'_>],
+        hits: &[Hit],
+        scores: &IndexMap<Score>,
+        work: &mut SubjectScratch,
+    ) -> Option<(u32, i32)> {
         let is_top = |c: u32| {
             self.taxonomy
                 .concepts
@@ -258,8 +302,12 @@ impl Tagger {
         };
         let mut leader = None;
         let mut lead_relevance = 0;
+        work.ranked.clear();
         for (c, s) in scores.iter().filter(|&(c, _)| is_top(c)) {
             lead_relevance = lead_relevance.max(s.relevance);
+            if s.rank > 0 {
+                work.ranked.push((c, s.rank));
+            }
             let key = (
                 s.rank,
                 s.relevance,
@@ -270,7 +318,15 @@ impl Tagger {
                 leader = Some((c, key));
             }
         }
-        leader.map(|(c, _)| (c, lead_relevance))
+        let mut leader = leader.map(|(c, _)| c);
+        // With two or more topics in the running, the words have a say.
+        if let Some(model) = &self.subjects
+            && work.ranked.len() > 1
+        {
+            model.log_probs(fields, &mut work.seen, &mut work.word, &mut work.log_probs);
+            leader = model.lead(&work.log_probs, &work.ranked).or(leader);
+        }
+        leader.map(|c| (c, lead_relevance))
     }
 
     /// The story's language as the taxonomy numbers them, and the one whose
@@ -307,11 +363,12 @@ impl Tagger {
             spans,
             tags,
             evidence,
+            subject,
             ..
         } = scratch;
         // The leading subject is listed first among the tags as relevant
         // as the most relevant top-level topic.
-        let (leader, lead_relevance) = match self.leader(hits, scores) {
+        let (leader, lead_relevance) = match self.leader(fields, hits, scores, subject) {
             Some((c, relevance)) => (Some(c), relevance),
             None => (None, 0),
         };

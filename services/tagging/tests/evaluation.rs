@@ -1,6 +1,6 @@
 //! The labelled evaluation sets as a gate: CI fails below precision 0.95 or
 //! recall 0.90 in any language on either part, below a leading-subject
-//! accuracy of 0.92 on the tuning part and 0.85 on the held-out part (whose
+//! accuracy of 0.92 on the tuning part and 0.89 on the held-out part (whose
 //! 0.92 goal is an ignored test until it passes)
 //! (`cargo run --example evaluate` prints the same reports).
 
@@ -33,7 +33,7 @@ fn default_taxonomy_meets_the_tag_bar_on_the_held_out_stories() {
 }
 
 /// The held-out stories' leading subject must not fall below what the
-/// tagger reaches today (0.854 when this floor was set), while the 0.92
+/// tagger reaches today (0.902 when this floor was set), while the 0.92
 /// goal below is not met yet.
 #[test]
 fn held_out_subject_accuracy_does_not_fall_below_todays() {
@@ -48,11 +48,11 @@ fn held_out_subject_accuracy_does_not_fall_below_todays() {
         "{} held-out stories with a subject",
         tally.total
     );
-    assert!(tally.accuracy() >= 0.85, "{summary}");
+    assert!(tally.accuracy() >= 0.89, "{summary}");
 }
 
 /// The held-out stories' leading subject. Ignored while its accuracy is
-/// below the bar (0.854 of 0.92); run it with `cargo test -- --ignored`.
+/// below the bar (0.902 of 0.92); run it with `cargo test -- --ignored`.
 #[test]
 #[ignore = "held-out leading-subject accuracy is below 0.92"]
 fn default_taxonomy_meets_the_subject_bar_on_the_held_out_stories() {

@@ -1,0 +1,402 @@
+//! The subject model: which top-level topic leads a story, read from all of
+//! its words as well as from the cues.
+//!
+//! The cues say which topics a story touches; which one it is mainly about
+//! often shows in the words around them ("the bus is my stage" in a story
+//! with an opera cue is a portrait, not a review). The model is a
+//! multinomial logistic regression over the story's words (TF-IDF with
+//! sublinear counts, the headline counted twice), trained on the labelled
+//! tuning stories by `taxonomy/train_subjects.py` and written to
+//! `taxonomy/subject-model.tsv`. The leading subject is the top-level topic
+//! *with cue evidence* that maximises
+//!
+//! ```text
+//! ln p(topic | words) + gamma * ln(1 + rank / 100)
+//! ```
+//!
+//! where `rank` is the cue rank that ordered the topics before (see
+//! `scoring::topic_score`). The model never adds a topic the cues did not
+//! find, and a story whose cues find one top-level topic keeps it. It
+//! applies only to a taxonomy with every top-level topic it was trained on
+//! (matched by URI); other taxonomies rank by the cues alone.
+//!
+//! The words are the runs of letters, digits and `_` of the cleaned fields,
+//! lower-cased, of two characters or more ([`for_each_word`]); the training
+//! script reads them as this code cuts them (`examples/subject_corpus.rs`),
+//! so training and tagging see the same words.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use crate::taxonomy::{ConceptKind, Taxonomy};
+use crate::text::{FieldText, Zone};
+
+/// The model trained for the default taxonomy's top-level topics.
+const DEFAULT_MODEL: &str = include_str!("../taxonomy/subject-model.tsv");
+
+/// FNV-1a: the words are short and the table is ours, so a keyed hash buys
+/// nothing here and costs a third of the lookup.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type Words = HashMap<Box<str>, u32, BuildHasherDefault<Fnv>>;
+
+/// Working space kept between stories.
+#[derive(Debug, Default)]
+pub(crate) struct SubjectScratch {
+    /// Indices of the known words met, with repeats.
+    pub(crate) seen: Vec<u32>,
+    /// The word being read.
+    pub(crate) word: String,
+    pub(crate) log_probs: Vec<f32>,
+    /// Top-level topics with cue evidence, and their rank.
+    pub(crate) ranked: Vec<(u32, i32)>,
+}
+
+#[derive(Debug)]
+pub(crate) struct SubjectModel {
+    /// The taxonomy's concept for each class.
+    topics: Vec<u32>,
+    intercepts: Vec<f32>,
+    gamma: f32,
+    words: Words,
+    idf: Vec<f32>,
+    /// Row per word, a weight per class.
+    weights: Vec<f32>,
+}
+
+/// What is wrong with a model file: the line and why.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct ModelError(pub(crate) String);
+
+/// Calls `f` with each word of `text`, lower-cased into `buf`.
+pub(crate) fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
+    let mut chars = 0;
+    buf.clear();
+    for c in text.chars() {
+        if c.is_alphanumeric() || c == '_' {
+            buf.extend(c.to_lowercase());
+            chars += 1;
+        } else {
+            if chars >= 2 {
+                f(buf);
+            }
+            buf.clear();
+            chars = 0;
+        }
+    }
+    if chars >= 2 {
+        f(buf);
+    }
+}
+
+/// Calls `f` with each word the model reads in the story's fields: the
+/// headline twice, then the description and body; captions are left out.
+pub(crate) fn for_each_story_word(
+    fields: &[FieldText<'_>],
+    buf: &mut String,
+    mut f: impl FnMut(&str),
+) {
+    for field in fields {
+        let times = match field.zone {
+            Zone::Headline => 2,
+            Zone::Description | Zone::Body => 1,
+            Zone::Caption => 0,
+        };
+        for _ in 0..times {
+            for_each_word(&field.clean, buf, &mut f);
+        }
+    }
+}
+
+impl SubjectModel {
+    /// The default model, when `taxonomy` has every topic it was trained on.
+    pub(crate) fn for_taxonomy(taxonomy: &Taxonomy) -> Option<SubjectModel> {
+        SubjectModel::parse(DEFAULT_MODEL, taxonomy).ok().flatten()
+    }
+
+    /// Reads a model file; `Ok(None)` when the taxonomy lacks one of its
+    /// topics as a top-level topic.
+    pub(crate) fn parse(
+        text: &str,
+        taxonomy: &Taxonomy,
+    ) -> Result<Option<SubjectModel>, ModelError> {
+        let mut topics = Vec::new();
+        let mut listed = 0;
+        let mut missing = false;
+        let mut intercepts = Vec::new();
+        let mut gamma = None;
+        let mut words = Words::default();
+        let mut idf = Vec::new();
+        let mut weights = Vec::new();
+        let numbers = |line: usize, fields: &[&str]| -> Result<Vec<f32>, ModelError> {
+            fields
+                .iter()
+                .map(|f| {
+                    f.parse::<f32>()
+                        .ok()
+                        .filter(|v| v.is_finite())
+                        .ok_or_else(|| ModelError(format!("line {line}: `{f}` is not a number")))
+                })
+                .collect()
+        };
+        for (n, line) in text.lines().enumerate() {
+            let n = n + 1;
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let fields: Vec<&str> = line.split('\t').collect();
+            match fields[0] {
+                "topics" => {
+                    listed = fields.len() - 1;
+                    for uri in &fields[1..] {
+                        let found = taxonomy.concepts.iter().position(|c| {
+                            c.uri == *uri && c.kind == ConceptKind::Topic && c.broader.is_empty()
+                        });
+                        match found {
+                            Some(i) => topics.push(i as u32),
+                            None => missing = true,
+                        }
+                    }
+                    if fields.len() < 3 {
+                        return Err(ModelError(format!("line {n}: fewer than two topics")));
+                    }
+                }
+                "intercepts" => intercepts = numbers(n, &fields[1..])?,
+                "gamma" => gamma = numbers(n, &fields[1..])?.first().copied(),
+                // A story's words and the trainer's log-probabilities, for the tests.
+                "check" => {}
+                "word" => {
+                    if fields.len() != listed + 3 || listed < 2 {
+                        return Err(ModelError(format!(
+                            "line {n}: a word needs its idf and one weight per topic"
+                        )));
+                    }
+                    let values = numbers(n, &fields[2..])?;
+                    let index = idf.len() as u32;
+                    if words.insert(fields[1].into(), index).is_some() {
+                        return Err(ModelError(format!("line {n}: `{}` twice", fields[1])));
+                    }
+                    idf.push(values[0]);
+                    weights.extend_from_slice(&values[1..]);
+                }
+                other => return Err(ModelError(format!("line {n}: unknown key `{other}`"))),
+            }
+        }
+        if intercepts.len() != listed || listed < 2 {
+            return Err(ModelError(format!(
+                "{} intercepts for {listed} topics",
+                intercepts.len()
+            )));
+        }
+        let Some(gamma) = gamma else {
+            return Err(ModelError("no `gamma` line".into()));
+        };
+        if missing {
+            return Ok(None);
+        }
+        Ok(Some(SubjectModel {
+            topics,
+            intercepts,
+            gamma,
+            words,
+            idf,
+            weights,
+        }))
+    }
+
+    /// Number of words the model knows.
+    pub(crate) fn len(&self) -> usize {
+        self.idf.len()
+    }
+
+    /// The log-probability of each class given the story's words, into
+    /// `out` (one per class, in the model's order). `seen` and `buf` are
+    /// working space.
+    pub(crate) fn log_probs(
+        &self,
+        fields: &[FieldText<'_>],
+        seen: &mut Vec<u32>,
+        buf: &mut String,
+        out: &mut Vec<f32>,
+    ) {
+        seen.clear();
+        for_each_story_word(fields, buf, |w| {
+            if let Some(&i) = self.words.get(w) {
+                seen.push(i);
+            }
+        });
+        seen.sort_unstable();
+        let classes = self.intercepts.len();
+        out.clear();
+        out.resize(classes, 0.0);
+        // Sublinear TF-IDF, L2-normalised: weigh first, then scale once.
+        let mut norm = 0.0f32;
+        for run in seen.chunk_by(|a, b| a == b) {
+            let i = run[0] as usize;
+            let x = (1.0 + (run.len() as f32).ln()) * self.idf[i];
+            norm += x * x;
+            let row = &self.weights[i * classes..(i + 1) * classes];
+            for (o, w) in out.iter_mut().zip(row) {
+                *o += x * w;
+            }
+        }
+        let scale = if norm > 0.0 { norm.sqrt().recip() } else { 0.0 };
+        for (o, b) in out.iter_mut().zip(&self.intercepts) {
+            *o = *o * scale + b;
+        }
+        let max = out.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let sum: f32 = out.iter().map(|o| (o - max).exp()).sum();
+        let log_sum = max + sum.ln();
+        for o in out.iter_mut() {
+            *o -= log_sum;
+        }
+    }
+
+    /// The leading subject among `ranked` (top-level topics with their cue
+    /// rank, all above 0): the one with the best words-and-cues score.
+    /// `None` when no ranked topic is one of the model's.
+    pub(crate) fn lead(&self, log_probs: &[f32], ranked: &[(u32, i32)]) -> Option<u32> {
+        ranked
+            .iter()
+            .filter_map(|&(c, rank)| {
+                let class = self.topics.iter().position(|&t| t == c)?;
+                let cues = (1.0 + rank.max(0) as f32 / 100.0).ln();
+                Some((c, log_probs[class] + self.gamma * cues))
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(c, _)| c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
+    use super::*;
+
+    const TAXONOMY: &str = "version: t\nbase_uri: 'https://x/'\nconcepts:\n  - {id: topic/a, kind: topic, name: sport, uri: 'http://x/a', when: {any_of: [match]}}\n  - {id: topic/b, kind: topic, name: arts, uri: 'http://x/b', when: {any_of: [film]}}\n";
+
+    fn taxonomy() -> Taxonomy {
+        Taxonomy::parse(TAXONOMY, "t.yaml").unwrap()
+    }
+
+    #[test]
+    fn words_are_runs_of_letters_and_digits_of_two_or_more_lower_cased() {
+        let mut got = Vec::new();
+        for_each_word(
+            " Ёлка's A 2024 Ümit—x_y 新冠 a",
+            &mut String::new(),
+            |w| got.push(w.to_owned()),
+        );
+        assert_eq!(got, ["ёлка", "2024", "ümit", "x_y", "新冠"]);
+    }
+
+    #[test]
+    fn a_model_weighs_words_against_cue_ranks() {
+        let text =
+            "topics\thttp://x/a\thttp://x/b\nintercepts\t0\t0\ngamma\t1\nword\tgoal\t1\t2\t-2\n";
+        let model = SubjectModel::parse(text, &taxonomy()).unwrap().unwrap();
+        let t = taxonomy();
+        let article = newsfeed_model::Article {
+            headlines: vec![newsfeed_model::Block {
+                value: Some("A late goal".into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let mut pool = crate::text::TextPool::default();
+        let fields = crate::text::fields(&article, &mut pool);
+        let mut lp = Vec::new();
+        model.log_probs(&fields, &mut Vec::new(), &mut String::new(), &mut lp);
+        // One known word (twice, in the headline): x = (1 + ln 2) * 1,
+        // normalised to 1, so the logits are 2 and -2.
+        let expected_a = 2.0 - (2.0f32.exp() + (-2.0f32).exp()).ln();
+        assert!((lp[0] - expected_a).abs() < 1e-5, "{lp:?}");
+        let (a, b) = (
+            t.concepts.iter().position(|c| c.id == "topic/a").unwrap() as u32,
+            t.concepts.iter().position(|c| c.id == "topic/b").unwrap() as u32,
+        );
+        // The words favour a by 4 nats; b's cues must outweigh that:
+        // ln(1 + 200) - ln(1 + 1) > 4 > ln(1 + 3) - ln(1 + 1).
+        assert_eq!(model.lead(&lp, &[(a, 100), (b, 300)]), Some(a));
+        assert_eq!(model.lead(&lp, &[(a, 100), (b, 20_000)]), Some(b));
+        // Only topics the cues found can lead.
+        assert_eq!(model.lead(&lp, &[(b, 100)]), Some(b));
+    }
+
+    #[test]
+    fn a_taxonomy_without_the_models_topics_has_no_model() {
+        let text = "topics\thttp://x/a\thttp://x/zzz\nintercepts\t0\t0\ngamma\t1\n";
+        assert!(SubjectModel::parse(text, &taxonomy()).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_broken_model_file_names_the_line() {
+        for (text, wanted) in [
+            (
+                "topics\thttp://x/a\thttp://x/b\nintercepts\t0\tzero\ngamma\t1\n",
+                "line 2",
+            ),
+            (
+                "topics\thttp://x/a\thttp://x/b\nintercepts\t0\t0\ngamma\t1\nword\tgoal\t1\t2\n",
+                "line 4",
+            ),
+            (
+                "topics\thttp://x/a\thttp://x/b\nintercepts\t0\t0\n",
+                "gamma",
+            ),
+        ] {
+            let err = SubjectModel::parse(text, &taxonomy()).unwrap_err();
+            assert!(err.0.contains(wanted), "{text:?}: {err:?}");
+        }
+    }
+
+    #[test]
+    fn the_default_model_fits_the_default_taxonomy_and_reads_as_trained() {
+        let t = Taxonomy::default_taxonomy().unwrap();
+        let model = SubjectModel::parse(DEFAULT_MODEL, &t).unwrap().unwrap();
+        assert_eq!(model.topics.len(), 17);
+        assert!(model.len() > 1000, "{}", model.len());
+        // The trainer's own log-probabilities for one story's words.
+        let check = DEFAULT_MODEL
+            .lines()
+            .find_map(|l| l.strip_prefix("check\t"))
+            .unwrap();
+        let (words, expected) = check.split_once('\t').unwrap();
+        let expected: Vec<f32> = expected.split('\t').map(|v| v.parse().unwrap()).collect();
+        let article = newsfeed_model::Article {
+            bodies: vec![newsfeed_model::Body {
+                value: Some(words.into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let mut pool = crate::text::TextPool::default();
+        let fields = crate::text::fields(&article, &mut pool);
+        let mut lp = Vec::new();
+        model.log_probs(&fields, &mut Vec::new(), &mut String::new(), &mut lp);
+        for (got, want) in lp.iter().zip(&expected) {
+            assert!((got - want).abs() < 1e-3, "{lp:?} against {expected:?}");
+        }
+        assert_eq!(lp.len(), expected.len());
+    }
+}
