@@ -25,45 +25,79 @@
 //! script reads them as this code cuts them (`examples/subject_corpus.rs`),
 //! so training and tagging see the same words.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use crate::taxonomy::{ConceptKind, Taxonomy};
 use crate::text::{FieldText, Zone};
 
 /// The model trained for the default taxonomy's top-level topics.
 const DEFAULT_MODEL: &str = include_str!("../taxonomy/subject-model.tsv");
 
-/// FNV-1a: the words are short and the table is ours, so a keyed hash buys
-/// nothing here and costs a third of the lookup.
-#[derive(Default)]
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
+/// FNV-1a of a word's bytes.
+fn fnv(word: &str) -> u64 {
+    word.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
-type Words = HashMap<Box<str>, u32, BuildHasherDefault<Fnv>>;
+/// The model's words by their 64-bit hash, open addressing: a lookup reads
+/// one or two slots of 16 bytes and no string (two words of the model with
+/// the same hash are refused on load; a word outside it passing for one of
+/// its words would take a 64-bit collision).
+#[derive(Debug, Default)]
+struct Words {
+    slots: Vec<(u64, u32)>,
+}
+
+const EMPTY: u32 = u32::MAX;
+
+impl Words {
+    fn with_capacity(n: usize) -> Words {
+        Words {
+            slots: vec![(0, EMPTY); (n * 2).next_power_of_two().max(16)],
+        }
+    }
+
+    /// Adds `word` as number `index`; false when its hash is taken.
+    fn insert(&mut self, word: &str, index: u32) -> bool {
+        let hash = fnv(word);
+        let mask = self.slots.len() - 1;
+        let mut at = hash as usize & mask;
+        loop {
+            let slot = &mut self.slots[at];
+            if slot.1 == EMPTY {
+                *slot = (hash, index);
+                return true;
+            }
+            if slot.0 == hash {
+                return false;
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    fn get(&self, word: &str) -> Option<u32> {
+        let hash = fnv(word);
+        let mask = self.slots.len() - 1;
+        let mut at = hash as usize & mask;
+        loop {
+            let (h, index) = self.slots[at];
+            if index == EMPTY {
+                return None;
+            }
+            if h == hash {
+                return Some(index);
+            }
+            at = (at + 1) & mask;
+        }
+    }
+}
 
 /// Working space kept between stories.
 #[derive(Debug, Default)]
 pub(crate) struct SubjectScratch {
-    /// Indices of the known words met, with repeats.
+    /// Indices of the known words met, once each.
     pub(crate) seen: Vec<u32>,
+    /// Per known word, how often the story uses it (0 for words not in `seen`).
+    pub(crate) counts: Vec<u16>,
     /// The word being read.
     pub(crate) word: String,
     pub(crate) log_probs: Vec<f32>,
@@ -91,9 +125,30 @@ pub(crate) struct ModelError(pub(crate) String);
 pub(crate) fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
     let mut chars = 0;
     buf.clear();
-    for c in text.chars() {
-        if c.is_alphanumeric() || c == '_' {
-            buf.extend(c.to_lowercase());
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        let b = bytes[at];
+        // ASCII, most text: no decoding, no case tables.
+        let (word_char, len) = if b.is_ascii() {
+            let w = b.is_ascii_alphanumeric() || b == b'_';
+            if w {
+                buf.push(char::from(b.to_ascii_lowercase()));
+            }
+            (w, 1)
+        } else {
+            let c = text[at..]
+                .chars()
+                .next()
+                .unwrap_or(char::REPLACEMENT_CHARACTER);
+            let w = c.is_alphanumeric();
+            if w {
+                buf.extend(c.to_lowercase());
+            }
+            (w, c.len_utf8())
+        };
+        at += len;
+        if word_char {
             chars += 1;
         } else {
             if chars >= 2 {
@@ -144,7 +199,8 @@ impl SubjectModel {
         let mut missing = false;
         let mut intercepts = Vec::new();
         let mut gamma = None;
-        let mut words = Words::default();
+        let entries = text.lines().filter(|l| l.starts_with("word\t")).count();
+        let mut words = Words::with_capacity(entries);
         let mut idf = Vec::new();
         let mut weights = Vec::new();
         let numbers = |line: usize, fields: &[&str]| -> Result<Vec<f32>, ModelError> {
@@ -192,8 +248,11 @@ impl SubjectModel {
                     }
                     let values = numbers(n, &fields[2..])?;
                     let index = idf.len() as u32;
-                    if words.insert(fields[1].into(), index).is_some() {
-                        return Err(ModelError(format!("line {n}: `{}` twice", fields[1])));
+                    if !words.insert(fields[1], index) {
+                        return Err(ModelError(format!(
+                            "line {n}: `{}` twice (or its hash)",
+                            fields[1]
+                        )));
                     }
                     idf.push(values[0]);
                     weights.extend_from_slice(&values[1..]);
@@ -234,25 +293,33 @@ impl SubjectModel {
     pub(crate) fn log_probs(
         &self,
         fields: &[FieldText<'_>],
-        seen: &mut Vec<u32>,
-        buf: &mut String,
+        work: &mut SubjectScratch,
         out: &mut Vec<f32>,
     ) {
+        let SubjectScratch {
+            seen, counts, word, ..
+        } = work;
         seen.clear();
-        for_each_story_word(fields, buf, |w| {
-            if let Some(&i) = self.words.get(w) {
-                seen.push(i);
+        counts.resize(self.idf.len(), 0);
+        for_each_story_word(fields, word, |w| {
+            if let Some(i) = self.words.get(w)
+                && let Some(n) = counts.get_mut(i as usize)
+            {
+                if *n == 0 {
+                    seen.push(i);
+                }
+                *n = n.saturating_add(1);
             }
         });
-        seen.sort_unstable();
         let classes = self.intercepts.len();
         out.clear();
         out.resize(classes, 0.0);
         // Sublinear TF-IDF, L2-normalised: weigh first, then scale once.
         let mut norm = 0.0f32;
-        for run in seen.chunk_by(|a, b| a == b) {
-            let i = run[0] as usize;
-            let x = (1.0 + (run.len() as f32).ln()) * self.idf[i];
+        for &i in seen.iter() {
+            let i = i as usize;
+            let n = std::mem::take(&mut counts[i]);
+            let x = (1.0 + f32::from(n).ln()) * self.idf[i];
             norm += x * x;
             let row = &self.weights[i * classes..(i + 1) * classes];
             for (o, w) in out.iter_mut().zip(row) {
@@ -326,7 +393,7 @@ mod tests {
         let mut pool = crate::text::TextPool::default();
         let fields = crate::text::fields(&article, &mut pool);
         let mut lp = Vec::new();
-        model.log_probs(&fields, &mut Vec::new(), &mut String::new(), &mut lp);
+        model.log_probs(&fields, &mut SubjectScratch::default(), &mut lp);
         // One known word (twice, in the headline): x = (1 + ln 2) * 1,
         // normalised to 1, so the logits are 2 and -2.
         let expected_a = 2.0 - (2.0f32.exp() + (-2.0f32).exp()).ln();
@@ -393,7 +460,7 @@ mod tests {
         let mut pool = crate::text::TextPool::default();
         let fields = crate::text::fields(&article, &mut pool);
         let mut lp = Vec::new();
-        model.log_probs(&fields, &mut Vec::new(), &mut String::new(), &mut lp);
+        model.log_probs(&fields, &mut SubjectScratch::default(), &mut lp);
         for (got, want) in lp.iter().zip(&expected) {
             assert!((got - want).abs() < 1e-3, "{lp:?} against {expected:?}");
         }

@@ -323,8 +323,10 @@ impl Tagger {
         if let Some(model) = &self.subjects
             && work.ranked.len() > 1
         {
-            model.log_probs(fields, &mut work.seen, &mut work.word, &mut work.log_probs);
-            leader = model.lead(&work.log_probs, &work.ranked).or(leader);
+            let mut log_probs = std::mem::take(&mut work.log_probs);
+            model.log_probs(fields, work, &mut log_probs);
+            leader = model.lead(&log_probs, &work.ranked).or(leader);
+            work.log_probs = log_probs;
         }
         leader.map(|c| (c, lead_relevance))
     }
