@@ -12,6 +12,9 @@ itself reads, so that training and tagging cut words the same way:
     cargo run -p newsfeed-tagging --release --example subject_corpus > /tmp/subject-corpus.jsonl
     /tmp/taxonomy-venv/bin/python services/tagging/taxonomy/train_subjects.py /tmp/subject-corpus.jsonl
 
+`--validate a7-,b7-` trains on the other stories and prints how many of
+those it and the cue ranks alone get right, writing nothing.
+
 Run it again after changing the tuning stories or the cues (the cue ranks
 feed `gamma`), then `UPDATE_SNAPSHOTS=1 cargo test -p newsfeed-tagging
 --test snapshot`. The output is committed; nothing at build or test time
@@ -72,9 +75,17 @@ def leads(vec, model, classes, words, ranks, gammas):
 
 
 def main():
-    if len(sys.argv) != 2:
-        raise SystemExit("usage: train_subjects.py SUBJECT-CORPUS.jsonl")
-    rows = [json.loads(line) for line in Path(sys.argv[1]).read_text().splitlines() if line]
+    args = sys.argv[1:]
+    validate = None
+    if len(args) == 3 and args[1] == "--validate":
+        validate = tuple(args[2].split(","))
+    elif len(args) != 1:
+        raise SystemExit("usage: train_subjects.py SUBJECT-CORPUS.jsonl [--validate ID-PREFIX,...]")
+    rows = [json.loads(line) for line in Path(args[0]).read_text().splitlines() if line]
+    if validate:
+        # Train on the other stories and score these, as new stories would be.
+        held = [r for r in rows if r["id"].startswith(validate)]
+        rows = [r for r in rows if not r["id"].startswith(validate)]
     words = [r["words"] for r in rows]
     labels = np.array([r["subject"] for r in rows])
     ranks = [r["ranks"] for r in rows]
@@ -96,6 +107,12 @@ def main():
     print(f"cue ranks alone: {cue_only / n:.3f} ({cue_only}/{n}); chosen gamma {gamma}", file=sys.stderr)
 
     vec, model = fit(words, labels)
+    if validate:
+        got = leads(vec, model, classes, [r["words"] for r in held], [r["ranks"] for r in held], [gamma])
+        right_model = sum(p == r["subject"] for p, r in zip(got[gamma], held))
+        right_cues = sum(max(r["ranks"], key=r["ranks"].get, default=None) == r["subject"] for r in held)
+        print(f"--validate: {len(held)} stories; cue ranks alone {right_cues}, with the model {right_model}")
+        return
     column = {c: i for i, c in enumerate(model.classes_)}
     order = [column[c] for c in classes]
     lines = [
