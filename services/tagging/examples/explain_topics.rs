@@ -1,5 +1,8 @@
 //! Prints, for tuning stories whose id contains one of the arguments, the
-//! topic tags with the words behind them: a tool for tuning the cues.
+//! topic tags with the words behind them, then the leading subject and how
+//! it was chosen: each top-level topic the cues found, with its cue rank,
+//! the subject model's log-probability and the story's words that count
+//! most for or against it. A tool for tuning the cues.
 //!
 //! ```text
 //! cargo run -p newsfeed-tagging --release --example explain_topics -- t-lif-001 t-hum-008
@@ -30,6 +33,24 @@ fn main() {
                 .filter_map(|e| e.text.as_deref())
                 .collect();
             println!("  {:>3} {:<40} {}", t.relevance, t.name, words.join(", "));
+        }
+        let lead = tagger
+            .leading_subject(&story.article)
+            .map(|c| c.name().to_owned());
+        println!("  leading subject: {}", lead.as_deref().unwrap_or("none"));
+        for e in tagger.subject_explanation(&story.article) {
+            let words: Vec<String> = e
+                .words
+                .iter()
+                .map(|(w, v)| format!("{w} {v:+.2}"))
+                .collect();
+            println!(
+                "    rank {:>5}  ln p {:>6.2}  {:<28} {}",
+                e.rank,
+                e.log_prob,
+                e.name,
+                words.join(", ")
+            );
         }
     }
 }

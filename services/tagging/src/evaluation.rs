@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 36] = [
+const TUNING_SET: [(&str, &str); 41] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -161,6 +161,26 @@ const TUNING_SET: [(&str, &str); 36] = [
     (
         "tuning/blind7-g.yaml",
         include_str!("../eval/tuning/blind7-g.yaml"),
+    ),
+    (
+        "tuning/blind8-bbc.yaml",
+        include_str!("../eval/tuning/blind8-bbc.yaml"),
+    ),
+    (
+        "tuning/blind8-x.yaml",
+        include_str!("../eval/tuning/blind8-x.yaml"),
+    ),
+    (
+        "tuning/blind8-y.yaml",
+        include_str!("../eval/tuning/blind8-y.yaml"),
+    ),
+    (
+        "tuning/blind8-z.yaml",
+        include_str!("../eval/tuning/blind8-z.yaml"),
+    ),
+    (
+        "tuning/blind8-w.yaml",
+        include_str!("../eval/tuning/blind8-w.yaml"),
     ),
     (
         "tuning/other-topics.yaml",

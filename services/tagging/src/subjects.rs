@@ -338,6 +338,54 @@ impl SubjectModel {
         }
     }
 
+    /// For one topic of the model, the words of the story that count most
+    /// for it (positive) or against it, with their share of its logit:
+    /// what `examples/explain_topics.rs` shows.
+    pub(crate) fn contributions(
+        &self,
+        fields: &[FieldText<'_>],
+        topic: u32,
+        limit: usize,
+    ) -> Vec<(String, f32)> {
+        let Some(class) = self.topics.iter().position(|&t| t == topic) else {
+            return Vec::new();
+        };
+        let classes = self.intercepts.len();
+        let mut counts: Vec<(String, u32, u16)> = Vec::new();
+        for_each_story_word(fields, &mut String::new(), |w| {
+            if let Some(i) = self.words.get(w) {
+                match counts.iter_mut().find(|(_, j, _)| *j == i) {
+                    Some(entry) => entry.2 = entry.2.saturating_add(1),
+                    None => counts.push((w.to_owned(), i, 1)),
+                }
+            }
+        });
+        let xs: Vec<f32> = counts
+            .iter()
+            .map(|&(_, i, n)| (1.0 + f32::from(n).ln()) * self.idf[i as usize])
+            .collect();
+        let norm = xs
+            .iter()
+            .map(|x| x * x)
+            .sum::<f32>()
+            .sqrt()
+            .max(f32::MIN_POSITIVE);
+        let mut out: Vec<(String, f32)> = counts
+            .into_iter()
+            .zip(xs)
+            .map(|((w, i, _), x)| (w, x / norm * self.weights[i as usize * classes + class]))
+            .collect();
+        out.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        out.truncate(limit);
+        out
+    }
+
+    /// `topic`'s entry in `log_probs`, if it is one of the model's.
+    pub(crate) fn log_prob_of(&self, log_probs: &[f32], topic: u32) -> Option<f32> {
+        let class = self.topics.iter().position(|&t| t == topic)?;
+        log_probs.get(class).copied()
+    }
+
     /// The leading subject among `ranked` (top-level topics with their cue
     /// rank, all above 0): the one with the best words-and-cues score.
     /// `None` when no ranked topic is one of the model's.

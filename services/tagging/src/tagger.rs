@@ -57,6 +57,20 @@ pub struct Tag {
     pub confidence: i32,
 }
 
+/// One top-level topic in the running for a story's leading subject, as
+/// [`Tagger::subject_explanation`] gives it.
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub struct SubjectExplanation {
+    pub name: String,
+    /// The cue rank (hundredths).
+    pub rank: i32,
+    /// ln p(topic | words), by the subject model.
+    pub log_prob: f32,
+    /// The words that count most for (positive) or against the topic.
+    pub words: Vec<(String, f32)>,
+}
+
 /// Everything the engine says about one story.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tagging {
@@ -213,6 +227,46 @@ impl Tagger {
                 .collect();
             (words, ranks)
         })
+    }
+
+    /// For tools that explain the leading subject: each top-level topic the
+    /// cues found, with its cue rank, the subject model's log-probability
+    /// and the words that count most for or against it.
+    #[doc(hidden)]
+    pub fn subject_explanation(&self, article: &Article) -> Vec<SubjectExplanation> {
+        let mut scratch = Scratch::default();
+        self.scored(article, &mut scratch, |fields, scratch| {
+            let Some(model) = &self.subjects else {
+                return Vec::new();
+            };
+            let mut log_probs = Vec::new();
+            model.log_probs(fields, &mut scratch.subject, &mut log_probs);
+            let mut out: Vec<SubjectExplanation> = scratch
+                .scores
+                .iter()
+                .filter_map(|(c, s)| {
+                    let k = self.taxonomy.concepts.get(c as usize)?;
+                    let top = k.kind == ConceptKind::Topic && k.broader.is_empty();
+                    let log_prob = model.log_prob_of(&log_probs, c)?;
+                    (top && s.rank > 0).then(|| SubjectExplanation {
+                        name: k.name.clone(),
+                        rank: s.rank,
+                        log_prob,
+                        words: model.contributions(fields, c, 6),
+                    })
+                })
+                .collect();
+            out.sort_by_key(|e| std::cmp::Reverse(e.rank));
+            out
+        })
+    }
+
+    /// Drops the subject model, so that the leading subject is chosen by
+    /// the cue ranks alone: for tools that fit the cues' own weights.
+    #[doc(hidden)]
+    pub fn without_subject_model(mut self) -> Tagger {
+        self.subjects = None;
+        self
     }
 
     /// Whether the leading subject weighs the story's words (the taxonomy
