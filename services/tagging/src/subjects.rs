@@ -299,6 +299,13 @@ impl SubjectModel {
         let SubjectScratch {
             seen, counts, word, ..
         } = work;
+        // Counts go back to 0 as they are read; should a story ever have
+        // stopped half way, its words are cleared here.
+        for &i in seen.iter() {
+            if let Some(n) = counts.get_mut(i as usize) {
+                *n = 0;
+            }
+        }
         seen.clear();
         counts.resize(self.idf.len(), 0);
         for_each_story_word(fields, word, |w| {
@@ -388,17 +395,19 @@ impl SubjectModel {
 
     /// The leading subject among `ranked` (top-level topics with their cue
     /// rank, all above 0): the one with the best words-and-cues score.
-    /// `None` when no ranked topic is one of the model's.
+    /// `None` when one of them is not a topic of the model (a taxonomy's
+    /// own top-level topic beside IPTC's): then the cues decide alone.
     pub(crate) fn lead(&self, log_probs: &[f32], ranked: &[(u32, i32)]) -> Option<u32> {
-        ranked
-            .iter()
-            .filter_map(|&(c, rank)| {
-                let class = self.topics.iter().position(|&t| t == c)?;
-                let cues = (1.0 + rank.max(0) as f32 / 100.0).ln();
-                Some((c, log_probs[class] + self.gamma * cues))
-            })
-            .max_by(|a, b| a.1.total_cmp(&b.1))
-            .map(|(c, _)| c)
+        let mut best: Option<(u32, f32)> = None;
+        for &(c, rank) in ranked {
+            let class = self.topics.iter().position(|&t| t == c)?;
+            let cues = (1.0 + rank.max(0) as f32 / 100.0).ln();
+            let score = log_probs.get(class)? + self.gamma * cues;
+            if best.is_none_or(|(_, b)| score > b) {
+                best = Some((c, score));
+            }
+        }
+        best.map(|(c, _)| c)
     }
 }
 
@@ -456,6 +465,8 @@ mod tests {
         assert_eq!(model.lead(&lp, &[(a, 100), (b, 20_000)]), Some(b));
         // Only topics the cues found can lead.
         assert_eq!(model.lead(&lp, &[(b, 100)]), Some(b));
+        // A topic the model does not know leaves the choice to the cues.
+        assert_eq!(model.lead(&lp, &[(a, 100), (b, 300), (99, 50)]), None);
     }
 
     #[test]
