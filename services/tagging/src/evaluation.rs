@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 41] = [
+const TUNING_SET: [(&str, &str); 46] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -181,6 +181,26 @@ const TUNING_SET: [(&str, &str); 41] = [
     (
         "tuning/blind8-w.yaml",
         include_str!("../eval/tuning/blind8-w.yaml"),
+    ),
+    (
+        "tuning/blind9-bbc.yaml",
+        include_str!("../eval/tuning/blind9-bbc.yaml"),
+    ),
+    (
+        "tuning/blind9-x.yaml",
+        include_str!("../eval/tuning/blind9-x.yaml"),
+    ),
+    (
+        "tuning/blind9-y.yaml",
+        include_str!("../eval/tuning/blind9-y.yaml"),
+    ),
+    (
+        "tuning/blind9-l1.yaml",
+        include_str!("../eval/tuning/blind9-l1.yaml"),
+    ),
+    (
+        "tuning/blind9-l2.yaml",
+        include_str!("../eval/tuning/blind9-l2.yaml"),
     ),
     (
         "tuning/other-topics.yaml",
