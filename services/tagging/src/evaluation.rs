@@ -692,9 +692,7 @@ fn judge(tagger: &Tagger, story: &EvalStory, by_uri: &HashMap<&str, usize>, repo
         c.false_negatives += story_counts.false_negatives;
     }
     if let Some(subject) = &story.subject {
-        let leading = tagged_concepts
-            .iter()
-            .find(|c| c.kind() == ConceptKind::Topic && c.broader.is_empty());
+        let leading = tagged_concepts.iter().find(|c| c.is_top_level_topic());
         let right = leading.is_some_and(|c| c.uri() == subject);
         if !right {
             report.misses.push(Miss {

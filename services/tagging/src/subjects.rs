@@ -25,7 +25,7 @@
 //! script reads them as this code cuts them (`examples/subject_corpus.rs`),
 //! so training and tagging see the same words.
 
-use crate::taxonomy::{ConceptKind, Taxonomy};
+use crate::taxonomy::Taxonomy;
 use crate::text::{FieldText, Zone};
 
 /// The model trained for the default taxonomy's top-level topics.
@@ -189,14 +189,13 @@ impl SubjectModel {
     }
 
     /// Reads a model file; `Ok(None)` when the taxonomy lacks one of its
-    /// topics as a top-level topic.
+    /// topics as a top-level topic (then only the `topics` line is read).
     pub(crate) fn parse(
         text: &str,
         taxonomy: &Taxonomy,
     ) -> Result<Option<SubjectModel>, ModelError> {
         let mut topics = Vec::new();
         let mut listed = 0;
-        let mut missing = false;
         let mut intercepts = Vec::new();
         let mut gamma = None;
         let entries = text.lines().filter(|l| l.starts_with("word\t")).count();
@@ -222,18 +221,18 @@ impl SubjectModel {
             let fields: Vec<&str> = line.split('\t').collect();
             match fields[0] {
                 "topics" => {
-                    listed = fields.len() - 1;
-                    for uri in &fields[1..] {
-                        let found = taxonomy.concepts.iter().position(|c| {
-                            c.uri == *uri && c.kind == ConceptKind::Topic && c.broader.is_empty()
-                        });
-                        match found {
-                            Some(i) => topics.push(i as u32),
-                            None => missing = true,
-                        }
-                    }
                     if fields.len() < 3 {
                         return Err(ModelError(format!("line {n}: fewer than two topics")));
+                    }
+                    listed = fields.len() - 1;
+                    for uri in &fields[1..] {
+                        let found = taxonomy
+                            .concepts
+                            .iter()
+                            .position(|c| c.uri == *uri && c.is_top_level_topic());
+                        // Not this taxonomy's model: the rest need not be read.
+                        let Some(i) = found else { return Ok(None) };
+                        topics.push(i as u32);
                     }
                 }
                 "intercepts" => intercepts = numbers(n, &fields[1..])?,
@@ -269,9 +268,6 @@ impl SubjectModel {
         let Some(gamma) = gamma else {
             return Err(ModelError("no `gamma` line".into()));
         };
-        if missing {
-            return Ok(None);
-        }
         Ok(Some(SubjectModel {
             topics,
             intercepts,
@@ -282,14 +278,8 @@ impl SubjectModel {
         }))
     }
 
-    /// Number of words the model knows.
-    pub(crate) fn len(&self) -> usize {
-        self.idf.len()
-    }
-
     /// The log-probability of each class given the story's words, into
-    /// `out` (one per class, in the model's order). `seen` and `buf` are
-    /// working space.
+    /// `out` (one per class, in the model's order).
     pub(crate) fn log_probs(
         &self,
         fields: &[FieldText<'_>],
@@ -447,10 +437,7 @@ mod tests {
             }],
             ..Default::default()
         };
-        let mut pool = crate::text::TextPool::default();
-        let fields = crate::text::fields(&article, &mut pool);
-        let mut lp = Vec::new();
-        model.log_probs(&fields, &mut SubjectScratch::default(), &mut lp);
+        let lp = log_probs_of(&model, &article, &mut SubjectScratch::default());
         // One known word (twice, in the headline): x = (1 + ln 2) * 1,
         // normalised to 1, so the logits are 2 and -2.
         let expected_a = 2.0 - (2.0f32.exp() + (-2.0f32).exp()).ln();
@@ -501,7 +488,7 @@ mod tests {
         let t = Taxonomy::default_taxonomy().unwrap();
         let model = SubjectModel::parse(DEFAULT_MODEL, &t).unwrap().unwrap();
         assert_eq!(model.topics.len(), 17);
-        assert!(model.len() > 1000, "{}", model.len());
+        assert!(model.idf.len() > 1000, "{}", model.idf.len());
         // The trainer's own log-probabilities for one story's words.
         let check = DEFAULT_MODEL
             .lines()
@@ -516,13 +503,25 @@ mod tests {
             }],
             ..Default::default()
         };
-        let mut pool = crate::text::TextPool::default();
-        let fields = crate::text::fields(&article, &mut pool);
-        let mut lp = Vec::new();
-        model.log_probs(&fields, &mut SubjectScratch::default(), &mut lp);
+        let mut work = SubjectScratch::default();
+        let lp = log_probs_of(&model, &article, &mut work);
         for (got, want) in lp.iter().zip(&expected) {
             assert!((got - want).abs() < 1e-3, "{lp:?} against {expected:?}");
         }
         assert_eq!(lp.len(), expected.len());
+        // The working space carries nothing from one story to the next.
+        assert_eq!(log_probs_of(&model, &article, &mut work), lp);
+    }
+
+    fn log_probs_of(
+        model: &SubjectModel,
+        article: &newsfeed_model::Article,
+        work: &mut SubjectScratch,
+    ) -> Vec<f32> {
+        let mut pool = crate::text::TextPool::default();
+        let fields = crate::text::fields(article, &mut pool);
+        let mut lp = Vec::new();
+        model.log_probs(&fields, work, &mut lp);
+        lp
     }
 }

@@ -186,7 +186,7 @@ impl Tagger {
             .taxonomy
             .concepts
             .iter_mut()
-            .find(|c| c.id == id && c.kind == ConceptKind::Topic && c.broader.is_empty());
+            .find(|c| c.id == id && c.is_top_level_topic());
         topic.map(|c| c.subject_weight = percent).is_some()
     }
 
@@ -221,8 +221,7 @@ impl Tagger {
                 .iter()
                 .filter_map(|(c, s)| {
                     let k = self.taxonomy.concepts.get(c as usize)?;
-                    let top = k.kind == ConceptKind::Topic && k.broader.is_empty();
-                    (top && s.rank > 0).then(|| (k.uri.clone(), s.rank))
+                    (k.is_top_level_topic() && s.rank > 0).then(|| (k.uri.clone(), s.rank))
                 })
                 .collect();
             (words, ranks)
@@ -246,9 +245,8 @@ impl Tagger {
                 .iter()
                 .filter_map(|(c, s)| {
                     let k = self.taxonomy.concepts.get(c as usize)?;
-                    let top = k.kind == ConceptKind::Topic && k.broader.is_empty();
                     let log_prob = model.log_prob_of(&log_probs, c)?;
-                    (top && s.rank > 0).then(|| SubjectExplanation {
+                    (k.is_top_level_topic() && s.rank > 0).then(|| SubjectExplanation {
                         name: k.name.clone(),
                         rank: s.rank,
                         log_prob,
@@ -267,12 +265,6 @@ impl Tagger {
     pub fn without_subject_model(mut self) -> Tagger {
         self.subjects = None;
         self
-    }
-
-    /// Whether the leading subject weighs the story's words (the taxonomy
-    /// has the topics of the subject model), and how many words it knows.
-    pub fn subject_model_words(&self) -> usize {
-        self.subjects.as_ref().map_or(0, SubjectModel::len)
     }
 
     /// Tags an article. Pure: the article is not changed.
@@ -352,7 +344,7 @@ impl Tagger {
             self.taxonomy
                 .concepts
                 .get(c as usize)
-                .is_some_and(|k| k.kind == ConceptKind::Topic && k.broader.is_empty())
+                .is_some_and(crate::Concept::is_top_level_topic)
         };
         let mut leader = None;
         let mut lead_relevance = 0;

@@ -767,7 +767,7 @@ PLURAL_STOP = {"arm", "good", "custom", "glass", "paper", "letter", "minute", "c
                "charge", "sentence", "sound", "draw", "light", "power", "iron", "wood", "metal",
                "tear", "address", "account", "step", "figure", "feature", "title", "fine", "mine",
                "fall", "spring", "march", "may", "will", "state", "art", "new", "premise", "scale",
-               "regard", "wing", "bear", "bull", "duty", "due", "end", "out", "head", "face"}
+               "regard", "wing", "bear", "bull", "duty", "due", "end", "out", "face"}
 PLURAL_WORD = re.compile(r"[a-z][a-z-]{3,}")
 
 

@@ -158,52 +158,56 @@ fn load_names_the_file() {
     );
 }
 
+/// A story of a headline and a plain-text body.
+fn story(headline: &str, body: &str) -> newsfeed_model::Article {
+    use newsfeed_model::{Article, Block, Body};
+    Article {
+        headlines: vec![Block {
+            value: Some(headline.into()),
+            ..Block::default()
+        }],
+        bodies: vec![Body {
+            content_type: Some("text/plain".into()),
+            value: Some(body.into()),
+            ..Body::default()
+        }],
+        ..Article::default()
+    }
+}
+
+/// The names of the topics the default taxonomy tags `article` with.
+fn topic_names(
+    tagger: &newsfeed_tagging::Tagger,
+    article: &newsfeed_model::Article,
+) -> Vec<String> {
+    tagger
+        .tag(article)
+        .tags
+        .into_iter()
+        .filter(|t| t.kind == newsfeed_tagging::ConceptKind::Topic)
+        .map(|t| t.name)
+        .collect()
+}
+
 #[test]
 fn cue_stems_of_other_languages_do_not_catch_english_words() {
-    use newsfeed_model::{Article, Block};
-    use newsfeed_tagging::{ConceptKind, Tagger};
+    use newsfeed_tagging::Tagger;
     // Each word starts like a stem written for another language: German
     // `Promi*` (celebrities) and `digital*`, French `syndicat*` (unions),
     // Spanish `familia*` (family). The sentence has no subject at all.
     let text = "A promising start, the prominent and familiar syndicate digitally promised.";
-    let article = Article {
-        headlines: vec![Block {
-            value: Some(text.into()),
-            ..Block::default()
-        }],
-        ..Article::default()
-    };
     let tagger = Tagger::new(Taxonomy::default_taxonomy().unwrap());
-    let topics: Vec<String> = tagger
-        .tag(&article)
-        .tags
-        .into_iter()
-        .filter(|t| t.kind == ConceptKind::Topic)
-        .map(|t| t.name)
-        .collect();
+    let topics = topic_names(&tagger, &story(text, ""));
     assert!(topics.is_empty(), "{topics:?}");
 }
 
 #[test]
 fn a_language_named_by_a_countrys_adjective_is_not_the_country() {
-    use newsfeed_model::{Article, Block, Body};
     use newsfeed_tagging::Tagger;
     let tagger = Tagger::new(Taxonomy::default_taxonomy().unwrap());
     let places = |headline: &str, body: &str| -> Vec<String> {
-        let article = Article {
-            headlines: vec![Block {
-                value: Some(headline.into()),
-                ..Block::default()
-            }],
-            bodies: vec![Body {
-                content_type: Some("text/plain".into()),
-                value: Some(body.into()),
-                ..Body::default()
-            }],
-            ..Article::default()
-        };
         let mut ids: Vec<String> = tagger
-            .tag(&article)
+            .tag(&story(headline, body))
             .tags
             .into_iter()
             .filter_map(|t| t.uri.rsplit_once("/place/").map(|(_, id)| id.to_owned()))
@@ -230,27 +234,13 @@ fn a_language_named_by_a_countrys_adjective_is_not_the_country() {
 
 #[test]
 fn an_english_cue_finds_its_regular_plural() {
-    use newsfeed_model::{Article, Block};
-    use newsfeed_tagging::{ConceptKind, Tagger};
+    use newsfeed_tagging::Tagger;
     // The cue list has "divorce" and "divorced"; the generator adds
     // "divorces". A topic with one cue is tagged only when it leads, and
     // then only its top-level topic is listed.
     let tagger = Tagger::new(Taxonomy::default_taxonomy().unwrap());
-    let topics = |text: &str| -> Vec<String> {
-        let article = Article {
-            headlines: vec![Block {
-                value: Some(text.into()),
-                ..Block::default()
-            }],
-            ..Article::default()
-        };
-        tagger
-            .tag(&article)
-            .tags
-            .into_iter()
-            .filter(|t| t.kind == ConceptKind::Topic)
-            .map(|t| t.name)
-            .collect()
-    };
-    assert_eq!(topics("Divorces have doubled"), ["society"]);
+    assert_eq!(
+        topic_names(&tagger, &story("Divorces have doubled", "")),
+        ["society"]
+    );
 }

@@ -160,6 +160,12 @@ impl Concept {
     pub fn uri(&self) -> &str {
         &self.uri
     }
+
+    /// A topic with no broader one: the 17 of IPTC in the default
+    /// taxonomy, among which the leading subject is chosen.
+    pub(crate) fn is_top_level_topic(&self) -> bool {
+        self.kind == ConceptKind::Topic && self.broader.is_empty()
+    }
 }
 
 impl Concept {
