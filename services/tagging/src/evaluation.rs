@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 46] = [
+const TUNING_SET: [(&str, &str); 52] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -201,6 +201,30 @@ const TUNING_SET: [(&str, &str); 46] = [
     (
         "tuning/blind9-l2.yaml",
         include_str!("../eval/tuning/blind9-l2.yaml"),
+    ),
+    (
+        "tuning/blind10-x.yaml",
+        include_str!("../eval/tuning/blind10-x.yaml"),
+    ),
+    (
+        "tuning/blind10-y.yaml",
+        include_str!("../eval/tuning/blind10-y.yaml"),
+    ),
+    (
+        "tuning/blind10-bbc.yaml",
+        include_str!("../eval/tuning/blind10-bbc.yaml"),
+    ),
+    (
+        "tuning/blind10-econ.yaml",
+        include_str!("../eval/tuning/blind10-econ.yaml"),
+    ),
+    (
+        "tuning/blind10-w.yaml",
+        include_str!("../eval/tuning/blind10-w.yaml"),
+    ),
+    (
+        "tuning/blind10-l.yaml",
+        include_str!("../eval/tuning/blind10-l.yaml"),
     ),
     (
         "tuning/other-topics.yaml",

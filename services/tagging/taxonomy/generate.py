@@ -45,7 +45,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-02.15"
+VERSION = "2026-12-02.16"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -600,6 +600,18 @@ LANGUAGE_CONTEXTS = ["speaking {}", "speaks {}", "spoke {}", "speak {}", "{}-spe
                      "translated into {}", "{} subtitles", "fluent {}", "fluent in {}", "learn {}",
                      "learning {}", "taught {}", "{} dubbing", "dubbed into {}"]
 
+GERMAN_LANGUAGE_NAMES = {
+    "place/spain": "Spanisch", "place/france": "Französisch", "place/germany": "Deutsch",
+    "place/italy": "Italienisch", "place/portugal": "Portugiesisch", "place/russia": "Russisch",
+    "place/china": "Chinesisch", "place/japan": "Japanisch", "place/netherlands": "Niederländisch",
+    "place/greece": "Griechisch", "place/turkey": "Türkisch", "place/poland": "Polnisch",
+    "place/ukraine": "Ukrainisch", "place/sweden": "Schwedisch", "place/hungary": "Ungarisch",
+}
+GERMAN_LANGUAGE_CONTEXTS = ["auf {}", "{} lernen", "{} sprechen", "{} spricht", "{} sprechende",
+                            "{} sprechenden", "{} als Fremdsprache", "{} als Muttersprache",
+                            "Unterricht in {}", "{} unterrichten", "{} und Mathematik",
+                            "in {} und", "Fach {}"]
+
 
 def add_language_exclusions(by_id):
     """Excludes a country's adjective where it names the language."""
@@ -610,6 +622,12 @@ def add_language_exclusions(by_id):
         if word not in c.get("inflections", []):
             raise SystemExit(f"LANGUAGE_ADJECTIVES: {word} is not an inflection of {cid}")
         c["exclude"] = unique(c.get("exclude", []) + [t.format(word) for t in LANGUAGE_CONTEXTS])
+        # German writes the language as the adjective capitalised ("auf
+        # Französisch"), which folds to the adjective the stories match.
+        german = GERMAN_LANGUAGE_NAMES[cid]
+        if german.lower() not in c.get("inflections_in", {}).get("de", []):
+            raise SystemExit(f"GERMAN_LANGUAGE_NAMES: {german} is not a German inflection of {cid}")
+        c["exclude"] = unique(c["exclude"] + [t.format(german) for t in GERMAN_LANGUAGE_CONTEXTS])
 
 
 # Titles that name a person with the surname alone, where news often does

@@ -14,7 +14,7 @@ fn errors(source: &str) -> Vec<String> {
 #[test]
 fn the_default_taxonomy_has_every_un_member_and_observer() {
     let t = Taxonomy::default_taxonomy().unwrap();
-    assert_eq!(t.version(), "2026-12-02.15");
+    assert_eq!(t.version(), "2026-12-02.16");
     let countries = t
         .concepts()
         .filter(|c| {
@@ -229,6 +229,55 @@ fn a_language_named_by_a_countrys_adjective_is_not_the_country() {
             "The suspects were fluent in Spanish."
         ),
         ["japan", "spain"]
+    );
+}
+
+#[test]
+fn a_name_inside_another_word_or_a_language_is_not_the_place() {
+    use newsfeed_tagging::Tagger;
+    let tagger = Tagger::new(Taxonomy::default_taxonomy().unwrap());
+    let places = |language: &str, headline: &str, body: &str| -> Vec<String> {
+        let mut article = story(headline, body);
+        article.language = Some(language.into());
+        let mut ids: Vec<String> = tagger
+            .tag(&article)
+            .tags
+            .into_iter()
+            .filter_map(|t| t.uri.rsplit_once("/place/").map(|(_, id)| id.to_owned()))
+            .collect();
+        ids.sort();
+        ids
+    };
+    // German writes the language as the capitalised adjective.
+    assert_eq!(
+        places(
+            "de",
+            "Zürich streicht das Frühfranzösisch",
+            "Die Kinder sollen erst ab der Sekundarstufe Französisch lernen."
+        ),
+        ["switzerland", "zurich"]
+    );
+    assert_eq!(
+        places(
+            "de",
+            "Neue Regeln",
+            "Die französische Regierung widerspricht."
+        ),
+        ["france"]
+    );
+    // Chinese has no spaces: 台中 (Taichung) inside 舞台中央 ("centre
+    // stage"), 马里 (Mali) inside 马里亚纳 (the Mariana Trench).
+    assert_eq!(
+        places(
+            "zh",
+            "舞剧首演",
+            "灯光落在舞台中央。潜水器在马里亚纳海沟完成下潜。"
+        ),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        places("zh", "台中举办灯会", "马里总统出席。"),
+        ["mali", "taichung", "taiwan"]
     );
 }
 
