@@ -31,28 +31,39 @@ use crate::text::{FieldText, Zone};
 /// The model trained for the default taxonomy's top-level topics.
 const DEFAULT_MODEL: &str = include_str!("../taxonomy/subject-model.tsv");
 
+const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// One byte into an FNV-1a hash.
+fn fnv_byte(hash: u64, byte: u8) -> u64 {
+    (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+}
+
 /// FNV-1a of a word's bytes.
 fn fnv(word: &str) -> u64 {
-    word.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    word.bytes().fold(FNV_START, fnv_byte)
 }
 
-/// The model's words by their 64-bit hash, open addressing: a lookup reads
-/// one or two slots of 16 bytes and no string (two words of the model with
-/// the same hash are refused on load; a word outside it passing for one of
-/// its words would take a 64-bit collision).
+/// The model's words by their 64-bit hash, open addressing. A slot is one
+/// `u64`: the hash's upper 48 bits and the word's number in the lower 16,
+/// so the table of 8,000 words takes 128 KiB and a lookup reads one or two
+/// slots and no string. Two words of the model alike in those 48 bits are
+/// refused on load; a word outside it passing for one of its words would
+/// take a 48-bit collision.
 #[derive(Debug, Default)]
 struct Words {
-    slots: Vec<(u64, u32)>,
+    slots: Vec<u64>,
 }
 
-const EMPTY: u32 = u32::MAX;
+const INDEX_BITS: u32 = 16;
+const INDEX_MASK: u64 = (1 << INDEX_BITS) - 1;
+/// The number of an empty slot; the model holds fewer words.
+const EMPTY: u64 = INDEX_MASK;
+const MAX_WORDS: usize = EMPTY as usize;
 
 impl Words {
     fn with_capacity(n: usize) -> Words {
         Words {
-            slots: vec![(0, EMPTY); (n * 2).next_power_of_two().max(16)],
+            slots: vec![EMPTY; (n * 2).next_power_of_two().max(16)],
         }
     }
 
@@ -63,30 +74,40 @@ impl Words {
         let mut at = hash as usize & mask;
         loop {
             let slot = &mut self.slots[at];
-            if slot.1 == EMPTY {
-                *slot = (hash, index);
+            if *slot & INDEX_MASK == EMPTY {
+                *slot = (hash & !INDEX_MASK) | u64::from(index);
                 return true;
             }
-            if slot.0 == hash {
+            if (*slot ^ hash) & !INDEX_MASK == 0 {
                 return false;
             }
             at = (at + 1) & mask;
         }
     }
 
-    fn get(&self, word: &str) -> Option<u32> {
-        let hash = fnv(word);
+    /// The number of the word whose hash is `hash`.
+    fn get(&self, hash: u64) -> Option<u32> {
         let mask = self.slots.len() - 1;
         let mut at = hash as usize & mask;
         loop {
-            let (h, index) = self.slots[at];
-            if index == EMPTY {
+            let slot = self.slots[at];
+            if slot & INDEX_MASK == EMPTY {
                 return None;
             }
-            if h == hash {
-                return Some(index);
+            if (slot ^ hash) & !INDEX_MASK == 0 {
+                return Some((slot & INDEX_MASK) as u32);
             }
             at = (at + 1) & mask;
+        }
+    }
+
+    /// Numbers the words anew: `new[old]`.
+    fn renumber(&mut self, new: &[u32]) {
+        for slot in &mut self.slots {
+            let old = (*slot & INDEX_MASK) as usize;
+            if let Some(&n) = new.get(old) {
+                *slot = (*slot & !INDEX_MASK) | u64::from(n);
+            }
         }
     }
 }
@@ -123,8 +144,19 @@ pub(crate) struct ModelError(pub(crate) String);
 
 /// Calls `f` with each word of `text`, lower-cased into `buf`.
 pub(crate) fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
+    words_of(text, Some(buf), |_, w| f(w));
+}
+
+/// Calls `f` with the hash ([`fnv`]) of each word of `text` as
+/// [`for_each_word`] cuts and lower-cases it, and with the word itself when
+/// given a buffer (the empty string without one): the lookup path hashes
+/// as it reads and copies nothing.
+fn words_of(text: &str, mut buf: Option<&mut String>, mut f: impl FnMut(u64, &str)) {
     let mut chars = 0;
-    buf.clear();
+    let mut hash = FNV_START;
+    if let Some(b) = buf.as_deref_mut() {
+        b.clear();
+    }
     let bytes = text.as_bytes();
     let mut at = 0;
     while at < bytes.len() {
@@ -133,7 +165,11 @@ pub(crate) fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str
         let (word_char, len) = if b.is_ascii() {
             let w = b.is_ascii_alphanumeric() || b == b'_';
             if w {
-                buf.push(char::from(b.to_ascii_lowercase()));
+                let lower = b.to_ascii_lowercase();
+                hash = fnv_byte(hash, lower);
+                if let Some(buf) = buf.as_deref_mut() {
+                    buf.push(char::from(lower));
+                }
             }
             (w, 1)
         } else {
@@ -143,7 +179,13 @@ pub(crate) fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str
                 .unwrap_or(char::REPLACEMENT_CHARACTER);
             let w = c.is_alphanumeric();
             if w {
-                buf.extend(c.to_lowercase());
+                for lower in c.to_lowercase() {
+                    let mut utf8 = [0; 4];
+                    hash = lower.encode_utf8(&mut utf8).bytes().fold(hash, fnv_byte);
+                    if let Some(buf) = buf.as_deref_mut() {
+                        buf.push(lower);
+                    }
+                }
             }
             (w, c.len_utf8())
         };
@@ -152,14 +194,17 @@ pub(crate) fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str
             chars += 1;
         } else {
             if chars >= 2 {
-                f(buf);
+                f(hash, buf.as_deref().map_or("", String::as_str));
             }
-            buf.clear();
+            if let Some(b) = buf.as_deref_mut() {
+                b.clear();
+            }
+            hash = FNV_START;
             chars = 0;
         }
     }
     if chars >= 2 {
-        f(buf);
+        f(hash, buf.as_deref().map_or("", String::as_str));
     }
 }
 
@@ -182,6 +227,20 @@ pub(crate) fn for_each_story_word(
     }
 }
 
+/// The hashes of the words [`for_each_story_word`] reads, without copying them.
+fn for_each_story_word_hash(fields: &[FieldText<'_>], mut f: impl FnMut(u64)) {
+    for field in fields {
+        let times = match field.zone {
+            Zone::Headline => 2,
+            Zone::Description | Zone::Body => 1,
+            Zone::Caption => 0,
+        };
+        for _ in 0..times {
+            words_of(&field.clean, None, |hash, _| f(hash));
+        }
+    }
+}
+
 impl SubjectModel {
     /// The default model, when `taxonomy` has every topic it was trained on.
     pub(crate) fn for_taxonomy(taxonomy: &Taxonomy) -> Option<SubjectModel> {
@@ -199,6 +258,11 @@ impl SubjectModel {
         let mut intercepts = Vec::new();
         let mut gamma = None;
         let entries = text.lines().filter(|l| l.starts_with("word\t")).count();
+        if entries >= MAX_WORDS {
+            return Err(ModelError(format!(
+                "{entries} words; a model holds fewer than {MAX_WORDS}"
+            )));
+        }
         let mut words = Words::with_capacity(entries);
         let mut idf = Vec::new();
         let mut weights = Vec::new();
@@ -268,6 +332,21 @@ impl SubjectModel {
         let Some(gamma) = gamma else {
             return Err(ModelError("no `gamma` line".into()));
         };
+        // The most common words (lowest idf) first: their rows of weights,
+        // read for nearly every story, share cache lines.
+        let classes = listed;
+        let mut order: Vec<usize> = (0..idf.len()).collect();
+        order.sort_by(|&a, &b| idf[a].total_cmp(&idf[b]));
+        let mut new = vec![0u32; order.len()];
+        for (n, &old) in order.iter().enumerate() {
+            new[old] = n as u32;
+        }
+        words.renumber(&new);
+        let idf: Vec<f32> = order.iter().map(|&old| idf[old]).collect();
+        let weights: Vec<f32> = order
+            .iter()
+            .flat_map(|&old| weights[old * classes..(old + 1) * classes].iter().copied())
+            .collect();
         Ok(Some(SubjectModel {
             topics,
             intercepts,
@@ -286,9 +365,7 @@ impl SubjectModel {
         work: &mut SubjectScratch,
         out: &mut Vec<f32>,
     ) {
-        let SubjectScratch {
-            seen, counts, word, ..
-        } = work;
+        let SubjectScratch { seen, counts, .. } = work;
         // Counts go back to 0 as they are read; should a story ever have
         // stopped half way, its words are cleared here.
         for &i in seen.iter() {
@@ -298,8 +375,8 @@ impl SubjectModel {
         }
         seen.clear();
         counts.resize(self.idf.len(), 0);
-        for_each_story_word(fields, word, |w| {
-            if let Some(i) = self.words.get(w)
+        for_each_story_word_hash(fields, |hash| {
+            if let Some(i) = self.words.get(hash)
                 && let Some(n) = counts.get_mut(i as usize)
             {
                 if *n == 0 {
@@ -350,7 +427,7 @@ impl SubjectModel {
         let classes = self.intercepts.len();
         let mut counts: Vec<(String, u32, u16)> = Vec::new();
         for_each_story_word(fields, &mut String::new(), |w| {
-            if let Some(i) = self.words.get(w) {
+            if let Some(i) = self.words.get(fnv(w)) {
                 match counts.iter_mut().find(|(_, j, _)| *j == i) {
                     Some(entry) => entry.2 = entry.2.saturating_add(1),
                     None => counts.push((w.to_owned(), i, 1)),
@@ -422,6 +499,18 @@ mod tests {
             |w| got.push(w.to_owned()),
         );
         assert_eq!(got, ["ёлка", "2024", "ümit", "x_y", "新冠"]);
+        // The lookup path hashes the same words without copying them
+        // ("İ" lower-cases to two characters).
+        let text = " Ёлка's A 2024 İstanbul—x_y 新冠 a Ümit";
+        let mut words = Vec::new();
+        for_each_word(text, &mut String::new(), |w| words.push(fnv(w)));
+        let mut hashes = Vec::new();
+        words_of(text, None, |h, w| {
+            assert_eq!(w, "");
+            hashes.push(h);
+        });
+        assert_eq!(hashes, words);
+        assert_eq!(hashes.len(), 6);
     }
 
     #[test]

@@ -282,6 +282,25 @@ fn a_name_inside_another_word_or_a_language_is_not_the_place() {
 }
 
 #[test]
+fn the_icrc_is_named_in_full_or_by_its_acronym_not_by_a_bare_red_cross() {
+    use newsfeed_tagging::Tagger;
+    let tagger = Tagger::new(Taxonomy::default_taxonomy().unwrap());
+    let icrc = |body: &str| {
+        tagger
+            .tag(&story("Aid arrives", body))
+            .tags
+            .iter()
+            .any(|t| t.uri.ends_with("/org/icrc"))
+    };
+    assert!(!icrc("The Philippine Red Cross set up a water unit."));
+    assert!(!icrc("Volunteers from the Red Cross handed out blankets."));
+    assert!(icrc(
+        "The International Committee of the Red Cross visited the camp."
+    ));
+    assert!(icrc("The ICRC visited the camp."));
+}
+
+#[test]
 fn an_english_cue_finds_its_regular_plural() {
     use newsfeed_tagging::Tagger;
     // The cue list has "divorce" and "divorced"; the generator adds
