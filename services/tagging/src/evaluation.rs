@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 52] = [
+const TUNING_SET: [(&str, &str); 58] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -225,6 +225,30 @@ const TUNING_SET: [(&str, &str); 52] = [
     (
         "tuning/blind10-l.yaml",
         include_str!("../eval/tuning/blind10-l.yaml"),
+    ),
+    (
+        "tuning/blind11-x.yaml",
+        include_str!("../eval/tuning/blind11-x.yaml"),
+    ),
+    (
+        "tuning/blind11-y.yaml",
+        include_str!("../eval/tuning/blind11-y.yaml"),
+    ),
+    (
+        "tuning/blind11-bbc.yaml",
+        include_str!("../eval/tuning/blind11-bbc.yaml"),
+    ),
+    (
+        "tuning/blind11-econ.yaml",
+        include_str!("../eval/tuning/blind11-econ.yaml"),
+    ),
+    (
+        "tuning/blind11-w.yaml",
+        include_str!("../eval/tuning/blind11-w.yaml"),
+    ),
+    (
+        "tuning/blind11-l.yaml",
+        include_str!("../eval/tuning/blind11-l.yaml"),
     ),
     (
         "tuning/other-topics.yaml",

@@ -586,9 +586,16 @@ fn is_word_end(hay: &str, at: usize) -> bool {
 /// word right after a given name ("Chad Smith"), or right before a surname
 /// ("Michael Jordan"), other than the small words that start sentences.
 fn is_namesake(kind: Namesake, hay: &str, start: usize, end: usize) -> bool {
+    // A dateline in capitals before the first sentence ("SANTIAGO —
+    // Economists", the dash a separator) is not a name with the next word;
+    // a person's name in capitals has the next word in capitals too.
+    let matched = &hay[start..end];
+    let in_capitals = !matched.chars().any(char::is_lowercase);
     let given = matches!(kind, Namesake::Given | Namesake::Both) && {
         let next = hay[end..].strip_prefix(' ').map(first_word).unwrap_or("");
-        next.chars().next().is_some_and(char::is_uppercase) && !PLACE_WORDS.contains(&next)
+        next.chars().next().is_some_and(char::is_uppercase)
+            && !PLACE_WORDS.contains(&next)
+            && !(in_capitals && next.chars().any(char::is_lowercase))
     };
     let surname = matches!(kind, Namesake::Surname | Namesake::Both) && {
         let prev = hay[..start].strip_suffix(' ').map(last_word).unwrap_or("");

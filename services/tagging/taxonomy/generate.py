@@ -45,7 +45,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-02.16"
+VERSION = "2026-12-02.17"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -432,8 +432,8 @@ def script_names(alternates):
 # whose names are common words in some language.
 SKIP_CITIES = {"Queens", "Brooklyn", "The Bronx", "Manhattan", "Kota", "Nice",
                "Bursa", "Mosul ", "Taichung City", "Tainan City", "Leon", "León",
-               "Sale", "Salé", "Medina", "Pune", "Kalyan", "Vasai", "Borivli",
-               "Ghaziabad", "Meerut", "Thane", "Navi Mumbai"}
+               "Sale", "Salé", "Medina", "Kalyan", "Vasai", "Borivli",
+               "Thane", "Navi Mumbai"}
 
 
 # GeoNames names that are not the common English ones ("" to leave out:
@@ -595,7 +595,7 @@ LANGUAGE_ADJECTIVES = {
     "place/greece": "Greek", "place/turkey": "Turkish", "place/poland": "Polish",
     "place/ukraine": "Ukrainian", "place/sweden": "Swedish", "place/hungary": "Hungarian",
 }
-LANGUAGE_CONTEXTS = ["speaking {}", "speaks {}", "spoke {}", "speak {}", "{}-speaking", "{} speakers",
+LANGUAGE_CONTEXTS = ["English and {}", "{} and English", "speaking {}", "speaks {}", "spoke {}", "speak {}", "{}-speaking", "{} speakers",
                      "{}-language", "{} language", "{} lessons", "{} classes", "{} translation",
                      "translated into {}", "{} subtitles", "fluent {}", "fluent in {}", "learn {}",
                      "learning {}", "taught {}", "{} dubbing", "dubbed into {}"]

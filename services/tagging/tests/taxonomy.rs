@@ -14,7 +14,7 @@ fn errors(source: &str) -> Vec<String> {
 #[test]
 fn the_default_taxonomy_has_every_un_member_and_observer() {
     let t = Taxonomy::default_taxonomy().unwrap();
-    assert_eq!(t.version(), "2026-12-02.16");
+    assert_eq!(t.version(), "2026-12-02.17");
     let countries = t
         .concepts()
         .filter(|c| {
@@ -298,6 +298,50 @@ fn the_icrc_is_named_in_full_or_by_its_acronym_not_by_a_bare_red_cross() {
         "The International Committee of the Red Cross visited the camp."
     ));
     assert!(icrc("The ICRC visited the camp."));
+}
+
+#[test]
+fn datelines_in_capitals_and_the_short_names_news_uses_find_their_place() {
+    use newsfeed_tagging::Tagger;
+    let tagger = Tagger::new(Taxonomy::default_taxonomy().unwrap());
+    let places = |language: &str, body: &str| -> Vec<String> {
+        let mut article = story("Report", body);
+        article.language = Some(language.into());
+        let mut ids: Vec<String> = tagger
+            .tag(&article)
+            .tags
+            .into_iter()
+            .filter_map(|t| t.uri.rsplit_once("/place/").map(|(_, id)| id.to_owned()))
+            .collect();
+        ids.sort();
+        ids
+    };
+    // Santiago is also a given name: "Santiago Lopez" is a person, but a
+    // dateline in capitals before the first sentence is the city.
+    assert_eq!(
+        places("en", "SANTIAGO — Economists expect a deficit."),
+        ["chile", "santiago"]
+    );
+    assert_eq!(
+        places("en", "Santiago Lopez scored twice."),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        places("en", "SANTIAGO LOPEZ SCORES TWICE"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        places("en", "PUNE: Schools reopen in Delhi."),
+        ["india", "new-delhi", "pune"]
+    );
+    assert_eq!(
+        places("zh", "今年订单来自沙特和阿联酋。"),
+        ["saudi-arabia", "united-arab-emirates"]
+    );
+    assert_eq!(
+        places("fr", "La scène se répète à Montréal."),
+        ["canada", "montreal"]
+    );
 }
 
 #[test]
