@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 58] = [
+const TUNING_SET: [(&str, &str); 64] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -249,6 +249,30 @@ const TUNING_SET: [(&str, &str); 58] = [
     (
         "tuning/blind11-l.yaml",
         include_str!("../eval/tuning/blind11-l.yaml"),
+    ),
+    (
+        "tuning/blind12-x.yaml",
+        include_str!("../eval/tuning/blind12-x.yaml"),
+    ),
+    (
+        "tuning/blind12-y.yaml",
+        include_str!("../eval/tuning/blind12-y.yaml"),
+    ),
+    (
+        "tuning/blind12-bbc.yaml",
+        include_str!("../eval/tuning/blind12-bbc.yaml"),
+    ),
+    (
+        "tuning/blind12-econ.yaml",
+        include_str!("../eval/tuning/blind12-econ.yaml"),
+    ),
+    (
+        "tuning/blind12-w.yaml",
+        include_str!("../eval/tuning/blind12-w.yaml"),
+    ),
+    (
+        "tuning/blind12-l.yaml",
+        include_str!("../eval/tuning/blind12-l.yaml"),
     ),
     (
         "tuning/other-topics.yaml",

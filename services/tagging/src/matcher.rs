@@ -590,12 +590,11 @@ fn is_namesake(kind: Namesake, hay: &str, start: usize, end: usize) -> bool {
     // Economists", the dash a separator) is not a name with the next word;
     // a person's name in capitals has the next word in capitals too.
     let matched = &hay[start..end];
-    let in_capitals = !matched.chars().any(char::is_lowercase);
+    let in_capitals =
+        matched.chars().any(char::is_uppercase) && !matched.chars().any(char::is_lowercase);
     let given = matches!(kind, Namesake::Given | Namesake::Both) && {
         let next = hay[end..].strip_prefix(' ').map(first_word).unwrap_or("");
-        next.chars().next().is_some_and(char::is_uppercase)
-            && !PLACE_WORDS.contains(&next)
-            && !(in_capitals && next.chars().any(char::is_lowercase))
+        continues_a_name(next, in_capitals)
     };
     let surname = matches!(kind, Namesake::Surname | Namesake::Both) && {
         let prev = hay[..start].strip_suffix(' ').map(last_word).unwrap_or("");
@@ -603,6 +602,30 @@ fn is_namesake(kind: Namesake, hay: &str, start: usize, end: usize) -> bool {
             && !FUNCTION_WORDS.iter().any(|w| w.eq_ignore_ascii_case(prev))
     };
     given || surname
+}
+
+/// True when `next`, the word after a place name that is also a given
+/// name, makes the two a person's name ("Chad Smith"): a capitalised word
+/// that is not a place word ("Sydney Harbour"), not a district number
+/// ("Paris XVIIIe"), and, after a name in capitals, in capitals too.
+fn continues_a_name(next: &str, after_capitals: bool) -> bool {
+    if !next.chars().next().is_some_and(char::is_uppercase) {
+        return false;
+    }
+    if PLACE_WORDS.contains(&next) || is_roman_ordinal(next) {
+        return false;
+    }
+    !(after_capitals && next.chars().any(char::is_lowercase))
+}
+
+/// A French arrondissement or district number ("Paris XVIIIe", "Lyon IIIe",
+/// "Paris VIII"): a Roman numeral, perhaps with `e` or `er`.
+fn is_roman_ordinal(word: &str) -> bool {
+    let numeral = word
+        .strip_suffix("er")
+        .or_else(|| word.strip_suffix('e'))
+        .unwrap_or(word);
+    !numeral.is_empty() && numeral.chars().all(|c| matches!(c, 'I' | 'V' | 'X'))
 }
 
 fn first_word(s: &str) -> &str {
@@ -646,6 +669,15 @@ const TITLES: &[&str] = &[
 
 /// Capitalised words that follow a place name without making it a person.
 const PLACE_WORDS: &[&str] = &[
+    "Opera",
+    "Symphony",
+    "Philharmonic",
+    "Orchestra",
+    "Harbour",
+    "Harbor",
+    "Airport",
+    "Olympics",
+    "Marathon",
     "River",
     "Valley",
     "Basin",

@@ -21,7 +21,7 @@
 //! (matched by URI); other taxonomies rank by the cues alone.
 //!
 //! The words are the runs of letters, digits and `_` of the cleaned fields,
-//! lower-cased, of two characters or more ([`for_each_word`]); the training
+//! lower-cased, of two characters or more ([`words_of`]); the training
 //! script reads them as this code cuts them (`examples/subject_corpus.rs`),
 //! so training and tagging see the same words.
 
@@ -119,8 +119,6 @@ pub(crate) struct SubjectScratch {
     pub(crate) seen: Vec<u32>,
     /// Per known word, how often the story uses it (0 for words not in `seen`).
     pub(crate) counts: Vec<u16>,
-    /// The word being read.
-    pub(crate) word: String,
     pub(crate) log_probs: Vec<f32>,
     /// Top-level topics with cue evidence, and their rank.
     pub(crate) ranked: Vec<(u32, i32)>,
@@ -142,15 +140,10 @@ pub(crate) struct SubjectModel {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct ModelError(pub(crate) String);
 
-/// Calls `f` with each word of `text`, lower-cased into `buf`.
-pub(crate) fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
-    words_of(text, Some(buf), |_, w| f(w));
-}
-
-/// Calls `f` with the hash ([`fnv`]) of each word of `text` as
-/// [`for_each_word`] cuts and lower-cases it, and with the word itself when
-/// given a buffer (the empty string without one): the lookup path hashes
-/// as it reads and copies nothing.
+/// Calls `f` with the hash ([`fnv`]) of each word of `text` (a run of
+/// letters, digits and `_`, of two characters or more, lower-cased), and
+/// with the word itself, lower-cased into `buf`, when given one (the empty
+/// string without): the lookup path hashes as it reads and copies nothing.
 fn words_of(text: &str, mut buf: Option<&mut String>, mut f: impl FnMut(u64, &str)) {
     let mut chars = 0;
     let mut hash = FNV_START;
@@ -208,12 +201,15 @@ fn words_of(text: &str, mut buf: Option<&mut String>, mut f: impl FnMut(u64, &st
     }
 }
 
-/// Calls `f` with each word the model reads in the story's fields: the
-/// headline twice, then the description and body; captions are left out.
-pub(crate) fn for_each_story_word(
+/// Calls `f` with the hash of each word the model reads in the story's
+/// fields, and the word itself when given a buffer: the headline twice,
+/// then the description and body; captions are left out. Training
+/// ([`for_each_story_word`]) and tagging read the words through this one
+/// function.
+fn story_words(
     fields: &[FieldText<'_>],
-    buf: &mut String,
-    mut f: impl FnMut(&str),
+    mut buf: Option<&mut String>,
+    mut f: impl FnMut(u64, &str),
 ) {
     for field in fields {
         let times = match field.zone {
@@ -222,23 +218,15 @@ pub(crate) fn for_each_story_word(
             Zone::Caption => 0,
         };
         for _ in 0..times {
-            for_each_word(&field.clean, buf, &mut f);
+            words_of(&field.clean, buf.as_deref_mut(), &mut f);
         }
     }
 }
 
-/// The hashes of the words [`for_each_story_word`] reads, without copying them.
-fn for_each_story_word_hash(fields: &[FieldText<'_>], mut f: impl FnMut(u64)) {
-    for field in fields {
-        let times = match field.zone {
-            Zone::Headline => 2,
-            Zone::Description | Zone::Body => 1,
-            Zone::Caption => 0,
-        };
-        for _ in 0..times {
-            words_of(&field.clean, None, |hash, _| f(hash));
-        }
-    }
+/// Calls `f` with each word the model reads in the story's fields, as
+/// [`story_words`] reads them.
+pub(crate) fn for_each_story_word(fields: &[FieldText<'_>], mut f: impl FnMut(&str)) {
+    story_words(fields, Some(&mut String::new()), |_, w| f(w));
 }
 
 impl SubjectModel {
@@ -285,6 +273,9 @@ impl SubjectModel {
             let fields: Vec<&str> = line.split('\t').collect();
             match fields[0] {
                 "topics" => {
+                    if listed > 0 {
+                        return Err(ModelError(format!("line {n}: a second `topics` line")));
+                    }
                     if fields.len() < 3 {
                         return Err(ModelError(format!("line {n}: fewer than two topics")));
                     }
@@ -375,7 +366,7 @@ impl SubjectModel {
         }
         seen.clear();
         counts.resize(self.idf.len(), 0);
-        for_each_story_word_hash(fields, |hash| {
+        story_words(fields, None, |hash, _| {
             if let Some(i) = self.words.get(hash)
                 && let Some(n) = counts.get_mut(i as usize)
             {
@@ -426,8 +417,8 @@ impl SubjectModel {
         };
         let classes = self.intercepts.len();
         let mut counts: Vec<(String, u32, u16)> = Vec::new();
-        for_each_story_word(fields, &mut String::new(), |w| {
-            if let Some(i) = self.words.get(fnv(w)) {
+        story_words(fields, Some(&mut String::new()), |hash, w| {
+            if let Some(i) = self.words.get(hash) {
                 match counts.iter_mut().find(|(_, j, _)| *j == i) {
                     Some(entry) => entry.2 = entry.2.saturating_add(1),
                     None => counts.push((w.to_owned(), i, 1)),
@@ -493,17 +484,20 @@ mod tests {
     #[test]
     fn words_are_runs_of_letters_and_digits_of_two_or_more_lower_cased() {
         let mut got = Vec::new();
-        for_each_word(
+        words_of(
             " Ёлка's A 2024 Ümit—x_y 新冠 a",
-            &mut String::new(),
-            |w| got.push(w.to_owned()),
+            Some(&mut String::new()),
+            |_, w| got.push(w.to_owned()),
         );
         assert_eq!(got, ["ёлка", "2024", "ümit", "x_y", "新冠"]);
         // The lookup path hashes the same words without copying them
         // ("İ" lower-cases to two characters).
         let text = " Ёлка's A 2024 İstanbul—x_y 新冠 a Ümit";
         let mut words = Vec::new();
-        for_each_word(text, &mut String::new(), |w| words.push(fnv(w)));
+        words_of(text, Some(&mut String::new()), |h, w| {
+            assert_eq!(h, fnv(w));
+            words.push(h);
+        });
         let mut hashes = Vec::new();
         words_of(text, None, |h, w| {
             assert_eq!(w, "");

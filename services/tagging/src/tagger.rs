@@ -167,7 +167,7 @@ impl Tagger {
         &self.taxonomy
     }
 
-    /// Engine and taxonomy version, e.g. `newsfeed-tagging/0.1.0 taxonomy/2026-12-02.17`.
+    /// Engine and taxonomy version, e.g. `newsfeed-tagging/0.1.0 taxonomy/2026-12-02.18`.
     pub fn creator(&self) -> String {
         self.creator.clone()
     }
@@ -213,9 +213,7 @@ impl Tagger {
         let mut scratch = Scratch::default();
         self.scored(article, &mut scratch, |fields, scratch| {
             let mut words = Vec::new();
-            crate::subjects::for_each_story_word(fields, &mut scratch.subject.word, |w| {
-                words.push(w.to_owned())
-            });
+            crate::subjects::for_each_story_word(fields, |w| words.push(w.to_owned()));
             let ranks = scratch
                 .scores
                 .iter()

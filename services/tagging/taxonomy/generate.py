@@ -45,7 +45,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-02.17"
+VERSION = "2026-12-02.18"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -595,7 +595,8 @@ LANGUAGE_ADJECTIVES = {
     "place/greece": "Greek", "place/turkey": "Turkish", "place/poland": "Polish",
     "place/ukraine": "Ukrainian", "place/sweden": "Swedish", "place/hungary": "Hungarian",
 }
-LANGUAGE_CONTEXTS = ["English and {}", "{} and English", "speaking {}", "speaks {}", "spoke {}", "speak {}", "{}-speaking", "{} speakers",
+LANGUAGE_CONTEXTS = ["in English and {}", "into English and {}", "English and {} versions",
+                     "English and {} editions", "in {} and English", "speaking {}", "speaks {}", "spoke {}", "speak {}", "{}-speaking", "{} speakers",
                      "{}-language", "{} language", "{} lessons", "{} classes", "{} translation",
                      "translated into {}", "{} subtitles", "fluent {}", "fluent in {}", "learn {}",
                      "learning {}", "taught {}", "{} dubbing", "dubbed into {}"]
@@ -624,7 +625,9 @@ def add_language_exclusions(by_id):
         c["exclude"] = unique(c.get("exclude", []) + [t.format(word) for t in LANGUAGE_CONTEXTS])
         # German writes the language as the adjective capitalised ("auf
         # Französisch"), which folds to the adjective the stories match.
-        german = GERMAN_LANGUAGE_NAMES[cid]
+        german = GERMAN_LANGUAGE_NAMES.get(cid)
+        if german is None:
+            raise SystemExit(f"GERMAN_LANGUAGE_NAMES: no German name for {cid}'s language")
         if german.lower() not in c.get("inflections_in", {}).get("de", []):
             raise SystemExit(f"GERMAN_LANGUAGE_NAMES: {german} is not a German inflection of {cid}")
         c["exclude"] = unique(c["exclude"] + [t.format(german) for t in GERMAN_LANGUAGE_CONTEXTS])

@@ -14,7 +14,7 @@ fn errors(source: &str) -> Vec<String> {
 #[test]
 fn the_default_taxonomy_has_every_un_member_and_observer() {
     let t = Taxonomy::default_taxonomy().unwrap();
-    assert_eq!(t.version(), "2026-12-02.17");
+    assert_eq!(t.version(), "2026-12-02.18");
     let countries = t
         .concepts()
         .filter(|c| {
@@ -341,6 +341,28 @@ fn datelines_in_capitals_and_the_short_names_news_uses_find_their_place() {
     assert_eq!(
         places("fr", "La scène se répète à Montréal."),
         ["canada", "montreal"]
+    );
+    // Nor is a place a given name before an arrondissement's number or an
+    // orchestra; nor Castile and León the Mexican city, nor the Assumption
+    // the Paraguayan capital.
+    assert_eq!(
+        places("fr", "Chez Awa, 21 rue Polonceau, Paris XVIIIe."),
+        ["france", "paris"]
+    );
+    assert_eq!(
+        places("en", "The Sydney Symphony Orchestra soared."),
+        ["australia", "sydney"]
+    );
+    assert_eq!(
+        places(
+            "es",
+            "El PP gana en Castilla y León y gobierna desde el Colegio de la Asunción."
+        ),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        places("ar", "توج مصطفى عسل باللقب على حساب البيروفي دييغو إلياس."),
+        ["peru"]
     );
 }
 
