@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 64] = [
+const TUNING_SET: [(&str, &str); 70] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -273,6 +273,30 @@ const TUNING_SET: [(&str, &str); 64] = [
     (
         "tuning/blind12-l.yaml",
         include_str!("../eval/tuning/blind12-l.yaml"),
+    ),
+    (
+        "tuning/blind13-x.yaml",
+        include_str!("../eval/tuning/blind13-x.yaml"),
+    ),
+    (
+        "tuning/blind13-y.yaml",
+        include_str!("../eval/tuning/blind13-y.yaml"),
+    ),
+    (
+        "tuning/blind13-bbc.yaml",
+        include_str!("../eval/tuning/blind13-bbc.yaml"),
+    ),
+    (
+        "tuning/blind13-w.yaml",
+        include_str!("../eval/tuning/blind13-w.yaml"),
+    ),
+    (
+        "tuning/blind13-l1.yaml",
+        include_str!("../eval/tuning/blind13-l1.yaml"),
+    ),
+    (
+        "tuning/blind13-l2.yaml",
+        include_str!("../eval/tuning/blind13-l2.yaml"),
     ),
     (
         "tuning/other-topics.yaml",

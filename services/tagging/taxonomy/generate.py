@@ -45,7 +45,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-02.18"
+VERSION = "2026-12-02.19"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -176,8 +176,11 @@ def ru_forms(name, place=True):
         if not ok or "-" in w:
             break
         p = MORPH.parse(w.lower())
-        noun = next((x for x in p if "Geox" in x.tag), None) or next(
-            (x for x in p if x.tag.POS == "NOUN"), None)
+        # The name as written is in the nominative: "Ливан" is also the
+        # genitive plural of a place "Ливаны", whose forms are not Lebanon's.
+        nominative = [x for x in p if "nomn" in x.tag] or p
+        noun = next((x for x in nominative if "Geox" in x.tag), None) or next(
+            (x for x in nominative if x.tag.POS == "NOUN"), None)
         adj = next((x for x in p if x.tag.POS == "ADJF"), None)
         if adj is not None and (noun is None or p[0].tag.POS == "ADJF") and i + 1 < len(words):
             continue
@@ -443,8 +446,10 @@ ENGLISH_NAMES = {"Köln": "Cologne", "Makkah": "Mecca", "Al Mawşil al Jadīdah"
                  "Ra’s Bayrūt": "", "Bao'an": "", "Xi’an": "Xi'an", "Tai’an": "Tai'an", "Lu’an": "Lu'an",
                  "Rasapūdipalem": "", "León de los Aldama": "León", "Santiago de Querétaro": "Querétaro",
                  "Yunfu": "Yunfu"}
-# Former names still common in English news (only those that name nothing else).
-FORMER_NAMES = {"Bengaluru": ["Bangalore"], "Kolkata": ["Calcutta"], "Varanasi": ["Benares"]}
+# Former names and other spellings still common in English news (only those
+# that name nothing else).
+FORMER_NAMES = {"Bengaluru": ["Bangalore"], "Kolkata": ["Calcutta"], "Varanasi": ["Benares"],
+                "Fes": ["Fès"]}
 
 
 def add_cities(concepts, iso):
@@ -510,12 +515,57 @@ def add_cities(concepts, iso):
     return geo_of
 
 
+# The regions' UN M49 codes, whose CLDR names are the regions' names in the
+# other languages, less those that name something else there: "Америка" is
+# the United States in Russian (and "Amerika" in German, "América" a club in
+# Spanish), "Южная Африка" the country South Africa, 中非 both the Central
+# African Republic and "China-Africa" (中非合作).
+REGION_CODES = {
+    "region/africa": "002", "region/americas": "019", "region/asia": "142",
+    "region/europe": "150", "region/oceania": "009", "region/central-asia": "143",
+    "region/east-asia": "030", "region/southeast-asia": "035", "region/south-asia": "034",
+    "region/north-africa": "015", "region/west-africa": "011", "region/east-africa": "014",
+    "region/central-africa": "017", "region/southern-africa": "018",
+    "region/central-america": "013", "region/caribbean": "029", "region/south-america": "005",
+    "region/latin-america": "419",
+}
+REGION_SKIP = {("region/americas", "ru"), ("region/americas", "kk"), ("region/americas", "de"),
+               ("region/americas", "es"), ("region/southern-africa", "ru"),
+               ("region/central-africa", "zh")}
+# Regions CLDR does not name as news does.
+REGION_NAMES = {
+    "region/north-america": {"ru": ["Северная Америка"], "kk": ["Солтүстік Америка"],
+                             "fr": ["Amérique du Nord"], "de": ["Nordamerika"],
+                             "es": ["Norteamérica", "América del Norte"], "ar": ["أمريكا الشمالية"],
+                             "zh": ["北美洲", "北美"]},
+    "region/middle-east": {"ru": ["Ближний Восток"], "kk": ["Таяу Шығыс"], "fr": ["Moyen-Orient"],
+                           "de": ["Nahost", "Naher Osten", "Nahen Osten"],
+                           "es": ["Oriente Medio", "Oriente Próximo"], "ar": ["الشرق الأوسط"],
+                           "zh": ["中东"]},
+    "region/caucasus": {"ru": ["Кавказ"], "kk": ["Кавказ"], "fr": ["Caucase"], "de": ["Kaukasus"],
+                        "es": ["Cáucaso"], "ar": ["القوقاز"], "zh": ["高加索"]},
+    "region/europe": {"kk": ["Европа"]},
+}
+
+
+def region_names(cid):
+    names = {lang: list(v) for lang, v in REGION_NAMES.get(cid, {}).items()}
+    code = REGION_CODES.get(cid)
+    if code:
+        for lang, v in cldr_country_names(code).items():
+            if (cid, lang) not in REGION_SKIP:
+                names.setdefault(lang, []).extend(v)
+    return names
+
+
 def add_place_names(concepts, iso, geo_of):
     exemplars = exemplar_cities()
     for c in concepts:
         names = {}
         if c["id"] in iso:
             names = cldr_country_names(iso[c["id"]])
+        elif c["id"].startswith("region/"):
+            names = region_names(c["id"])
         elif c["id"] in geo_of or c["id"].startswith("place/"):
             for n in [c["name"], *c.get("aliases", [])]:
                 for lang, v in exemplars.get(fold(n), {}).items():

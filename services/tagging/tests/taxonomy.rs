@@ -14,7 +14,7 @@ fn errors(source: &str) -> Vec<String> {
 #[test]
 fn the_default_taxonomy_has_every_un_member_and_observer() {
     let t = Taxonomy::default_taxonomy().unwrap();
-    assert_eq!(t.version(), "2026-12-02.18");
+    assert_eq!(t.version(), "2026-12-02.19");
     let countries = t
         .concepts()
         .filter(|c| {
@@ -363,6 +363,49 @@ fn datelines_in_capitals_and_the_short_names_news_uses_find_their_place() {
     assert_eq!(
         places("ar", "توج مصطفى عسل باللقب على حساب البيروفي دييغو إلياس."),
         ["peru"]
+    );
+}
+
+#[test]
+fn regions_have_their_names_in_every_language_but_not_inside_other_words() {
+    use newsfeed_tagging::Tagger;
+    let tagger = Tagger::new(Taxonomy::default_taxonomy().unwrap());
+    let regions = |language: &str, body: &str| -> Vec<String> {
+        let mut article = story("Report", body);
+        article.language = Some(language.into());
+        let mut ids: Vec<String> = tagger
+            .tag(&article)
+            .tags
+            .into_iter()
+            .filter_map(|t| t.uri.rsplit_once("/region/").map(|(_, id)| id.to_owned()))
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(
+        regions("ru", "Переговоры на Ближнем Востоке зашли в тупик."),
+        ["asia", "middle-east"]
+    );
+    assert_eq!(
+        regions("ar", "يتحدث بها ملايين المسلمين في غرب أفريقيا."),
+        ["africa", "west-africa"]
+    );
+    assert_eq!(
+        regions("de", "Der Absatz sank vor allem in Nordamerika."),
+        ["americas", "north-america"]
+    );
+    // 中东部 is "the central and eastern parts"; 亚洲象 the Asian elephant;
+    // the Europa League a football competition.
+    assert_eq!(
+        regions("zh", "中东部地区气温下降。野生亚洲象增至三百余头。"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        regions(
+            "es",
+            "El Sevilla gana la Europa League, según Europa Press."
+        ),
+        Vec::<String>::new()
     );
 }
 
