@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 70] = [
+const TUNING_SET: [(&str, &str); 76] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -297,6 +297,30 @@ const TUNING_SET: [(&str, &str); 70] = [
     (
         "tuning/blind13-l2.yaml",
         include_str!("../eval/tuning/blind13-l2.yaml"),
+    ),
+    (
+        "tuning/blind14-x.yaml",
+        include_str!("../eval/tuning/blind14-x.yaml"),
+    ),
+    (
+        "tuning/blind14-y.yaml",
+        include_str!("../eval/tuning/blind14-y.yaml"),
+    ),
+    (
+        "tuning/blind14-bbc.yaml",
+        include_str!("../eval/tuning/blind14-bbc.yaml"),
+    ),
+    (
+        "tuning/blind14-l1.yaml",
+        include_str!("../eval/tuning/blind14-l1.yaml"),
+    ),
+    (
+        "tuning/blind14-l2.yaml",
+        include_str!("../eval/tuning/blind14-l2.yaml"),
+    ),
+    (
+        "tuning/blind14-l3.yaml",
+        include_str!("../eval/tuning/blind14-l3.yaml"),
     ),
     (
         "tuning/other-topics.yaml",

@@ -45,7 +45,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-02.19"
+VERSION = "2026-12-02.20"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -311,7 +311,9 @@ def kk_demonym_forms(word):
     return unique(kk_forms(word) + kk_forms(kk_plural(word)))
 
 
-AR_COMMON_WORDS = {"مالي", "بنين", "رياض", "سمراء", "المدينة"}
+AR_COMMON_WORDS = {"مالي", "بنين", "رياض", "سمراء", "المدينة",
+                   "سيول",  # torrents (Seoul)
+                   "مشهد"}  # a scene (Mashhad)
 
 
 def ar_forms(name):
@@ -658,6 +660,15 @@ GERMAN_LANGUAGE_NAMES = {
     "place/greece": "Griechisch", "place/turkey": "Türkisch", "place/poland": "Polnisch",
     "place/ukraine": "Ukrainisch", "place/sweden": "Schwedisch", "place/hungary": "Ungarisch",
 }
+FRENCH_LANGUAGE_NAMES = {
+    "place/spain": "espagnol", "place/france": "français", "place/germany": "allemand",
+    "place/italy": "italien", "place/portugal": "portugais", "place/russia": "russe",
+    "place/china": "chinois", "place/japan": "japonais", "place/netherlands": "néerlandais",
+    "place/greece": "grec", "place/turkey": "turc", "place/poland": "polonais",
+    "place/ukraine": "ukrainien", "place/sweden": "suédois", "place/hungary": "hongrois",
+}
+FRENCH_LANGUAGE_CONTEXTS = ["en {}", "parle {}", "parlent {}", "parler {}", "cours de {}",
+                            "traduit en {}", "traduits en {}", "traduite en {}"]
 GERMAN_LANGUAGE_CONTEXTS = ["auf {}", "{} lernen", "{} sprechen", "{} spricht", "{} sprechende",
                             "{} sprechenden", "{} als Fremdsprache", "{} als Muttersprache",
                             "Unterricht in {}", "{} unterrichten", "{} und Mathematik",
@@ -681,6 +692,13 @@ def add_language_exclusions(by_id):
         if german.lower() not in c.get("inflections_in", {}).get("de", []):
             raise SystemExit(f"GERMAN_LANGUAGE_NAMES: {german} is not a German inflection of {cid}")
         c["exclude"] = unique(c["exclude"] + [t.format(german) for t in GERMAN_LANGUAGE_CONTEXTS])
+        # French: "en français", "parle espagnol".
+        french = FRENCH_LANGUAGE_NAMES.get(cid)
+        if french is None:
+            raise SystemExit(f"FRENCH_LANGUAGE_NAMES: no French name for {cid}'s language")
+        if french not in c.get("inflections_in", {}).get("fr", []):
+            raise SystemExit(f"FRENCH_LANGUAGE_NAMES: {french} is not a French inflection of {cid}")
+        c["exclude"] = unique(c["exclude"] + [t.format(french) for t in FRENCH_LANGUAGE_CONTEXTS])
 
 
 # Titles that name a person with the surname alone, where news often does

@@ -14,7 +14,7 @@ fn errors(source: &str) -> Vec<String> {
 #[test]
 fn the_default_taxonomy_has_every_un_member_and_observer() {
     let t = Taxonomy::default_taxonomy().unwrap();
-    assert_eq!(t.version(), "2026-12-02.19");
+    assert_eq!(t.version(), "2026-12-02.20");
     let countries = t
         .concepts()
         .filter(|c| {
@@ -406,6 +406,49 @@ fn regions_have_their_names_in_every_language_but_not_inside_other_words() {
             "El Sevilla gana la Europa League, según Europa Press."
         ),
         Vec::<String>::new()
+    );
+}
+
+#[test]
+fn everyday_words_are_not_places_and_local_spellings_are() {
+    use newsfeed_tagging::Tagger;
+    let tagger = Tagger::new(Taxonomy::default_taxonomy().unwrap());
+    let ids = |language: &str, body: &str| -> Vec<String> {
+        let mut article = story("Report", body);
+        article.language = Some(language.into());
+        let mut ids: Vec<String> = tagger
+            .tag(&article)
+            .tags
+            .into_iter()
+            .filter(|t| t.uri.contains("/place/") || t.uri.contains("/org/"))
+            .filter_map(|t| t.uri.rsplit('/').next().map(str::to_owned))
+            .collect();
+        ids.sort();
+        ids
+    };
+    // Arabic سيول "torrents" is not Seoul, مشهد "a scene" not Mashhad;
+    // 联合国内外 is "jointly, at home and abroad", not the UN; 普陀山 is
+    // Mount Putuo; "en français" is the language.
+    assert_eq!(
+        ids("ar", "سيول القاش تجتاح الأحياء على مشهد الثلوج."),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        ids("zh", "下一步将联合国内外机构。普陀山迎来香会。"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        ids("fr", "Les messes seront célébrées en français."),
+        Vec::<String>::new()
+    );
+    assert_eq!(ids("ru", "Сель на юге Кыргызстана."), ["kyrgyzstan"]);
+    assert_eq!(
+        ids("kk", "Рыбакина Дохада чемпион атанды."),
+        ["doha", "qatar"]
+    );
+    assert_eq!(
+        ids("es", "Compite con Algeciras o Tánger."),
+        ["morocco", "tangier"]
     );
 }
 
