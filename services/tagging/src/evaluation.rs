@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 76] = [
+const TUNING_SET: [(&str, &str); 82] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -321,6 +321,30 @@ const TUNING_SET: [(&str, &str); 76] = [
     (
         "tuning/blind14-l3.yaml",
         include_str!("../eval/tuning/blind14-l3.yaml"),
+    ),
+    (
+        "tuning/blind15-x.yaml",
+        include_str!("../eval/tuning/blind15-x.yaml"),
+    ),
+    (
+        "tuning/blind15-y.yaml",
+        include_str!("../eval/tuning/blind15-y.yaml"),
+    ),
+    (
+        "tuning/blind15-bbc.yaml",
+        include_str!("../eval/tuning/blind15-bbc.yaml"),
+    ),
+    (
+        "tuning/blind15-l1.yaml",
+        include_str!("../eval/tuning/blind15-l1.yaml"),
+    ),
+    (
+        "tuning/blind15-l2.yaml",
+        include_str!("../eval/tuning/blind15-l2.yaml"),
+    ),
+    (
+        "tuning/blind15-l3.yaml",
+        include_str!("../eval/tuning/blind15-l3.yaml"),
     ),
     (
         "tuning/other-topics.yaml",

@@ -45,7 +45,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-02.20"
+VERSION = "2026-12-02.21"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -313,7 +313,17 @@ def kk_demonym_forms(word):
 
 AR_COMMON_WORDS = {"مالي", "بنين", "رياض", "سمراء", "المدينة",
                    "سيول",  # torrents (Seoul)
+                   "للمدينة",  # "for the city" (Medina)
                    "مشهد"}  # a scene (Mashhad)
+
+
+def de_forms(name):
+    """A German name and its genitive in -s ("Österreichs", "Berlins"): one
+    word not ending in -e, -ei, -s, -x, -z or -ß (the feminine names, die
+    Schweiz, die Türkei, die Ukraine, take none)."""
+    if " " in name or name.endswith(("e", "ei", "s", "x", "z", "ß")):
+        return [name]
+    return [name, name + "s"]
 
 
 def ar_forms(name):
@@ -596,6 +606,8 @@ def merge_names(c, names, place):
             items = [f for n in items for f in kk_forms(n)]
         elif lang == "ar":
             items = [f for n in items for f in ar_forms(n)]
+        elif lang == "de":
+            items = [f for n in items for f in de_forms(n)]
         items = [n for n in unique(items) if fold(n) not in own and len(n) > 1]
         # Arabic names that are everyday words: مالي (Mali) is "financial",
         # بنين (Benin) "sons".
@@ -616,7 +628,7 @@ def add_demonyms(by_id):
     """Merges curated/demonyms.yaml into the concepts' `inflections_in`,
     with the Russian, Kazakh and Arabic forms added; a form that is already
     one of the concept's names is left out."""
-    demonyms = yaml.safe_load((HERE / "curated/demonyms.yaml").read_text())
+    demonyms = load_curated("demonyms.yaml")
     expand = {"ru": ru_demonym_forms, "kk": kk_demonym_forms, "ar": ar_forms}
     for cid, langs in demonyms.items():
         c = by_id.get(cid)
@@ -918,7 +930,7 @@ CENSUS_FIRST = [("dist.male.first", 1219), ("dist.female.first", 1500)]
 
 
 def given_names(concepts):
-    curated = yaml.safe_load((HERE / "curated/given-names.yaml").read_text())
+    curated = load_curated("given-names.yaml")
     out = set(curated["given_names"])
     folder = Path(census_names.__file__).parent
     for file, count in CENSUS_FIRST:
@@ -982,14 +994,35 @@ def write(concepts, given):
     OUT.write_text("\n".join(lines) + "\n")
 
 
+class UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a mapping with the same key twice: plain
+    YAML keeps the last, and a curated entry written twice would lose the
+    first one's names or exclusions without a word."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise SystemExit(f"{node.start_mark.name}:{key_node.start_mark.line + 1}: "
+                                 f"`{key}` twice in one mapping")
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def load_curated(name):
+    with open(HERE / "curated" / name, encoding="utf-8") as f:
+        return yaml.load(f, Loader=UniqueKeyLoader)
+
+
 def main():
-    entities = yaml.safe_load((HERE / "curated/entities.yaml").read_text())["concepts"]
-    overlay = yaml.safe_load((HERE / "curated/topics.yaml").read_text())
+    entities = load_curated("entities.yaml")["concepts"]
+    overlay = load_curated("topics.yaml")
     topic_concepts = topics(overlay)
     iso = iso_codes(entities)
     geo_of = add_cities(entities, iso)
-    russian = yaml.safe_load((HERE / "curated/russian-names.yaml").read_text())
-    others = yaml.safe_load((HERE / "curated/other-names.yaml").read_text())
+    russian = load_curated("russian-names.yaml")
+    others = load_curated("other-names.yaml")
     for c in entities:
         for lang, v in others.get(c["id"], {}).items():
             if lang == "surnames":
@@ -1014,7 +1047,7 @@ def main():
             person_names(c)
         elif c["kind"] in ("organisation", "organization"):
             merge_names(c, {}, place=True)
-    overrides = yaml.safe_load((HERE / "curated/place-overrides.yaml").read_text())
+    overrides = load_curated("place-overrides.yaml")
     by_id = {c["id"]: c for c in entities}
     for cid, extra in overrides.items():
         c = by_id.get(cid)

@@ -14,7 +14,7 @@ fn errors(source: &str) -> Vec<String> {
 #[test]
 fn the_default_taxonomy_has_every_un_member_and_observer() {
     let t = Taxonomy::default_taxonomy().unwrap();
-    assert_eq!(t.version(), "2026-12-02.20");
+    assert_eq!(t.version(), "2026-12-02.21");
     let countries = t
         .concepts()
         .filter(|c| {
@@ -449,6 +449,24 @@ fn everyday_words_are_not_places_and_local_spellings_are() {
     assert_eq!(
         ids("es", "Compite con Algeciras o Tánger."),
         ["morocco", "tangier"]
+    );
+    // French "cabanes à sucre" (sugar shacks) and "en file indienne" (in
+    // single file); 中山大学, Sun Yat-sen University; German genitives.
+    assert_eq!(
+        ids(
+            "fr",
+            "Les cabanes à sucre ouvrent; les cyclistes roulent en file indienne."
+        ),
+        Vec::<String>::new()
+    );
+    assert_eq!(ids("zh", "由中山大学牵头的项目。"), Vec::<String>::new());
+    assert_eq!(
+        ids("de", "Was ab Herbst an Österreichs Schulen gilt."),
+        ["austria"]
+    );
+    assert_eq!(
+        ids("de", "Eine Sanitäterin aus Charkiw."),
+        ["kharkiv", "ukraine"]
     );
 }
 
