@@ -15,7 +15,7 @@
 - pymorphy3: the Russian case forms of place and person names;
 - curated/demonyms.yaml: demonyms and place adjectives in French, Spanish,
   German, Russian, Kazakh and Arabic, as `inflections_in`;
-- LANGUAGE_ADJECTIVES below: where a country's adjective names its language
+- LANGUAGE_NAMES below: where a country's adjective names its language
   ("speaking Spanish", "French lessons"), excluded.
 
 Run it from anywhere, with the packages of requirements.txt:
@@ -45,7 +45,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-02.21"
+VERSION = "2026-12-02.22"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -650,67 +650,53 @@ def add_demonyms(by_id):
             del c["inflections_in"]
 
 
-# Languages named as the countries' adjectives are: "speaking Spanish" or a
-# French lesson is not about Spain or France.
-LANGUAGE_ADJECTIVES = {
-    "place/spain": "Spanish", "place/france": "French", "place/germany": "German",
-    "place/italy": "Italian", "place/portugal": "Portuguese", "place/russia": "Russian",
-    "place/china": "Chinese", "place/japan": "Japanese", "place/netherlands": "Dutch",
-    "place/greece": "Greek", "place/turkey": "Turkish", "place/poland": "Polish",
-    "place/ukraine": "Ukrainian", "place/sweden": "Swedish", "place/hungary": "Hungarian",
+# Languages named as the countries' adjectives are: "speaking Spanish", "auf
+# Französisch" or "en français" is not about Spain or France. Per country,
+# its language's name in English, German (the adjective capitalised, which
+# folds to the adjective) and French, each checked to be an inflection the
+# stories of that language match.
+LANGUAGE_NAMES = {
+    "place/spain": ("Spanish", "Spanisch", "espagnol"),
+    "place/france": ("French", "Französisch", "français"),
+    "place/germany": ("German", "Deutsch", "allemand"),
+    "place/italy": ("Italian", "Italienisch", "italien"),
+    "place/portugal": ("Portuguese", "Portugiesisch", "portugais"),
+    "place/russia": ("Russian", "Russisch", "russe"),
+    "place/china": ("Chinese", "Chinesisch", "chinois"),
+    "place/japan": ("Japanese", "Japanisch", "japonais"),
+    "place/netherlands": ("Dutch", "Niederländisch", "néerlandais"),
+    "place/greece": ("Greek", "Griechisch", "grec"),
+    "place/turkey": ("Turkish", "Türkisch", "turc"),
+    "place/poland": ("Polish", "Polnisch", "polonais"),
+    "place/ukraine": ("Ukrainian", "Ukrainisch", "ukrainien"),
+    "place/sweden": ("Swedish", "Schwedisch", "suédois"),
+    "place/hungary": ("Hungarian", "Ungarisch", "hongrois"),
 }
-LANGUAGE_CONTEXTS = ["in English and {}", "into English and {}", "English and {} versions",
-                     "English and {} editions", "in {} and English", "speaking {}", "speaks {}", "spoke {}", "speak {}", "{}-speaking", "{} speakers",
-                     "{}-language", "{} language", "{} lessons", "{} classes", "{} translation",
-                     "translated into {}", "{} subtitles", "fluent {}", "fluent in {}", "learn {}",
-                     "learning {}", "taught {}", "{} dubbing", "dubbed into {}"]
-
-GERMAN_LANGUAGE_NAMES = {
-    "place/spain": "Spanisch", "place/france": "Französisch", "place/germany": "Deutsch",
-    "place/italy": "Italienisch", "place/portugal": "Portugiesisch", "place/russia": "Russisch",
-    "place/china": "Chinesisch", "place/japan": "Japanisch", "place/netherlands": "Niederländisch",
-    "place/greece": "Griechisch", "place/turkey": "Türkisch", "place/poland": "Polnisch",
-    "place/ukraine": "Ukrainisch", "place/sweden": "Schwedisch", "place/hungary": "Ungarisch",
+LANGUAGE_CONTEXTS = {
+    "en": ["in English and {}", "into English and {}", "English and {} versions",
+           "English and {} editions", "in {} and English", "speaking {}", "speaks {}", "spoke {}",
+           "speak {}", "{}-speaking", "{} speakers", "{}-language", "{} language", "{} lessons",
+           "{} classes", "{} translation", "translated into {}", "{} subtitles", "fluent {}",
+           "fluent in {}", "learn {}", "learning {}", "taught {}", "{} dubbing", "dubbed into {}"],
+    "de": ["auf {}", "{} lernen", "{} sprechen", "{} spricht", "{} sprechende", "{} sprechenden",
+           "{} als Fremdsprache", "{} als Muttersprache", "Unterricht in {}", "{} unterrichten",
+           "in {} und", "Fach {}"],
+    "fr": ["en {}", "parle {}", "parlent {}", "parler {}", "cours de {}", "traduit en {}",
+           "traduits en {}", "traduite en {}"],
 }
-FRENCH_LANGUAGE_NAMES = {
-    "place/spain": "espagnol", "place/france": "français", "place/germany": "allemand",
-    "place/italy": "italien", "place/portugal": "portugais", "place/russia": "russe",
-    "place/china": "chinois", "place/japan": "japonais", "place/netherlands": "néerlandais",
-    "place/greece": "grec", "place/turkey": "turc", "place/poland": "polonais",
-    "place/ukraine": "ukrainien", "place/sweden": "suédois", "place/hungary": "hongrois",
-}
-FRENCH_LANGUAGE_CONTEXTS = ["en {}", "parle {}", "parlent {}", "parler {}", "cours de {}",
-                            "traduit en {}", "traduits en {}", "traduite en {}"]
-GERMAN_LANGUAGE_CONTEXTS = ["auf {}", "{} lernen", "{} sprechen", "{} spricht", "{} sprechende",
-                            "{} sprechenden", "{} als Fremdsprache", "{} als Muttersprache",
-                            "Unterricht in {}", "{} unterrichten", "{} und Mathematik",
-                            "in {} und", "Fach {}"]
 
 
 def add_language_exclusions(by_id):
     """Excludes a country's adjective where it names the language."""
-    for cid, word in LANGUAGE_ADJECTIVES.items():
+    for cid, words in LANGUAGE_NAMES.items():
         c = by_id.get(cid)
         if c is None:
-            raise SystemExit(f"LANGUAGE_ADJECTIVES: no concept {cid}")
-        if word not in c.get("inflections", []):
-            raise SystemExit(f"LANGUAGE_ADJECTIVES: {word} is not an inflection of {cid}")
-        c["exclude"] = unique(c.get("exclude", []) + [t.format(word) for t in LANGUAGE_CONTEXTS])
-        # German writes the language as the adjective capitalised ("auf
-        # Französisch"), which folds to the adjective the stories match.
-        german = GERMAN_LANGUAGE_NAMES.get(cid)
-        if german is None:
-            raise SystemExit(f"GERMAN_LANGUAGE_NAMES: no German name for {cid}'s language")
-        if german.lower() not in c.get("inflections_in", {}).get("de", []):
-            raise SystemExit(f"GERMAN_LANGUAGE_NAMES: {german} is not a German inflection of {cid}")
-        c["exclude"] = unique(c["exclude"] + [t.format(german) for t in GERMAN_LANGUAGE_CONTEXTS])
-        # French: "en français", "parle espagnol".
-        french = FRENCH_LANGUAGE_NAMES.get(cid)
-        if french is None:
-            raise SystemExit(f"FRENCH_LANGUAGE_NAMES: no French name for {cid}'s language")
-        if french not in c.get("inflections_in", {}).get("fr", []):
-            raise SystemExit(f"FRENCH_LANGUAGE_NAMES: {french} is not a French inflection of {cid}")
-        c["exclude"] = unique(c["exclude"] + [t.format(french) for t in FRENCH_LANGUAGE_CONTEXTS])
+            raise SystemExit(f"LANGUAGE_NAMES: no concept {cid}")
+        for lang, word in zip(("en", "de", "fr"), words):
+            known = c.get("inflections", []) if lang == "en" else c.get("inflections_in", {}).get(lang, [])
+            if word not in known and word.lower() not in known:
+                raise SystemExit(f"LANGUAGE_NAMES: {word} is not an inflection of {cid} ({lang})")
+            c["exclude"] = unique(c.get("exclude", []) + [t.format(word) for t in LANGUAGE_CONTEXTS[lang]])
 
 
 # Titles that name a person with the surname alone, where news often does
