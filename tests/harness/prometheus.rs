@@ -2,7 +2,7 @@
 //! `NEWSFEED_TEST_PROMETHEUS`) scraping a pipeline every second with the
 //! shipped rules (`deploy/monitoring/rules/`), and its HTTP API.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -49,10 +49,7 @@ impl Prometheus {
             static_configs.concat()
         );
         std::fs::write(dir.join("prometheus.yml"), config).expect("prometheus.yml");
-        let addr = {
-            let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-            l.local_addr().expect("addr")
-        };
+        let addr = crate::services::free_addr();
         let log = std::fs::File::create(dir.join("prometheus.log")).expect("log");
         let tool =
             std::env::var("NEWSFEED_TEST_PROMETHEUS").unwrap_or_else(|_| "prometheus".into());

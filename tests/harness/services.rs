@@ -56,10 +56,30 @@ pub fn binary_named(name: &str) -> PathBuf {
     })
 }
 
-/// A free loopback port.
-fn free_addr() -> SocketAddr {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr")
+/// A free loopback port for a child process to listen on.
+///
+/// Ports come from below the kernel's ephemeral range (32768 and up on
+/// Linux), in turn from an offset set by this process's id: a port that
+/// `bind(0)` handed out and released could be taken by the next outgoing
+/// connection (a Kafka client's) before the child binds it.
+pub fn free_addr() -> SocketAddr {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const FIRST: u32 = 20_000;
+    const COUNT: u32 = 12_000;
+    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+    let _ = NEXT.compare_exchange(
+        u32::MAX,
+        std::process::id().wrapping_mul(97) % COUNT,
+        Ordering::Relaxed,
+        Ordering::Relaxed,
+    );
+    for _ in 0..COUNT {
+        let port = FIRST + NEXT.fetch_add(1, Ordering::Relaxed) % COUNT;
+        if let Ok(l) = TcpListener::bind(("127.0.0.1", port as u16)) {
+            return l.local_addr().expect("addr");
+        }
+    }
+    panic!("no free loopback port in {FIRST}..{}", FIRST + COUNT)
 }
 
 /// One running (or stopped) service process.
@@ -73,6 +93,8 @@ pub struct Service {
     child: Option<Child>,
     /// Its log file (stderr, across restarts).
     pub log: PathBuf,
+    /// Length of the log when the process was last started.
+    log_start: u64,
 }
 
 impl Service {
@@ -84,6 +106,7 @@ impl Service {
             env,
             child: None,
             log,
+            log_start: 0,
         };
         s.start();
         s
@@ -96,6 +119,7 @@ impl Service {
             .append(true)
             .open(&self.log)
             .expect("log file");
+        self.log_start = log.metadata().map(|m| m.len()).unwrap_or(0);
         let child = Command::new(binary_path(self.svc))
             .envs(crate::broker::service_env(self.svc))
             .envs(self.env.iter().cloned())
@@ -163,6 +187,7 @@ impl Service {
     pub async fn wait_ready(&mut self, within: Duration) {
         let deadline = Instant::now() + within;
         let client = reqwest::Client::new();
+        let mut rebinds = 0;
         loop {
             if let Ok(r) = client.get(self.url("/readyz")).send().await
                 && r.status() == StatusCode::OK
@@ -170,6 +195,15 @@ impl Service {
                 return;
             }
             if let Some(Some(status)) = self.child.as_mut().map(|c| c.try_wait().ok().flatten()) {
+                if self.lost_its_port() && rebinds < 3 {
+                    // Another process took the port between its choice and
+                    // the bind: choose another one.
+                    rebinds += 1;
+                    self.child = None;
+                    self.addr = free_addr();
+                    self.start();
+                    continue;
+                }
                 panic!(
                     "{} exited with {status}; log: {}",
                     self.svc.binary(),
@@ -184,6 +218,15 @@ impl Service {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Whether the process, since its last start, logged that its address
+    /// was taken.
+    fn lost_its_port(&self) -> bool {
+        std::fs::read(&self.log).is_ok_and(|bytes| {
+            let since = bytes.get(self.log_start as usize..).unwrap_or_default();
+            String::from_utf8_lossy(since).contains("Address already in use")
+        })
     }
 
     /// The last lines of the log, for failure messages.
