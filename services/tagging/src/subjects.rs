@@ -21,7 +21,9 @@
 //! (matched by URI); other taxonomies rank by the cues alone.
 //!
 //! The words are the runs of letters, digits and `_` of the cleaned fields,
-//! lower-cased, of two characters or more ([`words_of`]); the training
+//! lower-cased, of two characters or more, cut to their first six
+//! characters, and the pairs of neighbouring Han characters
+//! ([`words_of`]); the training
 //! script reads them as this code cuts them (`examples/subject_corpus.rs`),
 //! so training and tagging see the same words.
 
@@ -140,39 +142,108 @@ pub(crate) struct SubjectModel {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct ModelError(pub(crate) String);
 
-/// Calls `f` with the hash ([`fnv`]) of each word of `text` (a run of
-/// letters, digits and `_`, of two characters or more, lower-cased), and
-/// with the word itself, lower-cased into `buf`, when given one (the empty
-/// string without): the lookup path hashes as it reads and copies nothing.
+/// How much of a word the model reads: its first six characters, so that
+/// "election" and "elections", or a Russian noun's case forms, are one word
+/// to it (on the tuning stories, five-fold and a file's stories in one fold:
+/// 23 more of 4,432 leading subjects right than with whole words, most of
+/// them outside English).
+const STEM_CHARS: usize = 6;
+
+/// Han characters: Chinese is written without spaces, so the model reads
+/// it by pairs of characters rather than by runs.
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2FA1F}')
+}
+
+/// Calls `f` with the hash ([`fnv`]) of each word of `text` and with the
+/// word itself, lower-cased into `buf`, when given one (the empty string
+/// without): the lookup path hashes as it reads and copies nothing.
+///
+/// A word is a run of letters, digits and `_` of two characters or more,
+/// lower-cased and cut to its first [`STEM_CHARS`] characters; in a run of
+/// Han characters each two neighbours are a word (12 more of the 109
+/// Chinese tuning stories right than with whole runs, which are clauses).
 fn words_of(text: &str, mut buf: Option<&mut String>, mut f: impl FnMut(u64, &str)) {
+    // Characters of the word so far as written (two make a word), and
+    // lower-cased ones hashed (up to STEM_CHARS).
     let mut chars = 0;
+    let mut kept = 0;
     let mut hash = FNV_START;
+    let mut han: Option<char> = None;
     if let Some(b) = buf.as_deref_mut() {
         b.clear();
+    }
+    fn end_word(
+        chars: &mut usize,
+        kept: &mut usize,
+        hash: &mut u64,
+        buf: &mut Option<&mut String>,
+        f: &mut impl FnMut(u64, &str),
+    ) {
+        if *chars >= 2 {
+            f(*hash, buf.as_deref().map_or("", String::as_str));
+        }
+        if let Some(b) = buf.as_deref_mut() {
+            b.clear();
+        }
+        *hash = FNV_START;
+        *chars = 0;
+        *kept = 0;
     }
     let bytes = text.as_bytes();
     let mut at = 0;
     while at < bytes.len() {
         let b = bytes[at];
         // ASCII, most text: no decoding, no case tables.
-        let (word_char, len) = if b.is_ascii() {
-            let w = b.is_ascii_alphanumeric() || b == b'_';
-            if w {
-                let lower = b.to_ascii_lowercase();
-                hash = fnv_byte(hash, lower);
-                if let Some(buf) = buf.as_deref_mut() {
-                    buf.push(char::from(lower));
+        if b.is_ascii() {
+            at += 1;
+            han = None;
+            if b.is_ascii_alphanumeric() || b == b'_' {
+                chars += 1;
+                if kept < STEM_CHARS {
+                    kept += 1;
+                    let lower = b.to_ascii_lowercase();
+                    hash = fnv_byte(hash, lower);
+                    if let Some(buf) = buf.as_deref_mut() {
+                        buf.push(char::from(lower));
+                    }
+                }
+            } else {
+                end_word(&mut chars, &mut kept, &mut hash, &mut buf, &mut f);
+            }
+            continue;
+        }
+        let c = text[at..]
+            .chars()
+            .next()
+            .unwrap_or(char::REPLACEMENT_CHARACTER);
+        at += c.len_utf8();
+        if is_han(c) {
+            end_word(&mut chars, &mut kept, &mut hash, &mut buf, &mut f);
+            if let Some(first) = han {
+                let mut utf8 = [0; 4];
+                let pair = first
+                    .encode_utf8(&mut utf8)
+                    .bytes()
+                    .fold(FNV_START, fnv_byte);
+                let pair = c.encode_utf8(&mut utf8).bytes().fold(pair, fnv_byte);
+                match buf.as_deref_mut() {
+                    Some(b) => {
+                        b.push(first);
+                        b.push(c);
+                        f(pair, b);
+                        b.clear();
+                    }
+                    None => f(pair, ""),
                 }
             }
-            (w, 1)
-        } else {
-            let c = text[at..]
-                .chars()
-                .next()
-                .unwrap_or(char::REPLACEMENT_CHARACTER);
-            let w = c.is_alphanumeric();
-            if w {
-                for lower in c.to_lowercase() {
+            han = Some(c);
+        } else if c.is_alphanumeric() {
+            han = None;
+            chars += 1;
+            for lower in c.to_lowercase() {
+                if kept < STEM_CHARS {
+                    kept += 1;
                     let mut utf8 = [0; 4];
                     hash = lower.encode_utf8(&mut utf8).bytes().fold(hash, fnv_byte);
                     if let Some(buf) = buf.as_deref_mut() {
@@ -180,25 +251,12 @@ fn words_of(text: &str, mut buf: Option<&mut String>, mut f: impl FnMut(u64, &st
                     }
                 }
             }
-            (w, c.len_utf8())
-        };
-        at += len;
-        if word_char {
-            chars += 1;
         } else {
-            if chars >= 2 {
-                f(hash, buf.as_deref().map_or("", String::as_str));
-            }
-            if let Some(b) = buf.as_deref_mut() {
-                b.clear();
-            }
-            hash = FNV_START;
-            chars = 0;
+            han = None;
+            end_word(&mut chars, &mut kept, &mut hash, &mut buf, &mut f);
         }
     }
-    if chars >= 2 {
-        f(hash, buf.as_deref().map_or("", String::as_str));
-    }
+    end_word(&mut chars, &mut kept, &mut hash, &mut buf, &mut f);
 }
 
 /// Calls `f` with the hash of each word the model reads in the story's
@@ -482,7 +540,7 @@ mod tests {
     }
 
     #[test]
-    fn words_are_runs_of_letters_and_digits_of_two_or_more_lower_cased() {
+    fn words_are_runs_of_letters_and_digits_of_two_or_more_lower_cased_and_cut() {
         let mut got = Vec::new();
         words_of(
             " Ёлка's A 2024 Ümit—x_y 新冠 a",
@@ -490,6 +548,32 @@ mod tests {
             |_, w| got.push(w.to_owned()),
         );
         assert_eq!(got, ["ёлка", "2024", "ümit", "x_y", "新冠"]);
+        // Words are cut to six characters; Han is read by pairs, apart from
+        // the letters and digits beside it.
+        got.clear();
+        words_of(
+            "Elections, выборах 2024年中华人民共和国 Ä",
+            Some(&mut String::new()),
+            |h, w| {
+                assert_eq!(h, fnv(w));
+                got.push(w.to_owned());
+            },
+        );
+        assert_eq!(
+            got,
+            [
+                "electi",
+                "выбора",
+                "2024",
+                "年中",
+                "中华",
+                "华人",
+                "人民",
+                "民共",
+                "共和",
+                "和国"
+            ]
+        );
         // The lookup path hashes the same words without copying them
         // ("İ" lower-cases to two characters).
         let text = " Ёлка's A 2024 İstanbul—x_y 新冠 a Ümit";
