@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 82] = [
+const TUNING_SET: [(&str, &str); 88] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -349,6 +349,30 @@ const TUNING_SET: [(&str, &str); 82] = [
     (
         "tuning/other-topics.yaml",
         include_str!("../eval/tuning/other-topics.yaml"),
+    ),
+    (
+        "tuning/blind16-bbc.yaml",
+        include_str!("../eval/tuning/blind16-bbc.yaml"),
+    ),
+    (
+        "tuning/blind16-x.yaml",
+        include_str!("../eval/tuning/blind16-x.yaml"),
+    ),
+    (
+        "tuning/blind16-y.yaml",
+        include_str!("../eval/tuning/blind16-y.yaml"),
+    ),
+    (
+        "tuning/blind16-l1.yaml",
+        include_str!("../eval/tuning/blind16-l1.yaml"),
+    ),
+    (
+        "tuning/blind16-l2.yaml",
+        include_str!("../eval/tuning/blind16-l2.yaml"),
+    ),
+    (
+        "tuning/blind16-l3.yaml",
+        include_str!("../eval/tuning/blind16-l3.yaml"),
     ),
 ];
 

@@ -45,7 +45,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-02.22"
+VERSION = "2026-12-02.23"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -203,7 +203,9 @@ def ru_forms(name, place=True):
             want = {case, number} | ({noun.tag.gender} if number == "sing" and noun.tag.gender else set())
             if case == "accs" and "anim" not in noun.tag:
                 want |= {"inan"}
-            f = a.inflect(want)
+            # Only the masculine and the plural tell animacy apart in the
+            # accusative: "Южную Корею" has none to ask for.
+            f = a.inflect(want) or a.inflect(want - {"inan"})
             parts.append(restore_case(f.word if f else w, w))
         parts.append(restore_case(n.word, words[i]))
         out.append(" ".join(parts + words[i + 1:]))

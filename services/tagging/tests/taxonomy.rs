@@ -14,7 +14,7 @@ fn errors(source: &str) -> Vec<String> {
 #[test]
 fn the_default_taxonomy_has_every_un_member_and_observer() {
     let t = Taxonomy::default_taxonomy().unwrap();
-    assert_eq!(t.version(), "2026-12-02.22");
+    assert_eq!(t.version(), "2026-12-02.23");
     let countries = t
         .concepts()
         .filter(|c| {
@@ -450,6 +450,23 @@ fn everyday_words_are_not_places_and_local_spellings_are() {
     assert_eq!(
         ids("de", "Eine Sanitäterin aus Charkiw."),
         ["kharkiv", "ukraine"]
+    );
+    // A Russian adjective agrees in the feminine accusative ("в Южную
+    // Корею", not "Южная Корею"); cities under their French and Arabic names.
+    assert_eq!(
+        ids("ru", "Суда направляются в Китай и Южную Корею."),
+        ["china", "south-korea"]
+    );
+    assert_eq!(
+        ids(
+            "fr",
+            "Une boulangerie dans un quartier populaire de Genève."
+        ),
+        ["geneva", "switzerland"]
+    );
+    assert_eq!(
+        ids("ar", "قال الوزير في ندوة صحفية بتونس العاصمة."),
+        ["tunis", "tunisia"]
     );
 }
 
