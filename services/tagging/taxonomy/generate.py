@@ -45,7 +45,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-02.23"
+VERSION = "2026-12-02.24"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -453,17 +453,57 @@ SKIP_CITIES = {"Queens", "Brooklyn", "The Bronx", "Manhattan", "Kota", "Nice",
                "Thane", "Navi Mumbai"}
 
 
+# Cities under a million within their limits but at the heart of a larger
+# one, or often in the news, by their GeoNames name and country: without
+# them a story set in Boston or Glasgow got no country. Those whose bare
+# name is also a person or a football club carry namesake rules in
+# curated/place-overrides.yaml.
+NEWS_CITIES = {
+    "US": ["Boston", "San Francisco", "Seattle", "Atlanta", "Miami", "Detroit", "Denver",
+           "Minneapolis", "St. Louis", "Baltimore", "Pittsburgh", "Cleveland", "Tampa", "Orlando",
+           "Portland", "Sacramento", "Las Vegas", "Kansas City", "Cincinnati", "New Orleans",
+           "Nashville", "Salt Lake City", "Milwaukee", "Oakland", "Honolulu", "Austin",
+           "Indianapolis", "El Paso", "Memphis", "Louisville"],
+    "GB": ["Glasgow", "Edinburgh", "Cardiff", "Belfast", "Leeds", "Liverpool", "Sheffield",
+           "Bristol", "Newcastle upon Tyne", "Leicester", "Nottingham", "Coventry"],
+    "CA": ["Vancouver", "Winnipeg", "Québec"],
+    "FR": ["Lyon", "Lille", "Toulouse", "Bordeaux", "Strasbourg", "Nantes"],
+    "DE": ["Frankfurt am Main", "Stuttgart", "Düsseldorf", "Dortmund", "Leipzig", "Dresden",
+           "Hannover", "Bremen", "Nuremberg"],
+    "ES": ["Sevilla", "Bilbao", "Málaga", "Zaragoza"],
+    "IT": ["Turin", "Naples", "Florence", "Venice", "Genoa", "Bologna", "Palermo"],
+    "SE": ["Malmö"], "CH": ["Basel", "Lausanne"], "AT": ["Salzburg", "Graz", "Innsbruck"],
+    "PL": ["Wrocław", "Gdańsk", "Poznań"],
+    "AU": ["Gold Coast", "Hobart"], "NZ": ["Christchurch"],
+    "RU": ["Krasnodar", "Irkutsk", "Vladivostok", "Khabarovsk", "Tomsk", "Saratov", "Tyumen",
+           "Murmansk", "Kaliningrad", "Sochi", "Barnaul", "Yaroslavl", "Makhachkala", "Grozny",
+           "Vladikavkaz", "Nalchik", "Yakutsk", "Petrozavodsk", "Arkhangel’sk", "Belgorod",
+           "Kursk", "Bryansk", "Smolensk", "Tula", "Kaluga", "Pskov", "Ryazan’", "Penza",
+           "Astrakhan", "Orenburg", "Ulyanovsk", "Izhevsk", "Kemerovo", "Novokuznetsk"],
+    "KZ": ["Karagandy", "Aktobe", "Taraz", "Pavlodar", "Ust-Kamenogorsk", "Semey", "Atyrau",
+           "Aktau", "Kostanay", "Kyzylorda", "Petropavl", "Turkistan"],
+    "UZ": ["Namangan", "Andijon", "Bukhara", "Fergana", "Nukus"], "TM": ["Türkmenabat"],
+    "GE": ["Kutaisi"], "AM": ["Gyumri"], "AZ": ["Ganja", "Sumgayit"],
+    "KE": ["Kisumu"], "MA": ["Marrakesh", "Agadir"], "IL": ["Haifa"], "SY": ["Homs"],
+    "LY": ["Misratah"],
+}
+
 # GeoNames names that are not the common English ones ("" to leave out:
 # districts of a bigger city).
 ENGLISH_NAMES = {"Köln": "Cologne", "Makkah": "Mecca", "Al Mawşil al Jadīdah": "Mosul",
                  "Al Başrah al Qadīmah": "Basra", "Shubrā al Khaymah": "Shubra El Kheima",
                  "Ra’s Bayrūt": "", "Bao'an": "", "Xi’an": "Xi'an", "Tai’an": "Tai'an", "Lu’an": "Lu'an",
                  "Rasapūdipalem": "", "León de los Aldama": "León", "Santiago de Querétaro": "Querétaro",
-                 "Yunfu": "Yunfu"}
+                 "Yunfu": "Yunfu", "Frankfurt am Main": "Frankfurt", "Hannover": "Hanover",
+                 "Sevilla": "Seville", "Arkhangel’sk": "Arkhangelsk", "Ryazan’": "Ryazan",
+                 "Andijon": "Andijan", "Misratah": "Misrata", "Newcastle upon Tyne": "Newcastle",
+                 "Ust-Kamenogorsk": "Oskemen", "Karagandy": "Karaganda", "Québec": "Quebec City"}
 # Former names and other spellings still common in English news (only those
 # that name nothing else).
 FORMER_NAMES = {"Bengaluru": ["Bangalore"], "Kolkata": ["Calcutta"], "Varanasi": ["Benares"],
-                "Fes": ["Fès"]}
+                "Fes": ["Fès"], "Marrakesh": ["Marrakech"], "Kyzylorda": ["Qyzylorda"],
+                "Karaganda": ["Karagandy", "Qaraghandy"], "Oskemen": ["Ust-Kamenogorsk"],
+                "Aktobe": ["Aqtobe"], "Kostanay": ["Qostanay"], "Atyrau": [], "Aktau": ["Aqtau"]}
 
 
 def add_cities(concepts, iso):
@@ -497,7 +537,7 @@ def add_cities(concepts, iso):
         if match is not None:
             geo_of.setdefault(match["id"], city)
             continue
-        big = city["population"] >= MILLION
+        big = city["population"] >= MILLION or city["name"] in NEWS_CITIES.get(code, ())
         capital = (city["name"], code) in capitals and city["population"] >= 20000
         if not (big or capital) or city["name"] in SKIP_CITIES:
             continue

@@ -14,7 +14,7 @@ fn errors(source: &str) -> Vec<String> {
 #[test]
 fn the_default_taxonomy_has_every_un_member_and_observer() {
     let t = Taxonomy::default_taxonomy().unwrap();
-    assert_eq!(t.version(), "2026-12-02.23");
+    assert_eq!(t.version(), "2026-12-02.24");
     let countries = t
         .concepts()
         .filter(|c| {
@@ -480,5 +480,49 @@ fn an_english_cue_finds_its_regular_plural() {
     assert_eq!(
         topic_names(&tagger, &story("Divorces have doubled", "")),
         ["society"]
+    );
+}
+
+#[test]
+fn cities_the_news_often_names_have_their_country_and_clubs_do_not_count() {
+    use newsfeed_tagging::Tagger;
+    let tagger = Tagger::new(Taxonomy::default_taxonomy().unwrap());
+    let places = |language: &str, body: &str| -> Vec<String> {
+        tagged(&tagger, Some(language), "Report", body, &["place"])
+    };
+    // Under a million within their limits, but a story set there has its
+    // country.
+    assert_eq!(
+        places("en", "Commuters in Boston faced delays on Monday."),
+        ["boston", "united-states"]
+    );
+    assert_eq!(
+        places("en", "The council in Glasgow approved the budget."),
+        ["glasgow", "united-kingdom"]
+    );
+    assert_eq!(
+        places("ru", "В Краснодаре открыли новый мост."),
+        ["krasnodar", "russia"]
+    );
+    assert_eq!(
+        places("kk", "Қарағандыда жаңа мектеп ашылды."),
+        ["karaganda", "kazakhstan"]
+    );
+    // A club is not its city, and in a football report the bare name is
+    // the club.
+    assert_eq!(
+        places("en", "Leeds United signed a new goalkeeper."),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        places(
+            "en",
+            "Leeds beat Chelsea 2-1 in the Premier League, the striker scoring twice."
+        ),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        places("en", "Austin Butler starred in the film."),
+        Vec::<String>::new()
     );
 }
