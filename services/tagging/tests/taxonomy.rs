@@ -525,4 +525,13 @@ fn cities_the_news_often_names_have_their_country_and_clubs_do_not_count() {
         places("en", "Austin Butler starred in the film."),
         Vec::<String>::new()
     );
+    // Words any story may use (a food bank's manager) do not make it a
+    // football report.
+    assert_eq!(
+        places(
+            "en",
+            "Food banks in Leicester are stretched, their manager said."
+        ),
+        ["leicester", "united-kingdom"]
+    );
 }
