@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 88] = [
+const TUNING_SET: [(&str, &str); 89] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -373,6 +373,10 @@ const TUNING_SET: [(&str, &str); 88] = [
     (
         "tuning/blind16-l3.yaml",
         include_str!("../eval/tuning/blind16-l3.yaml"),
+    ),
+    (
+        "tuning/blind17-bbc.yaml",
+        include_str!("../eval/tuning/blind17-bbc.yaml"),
     ),
 ];
 
