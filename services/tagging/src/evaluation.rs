@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 89] = [
+const TUNING_SET: [(&str, &str); 95] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -377,6 +377,30 @@ const TUNING_SET: [(&str, &str); 89] = [
     (
         "tuning/blind17-bbc.yaml",
         include_str!("../eval/tuning/blind17-bbc.yaml"),
+    ),
+    (
+        "tuning/blind18-bbc.yaml",
+        include_str!("../eval/tuning/blind18-bbc.yaml"),
+    ),
+    (
+        "tuning/blind18-tech.yaml",
+        include_str!("../eval/tuning/blind18-tech.yaml"),
+    ),
+    (
+        "tuning/blind18-x.yaml",
+        include_str!("../eval/tuning/blind18-x.yaml"),
+    ),
+    (
+        "tuning/blind18-y.yaml",
+        include_str!("../eval/tuning/blind18-y.yaml"),
+    ),
+    (
+        "tuning/blind18-l1.yaml",
+        include_str!("../eval/tuning/blind18-l1.yaml"),
+    ),
+    (
+        "tuning/blind18-l2.yaml",
+        include_str!("../eval/tuning/blind18-l2.yaml"),
     ),
 ];
 

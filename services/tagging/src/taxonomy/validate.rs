@@ -469,7 +469,9 @@ impl Validator<'_> {
     }
 
     /// A name may belong to one concept only: two concepts sharing "Georgia"
-    /// would both fire on every mention. Exact-case names clash only when
+    /// would both fire on every mention, unless each has a `when` saying in
+    /// which stories it applies (the country Georgia in none with Atlanta,
+    /// the US state only in those). Exact-case names clash only when
     /// written identically; names of two different story languages never
     /// meet, but a name used in every language meets them all.
     fn check_shared_names(&mut self, concepts: &[Concept]) {
@@ -482,6 +484,7 @@ impl Validator<'_> {
                     j != i
                         && (lang == 0 || n.lang == 0 || lang == n.lang)
                         && !(case == CaseRule::Exact && n.case == CaseRule::Exact && text != n.text)
+                        && !(c.when.is_some() && concepts[j].when.is_some())
                 });
                 if let Some(&(j, _, text, _)) = clash {
                     let line = self.locator.value_line(j, text);
