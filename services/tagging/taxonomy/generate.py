@@ -51,7 +51,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-02.26"
+VERSION = "2026-12-02.27"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -656,19 +656,21 @@ def add_divisions(concepts, iso):
         elif " " not in name:
             concept["case"] = "capitalised"
         for alias in spec.get("aliases", {}).get(d.code, []):
-            concept.setdefault("aliases", []).append(alias)
+            if fold(alias) not in taken:
+                concept.setdefault("aliases", []).append(alias)
         names = division_translations(d.name)
         # Its bare name is another concept's: in Chinese too (华盛顿州, not 华盛顿).
         if concept["name"] != name and "zh" in names:
             names["zh"] = names["zh"][:1]
         if d.code in spec.get("cldr", []):
             names = cldr_country_names(d.code.split("-")[1])
-        # The ISO name: with its accents an alias ("Rājasthān"), the
-        # local one a name in that language ("Bayern", "Thüringen").
-        if d.name != name and d.country_code == "IN":
+        # The ISO name: with its accents an alias ("Rājasthān", "Goiás"),
+        # the local one a name in that language ("Bayern", "Bretagne").
+        local = {"DE": "de", "AT": "de", "FR": "fr", "ES": "es"}.get(d.country_code)
+        if d.name != name and d.country_code in ("IN", "MX", "BR") and fold(d.name) not in taken:
             concept.setdefault("aliases", []).append(d.name)
-        elif d.country_code == "DE":
-            names.setdefault("de", []).insert(0, d.name)
+        elif local and d.name != name and "," not in d.name and "[" not in d.name:
+            names.setdefault(local, []).insert(0, d.name)
         if d.code in spec.get("demonyms", {}):
             concept["inflections"] = spec["demonyms"][d.code]
         if names:
@@ -677,6 +679,31 @@ def add_divisions(concepts, iso):
         ids.add(concept["id"])
         taken.update(fold(n) for n in [concept["name"], *concept.get("aliases", [])])
         added.append(concept["id"])
+    russia = by_code.get("RU")
+    for slug_, base, kind, *ru_names in spec.get("russia", []):
+        cid = "place/" + (slug_ if kind == "republic" or slug_.endswith(("-oblast", "-krai"))
+                          else f"{slug_}-region")
+        if kind == "republic":
+            names = [base, f"{base} Republic", f"Republic of {base}"]
+        elif kind == "krai":
+            names = [f"{base} Krai", f"{base} krai", f"{base} Territory", f"{base} region"]
+        elif kind == "okrug":
+            names = [f"{base} Autonomous Okrug", f"{base} okrug", f"{base} region"]
+        else:
+            names = [f"{base} Region", f"{base} region", f"{base} Oblast", f"{base} oblast"]
+        names = [n for n in names if fold(n) not in taken]
+        if cid in ids or not names:
+            raise SystemExit(f"divisions.yaml: {cid} or its names are taken")
+        concept = {"id": cid, "kind": "place", "name": names[0], "broader": [russia],
+                   "names_in": {"ru": list(ru_names)}}
+        if names[1:]:
+            concept["aliases"] = names[1:]
+        if kind == "republic" and " " not in base:
+            concept["case"] = "capitalised"
+        concepts.append(concept)
+        ids.add(cid)
+        taken.update(fold(n) for n in names)
+        added.append(cid)
     for r in spec["regions"]:
         for b in r["broader"]:
             if b not in ids:

@@ -14,7 +14,7 @@ fn errors(source: &str) -> Vec<String> {
 #[test]
 fn the_default_taxonomy_has_every_un_member_and_observer() {
     let t = Taxonomy::default_taxonomy().unwrap();
-    assert_eq!(t.version(), "2026-12-02.26");
+    assert_eq!(t.version(), "2026-12-02.27");
     let countries = t
         .concepts()
         .filter(|c| {
@@ -347,8 +347,8 @@ fn datelines_in_capitals_and_the_short_names_news_uses_find_their_place() {
         ["canada", "montreal"]
     );
     // Nor is a place a given name before an arrondissement's number or an
-    // orchestra; nor Castile and León the Mexican city, nor the Assumption
-    // the Paraguayan capital.
+    // orchestra; nor Castile and León the Mexican city (it is the Spanish
+    // region), nor the Assumption the Paraguayan capital.
     assert_eq!(
         places("fr", "Chez Awa, 21 rue Polonceau, Paris XVIIIe."),
         ["france", "paris"]
@@ -362,7 +362,7 @@ fn datelines_in_capitals_and_the_short_names_news_uses_find_their_place() {
             "es",
             "El PP gana en Castilla y León y gobierna desde el Colegio de la Asunción."
         ),
-        Vec::<String>::new()
+        ["castile-and-leon", "spain"]
     );
     assert_eq!(
         places("ar", "توج مصطفى عسل باللقب على حساب البيروفي دييغو إلياس."),
@@ -568,6 +568,14 @@ fn states_provinces_and_regions_have_their_country_and_a_shared_name_goes_by_con
     assert_eq!(
         places("en", "Shelling went on in Crimea overnight."),
         ["crimea", "ukraine"]
+    );
+    assert_eq!(
+        places("ru", "В Курской области объявили режим ЧС."),
+        ["kursk-region", "russia"]
+    );
+    assert_eq!(
+        places("en", "Wildfires spread across Sardinia and Andalusia."),
+        ["andalusia", "italy", "sardinia", "spain"]
     );
     // Georgia: the US state beside Atlanta, the country beside Tbilisi.
     assert_eq!(
