@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 95] = [
+const TUNING_SET: [(&str, &str); 101] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -401,6 +401,30 @@ const TUNING_SET: [(&str, &str); 95] = [
     (
         "tuning/blind18-l2.yaml",
         include_str!("../eval/tuning/blind18-l2.yaml"),
+    ),
+    (
+        "tuning/blind19-bbc.yaml",
+        include_str!("../eval/tuning/blind19-bbc.yaml"),
+    ),
+    (
+        "tuning/blind19-tech.yaml",
+        include_str!("../eval/tuning/blind19-tech.yaml"),
+    ),
+    (
+        "tuning/blind19-x.yaml",
+        include_str!("../eval/tuning/blind19-x.yaml"),
+    ),
+    (
+        "tuning/blind19-y.yaml",
+        include_str!("../eval/tuning/blind19-y.yaml"),
+    ),
+    (
+        "tuning/blind19-l1.yaml",
+        include_str!("../eval/tuning/blind19-l1.yaml"),
+    ),
+    (
+        "tuning/blind19-l2.yaml",
+        include_str!("../eval/tuning/blind19-l2.yaml"),
     ),
 ];
 

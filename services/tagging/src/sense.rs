@@ -283,6 +283,11 @@ impl Sense {
             .concepts
             .get(concept as usize)
             .is_some_and(|c| c.kind == ConceptKind::Place);
+        // "the United States, Australia and most of Europe": a country
+        // before the name of another is a list, not a place within it.
+        if qualifier_is_the_country(taxonomy, country, qualifier) && is_country(taxonomy, concept) {
+            return false;
+        }
         // "Tbilisi, Georgia": the qualifier names the country the place is in.
         is_place
             && !in_broader(taxonomy, concept, |c, k| {
@@ -320,6 +325,28 @@ fn ends_a_list(after: &str) -> bool {
             .strip_prefix(joint)
             .and_then(|next| next.chars().next())
             .is_some_and(char::is_uppercase)
+    })
+}
+
+/// True when `qualifier` is a name of `country` itself ("Australia"), not
+/// of one of its states.
+fn qualifier_is_the_country(taxonomy: &Taxonomy, country: u32, qualifier: &str) -> bool {
+    taxonomy
+        .concepts
+        .get(country as usize)
+        .is_some_and(|c| c.names.iter().any(|n| n.text == qualifier))
+}
+
+/// True when `concept` is a country: a place filed directly under a region.
+fn is_country(taxonomy: &Taxonomy, concept: u32) -> bool {
+    taxonomy.concepts.get(concept as usize).is_some_and(|c| {
+        c.kind == ConceptKind::Place
+            && c.broader.iter().any(|&b| {
+                taxonomy
+                    .concepts
+                    .get(b as usize)
+                    .is_some_and(|k| k.id.starts_with("region/"))
+            })
     })
 }
 

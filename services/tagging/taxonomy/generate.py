@@ -51,7 +51,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-02.27"
+VERSION = "2026-12-02.28"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -503,13 +503,21 @@ NEWS_CITIES = {
            "Aktau", "Kostanay", "Kyzylorda", "Petropavl", "Turkistan"],
     "UZ": ["Namangan", "Andijon", "Bukhara", "Fergana", "Nukus"], "TM": ["Türkmenabat"],
     "GE": ["Kutaisi"], "AM": ["Gyumri"], "AZ": ["Ganja", "Sumgayit"],
-    "KE": ["Kisumu"], "MA": ["Marrakesh", "Agadir"], "IL": ["Haifa"], "SY": ["Homs"],
+    "KE": ["Kisumu"], "MA": ["Marrakesh", "Agadir"], "IL": ["Haifa"], "SY": ["Homs", "Idlib", "Ar Raqqah", "Deir ez-Zor", "Ḩamāh"],
+    # Cities of the wars in Ukraine, Yemen, Sudan and Iraq.
+    "UA": ["Dnipro", "Lviv", "Zaporizhzhya", "Kherson", "Mykolayiv", "Donetsk", "Luhansk",
+           "Mariupol", "Sumy", "Chernihiv", "Poltava", "Vinnytsya", "Zhytomyr", "Kryvyy Rih",
+           "Bakhmut", "Kramatorsk"],
+    "YE": ["Taiz", "Al Ḩudaydah", "Mukalla"], "SD": ["Port Sudan"],
+    "IQ": ["Al Fallūjah", "Ramadi", "Najaf"], "AF": ["Kunduz"],
     "LY": ["Misratah"],
 }
 
 # GeoNames names that are not the common English ones ("" to leave out:
 # districts of a bigger city).
-ENGLISH_NAMES = {"Köln": "Cologne", "Makkah": "Mecca", "Al Mawşil al Jadīdah": "Mosul",
+ENGLISH_NAMES = {"Zaporizhzhya": "Zaporizhzhia", "Mykolayiv": "Mykolaiv", "Vinnytsya": "Vinnytsia",
+                 "Kryvyy Rih": "Kryvyi Rih", "Ar Raqqah": "Raqqa", "Ḩamāh": "Hama",
+                 "Al Ḩudaydah": "Hodeidah", "Al Fallūjah": "Fallujah", "Köln": "Cologne", "Makkah": "Mecca", "Al Mawşil al Jadīdah": "Mosul",
                  "Al Başrah al Qadīmah": "Basra", "Shubrā al Khaymah": "Shubra El Kheima",
                  "Ra’s Bayrūt": "", "Bao'an": "", "Xi’an": "Xi'an", "Tai’an": "Tai'an", "Lu’an": "Lu'an",
                  "Rasapūdipalem": "", "León de los Aldama": "León", "Santiago de Querétaro": "Querétaro",
@@ -522,7 +530,11 @@ ENGLISH_NAMES = {"Köln": "Cologne", "Makkah": "Mecca", "Al Mawşil al Jadīdah"
 FORMER_NAMES = {"Bengaluru": ["Bangalore"], "Kolkata": ["Calcutta"], "Varanasi": ["Benares"],
                 "Fes": ["Fès"], "Marrakesh": ["Marrakech"], "Kyzylorda": ["Qyzylorda"],
                 "Karaganda": ["Karagandy", "Qaraghandy"], "Oskemen": ["Ust-Kamenogorsk"],
-                "Aktobe": ["Aqtobe"], "Kostanay": ["Qostanay"], "Atyrau": [], "Aktau": ["Aqtau"]}
+                "Aktobe": ["Aqtobe"], "Kostanay": ["Qostanay"], "Atyrau": [], "Aktau": ["Aqtau"],
+                "Zaporizhzhia": ["Zaporozhye", "Zaporizhzhya"], "Mykolaiv": ["Nikolaev", "Mykolayiv"],
+                "Luhansk": ["Lugansk"], "Kryvyi Rih": ["Krivoy Rog"], "Vinnytsia": ["Vinnitsa"],
+                "Chernihiv": ["Chernigov"], "Zhytomyr": ["Zhitomir"], "Raqqa": ["Raqqah", "Al-Raqqa"],
+                "Hodeidah": ["Hudaydah"], "Deir ez-Zor": ["Deir al-Zor", "Deir Ezzor"]}
 
 
 def add_cities(concepts, iso):
@@ -679,8 +691,9 @@ def add_divisions(concepts, iso):
         ids.add(concept["id"])
         taken.update(fold(n) for n in [concept["name"], *concept.get("aliases", [])])
         added.append(concept["id"])
-    russia = by_code.get("RU")
-    for slug_, base, kind, *ru_names in spec.get("russia", []):
+    oblasts = [(by_code.get(code), entry) for code, entries in spec.get("oblasts", {}).items()
+               for entry in entries]
+    for country, (slug_, base, kind, *ru_names) in oblasts:
         cid = "place/" + (slug_ if kind == "republic" or slug_.endswith(("-oblast", "-krai"))
                           else f"{slug_}-region")
         if kind == "republic":
@@ -694,7 +707,7 @@ def add_divisions(concepts, iso):
         names = [n for n in names if fold(n) not in taken]
         if cid in ids or not names:
             raise SystemExit(f"divisions.yaml: {cid} or its names are taken")
-        concept = {"id": cid, "kind": "place", "name": names[0], "broader": [russia],
+        concept = {"id": cid, "kind": "place", "name": names[0], "broader": [country],
                    "names_in": {"ru": list(ru_names)}}
         if names[1:]:
             concept["aliases"] = names[1:]
@@ -775,7 +788,7 @@ def add_place_names(concepts, iso, geo_of):
             city = geo_of.get(c["id"])
             if city:
                 for lang, v in script_names(city["alternatenames"]).items():
-                    if lang == "ru" and names.get("ru"):
+                    if lang == "ru" and (names.get("ru") or c.get("names_in", {}).get("ru")):
                         continue
                     names.setdefault(lang, []).extend(v)
         merge_names(c, names, place=True)

@@ -14,7 +14,7 @@ fn errors(source: &str) -> Vec<String> {
 #[test]
 fn the_default_taxonomy_has_every_un_member_and_observer() {
     let t = Taxonomy::default_taxonomy().unwrap();
-    assert_eq!(t.version(), "2026-12-02.27");
+    assert_eq!(t.version(), "2026-12-02.28");
     let countries = t
         .concepts()
         .filter(|c| {
@@ -576,6 +576,21 @@ fn states_provinces_and_regions_have_their_country_and_a_shared_name_goes_by_con
     assert_eq!(
         places("en", "Wildfires spread across Sardinia and Andalusia."),
         ["andalusia", "italy", "sardinia", "spain"]
+    );
+    assert_eq!(
+        places(
+            "ru",
+            "Обстрелы продолжились в Запорожской области и в Грозном."
+        ),
+        ["grozny", "russia", "ukraine", "zaporizhzhia-region"]
+    );
+    // A country before a country's name is a list, not a place within it.
+    assert_eq!(
+        places(
+            "en",
+            "Calls to the United States, Australia and most of Europe cost 1p."
+        ),
+        ["australia", "united-states"]
     );
     // Georgia: the US state beside Atlanta, the country beside Tbilisi.
     assert_eq!(
