@@ -51,7 +51,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-02.28"
+VERSION = "2026-12-02.29"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -63,8 +63,13 @@ RUSSIAN_LETTERS = set("абвгдеёжзийклмнопрстуфхцчшщъ�
 ARABIC_LETTERS = {chr(c) for c in range(0x0621, 0x064B)} | {" "}
 
 
+# Letters that do not decompose into a Latin letter and a mark.
+SLUG_LETTERS = str.maketrans({"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O",
+                              "ß": "ss", "æ": "ae", "Æ": "Ae", "œ": "oe", "ı": "i"})
+
+
 def slug(name):
-    s = unicodedata.normalize("NFKD", name)
+    s = unicodedata.normalize("NFKD", name.translate(SLUG_LETTERS))
     s = "".join(c for c in s if not unicodedata.combining(c)).lower()
     return re.sub(r"[^a-z0-9]+", "-", s).strip("-")
 
@@ -486,13 +491,18 @@ NEWS_CITIES = {
     "GB": ["Glasgow", "Edinburgh", "Cardiff", "Belfast", "Leeds", "Liverpool", "Sheffield",
            "Bristol", "Newcastle upon Tyne", "Leicester", "Nottingham", "Coventry"],
     "CA": ["Vancouver", "Winnipeg", "Québec"],
-    "FR": ["Lyon", "Lille", "Toulouse", "Bordeaux", "Strasbourg", "Nantes"],
+    "FR": ["Lyon", "Lille", "Toulouse", "Bordeaux", "Strasbourg", "Nantes", "Montpellier",
+           "Rennes", "Grenoble"],
     "DE": ["Frankfurt am Main", "Stuttgart", "Düsseldorf", "Dortmund", "Leipzig", "Dresden",
-           "Hannover", "Bremen", "Nuremberg"],
-    "ES": ["Sevilla", "Bilbao", "Málaga", "Zaragoza"],
-    "IT": ["Turin", "Naples", "Florence", "Venice", "Genoa", "Bologna", "Palermo"],
-    "SE": ["Malmö"], "CH": ["Basel", "Lausanne"], "AT": ["Salzburg", "Graz", "Innsbruck"],
-    "PL": ["Wrocław", "Gdańsk", "Poznań"],
+           "Hannover", "Bremen", "Nuremberg", "Bonn"],
+    "ES": ["Sevilla", "Bilbao", "Málaga", "Zaragoza", "Granada", "Alicante", "Palma",
+           "Las Palmas de Gran Canaria", "Valladolid", "Vigo", "Gijón", "Donostia / San Sebastián",
+           "Pamplona", "Salamanca", "Cadiz"],
+    "IT": ["Turin", "Naples", "Florence", "Venice", "Genoa", "Bologna", "Palermo", "Bari", "Verona"],
+    "SE": ["Malmö"], "CH": ["Basel", "Lausanne"], "AT": ["Salzburg", "Graz", "Innsbruck", "Linz"],
+    "PL": ["Wrocław", "Gdańsk", "Poznań", "Łódź"], "NL": ["Utrecht", "Eindhoven"],
+    "BE": ["Gent", "Liège", "Brugge"], "CZ": ["Brno", "Ostrava"], "RO": ["Cluj-Napoca", "Timişoara"],
+    "BG": ["Plovdiv", "Varna"], "PT": ["Braga"],
     "AU": ["Gold Coast", "Hobart"], "NZ": ["Christchurch"],
     "RU": ["Krasnodar", "Irkutsk", "Vladivostok", "Khabarovsk", "Tomsk", "Saratov", "Tyumen",
            "Murmansk", "Kaliningrad", "Sochi", "Barnaul", "Yaroslavl", "Makhachkala", "Grozny",
@@ -515,7 +525,9 @@ NEWS_CITIES = {
 
 # GeoNames names that are not the common English ones ("" to leave out:
 # districts of a bigger city).
-ENGLISH_NAMES = {"Zaporizhzhya": "Zaporizhzhia", "Mykolayiv": "Mykolaiv", "Vinnytsya": "Vinnytsia",
+ENGLISH_NAMES = {"Las Palmas de Gran Canaria": "Las Palmas", "Donostia / San Sebastián": "San Sebastián",
+                 "Cadiz": "Cádiz", "Gent": "Ghent", "Brugge": "Bruges", "Timişoara": "Timișoara",
+                 "Zaporizhzhya": "Zaporizhzhia", "Mykolayiv": "Mykolaiv", "Vinnytsya": "Vinnytsia",
                  "Kryvyy Rih": "Kryvyi Rih", "Ar Raqqah": "Raqqa", "Ḩamāh": "Hama",
                  "Al Ḩudaydah": "Hodeidah", "Al Fallūjah": "Fallujah", "Köln": "Cologne", "Makkah": "Mecca", "Al Mawşil al Jadīdah": "Mosul",
                  "Al Başrah al Qadīmah": "Basra", "Shubrā al Khaymah": "Shubra El Kheima",
@@ -534,7 +546,8 @@ FORMER_NAMES = {"Bengaluru": ["Bangalore"], "Kolkata": ["Calcutta"], "Varanasi":
                 "Zaporizhzhia": ["Zaporozhye", "Zaporizhzhya"], "Mykolaiv": ["Nikolaev", "Mykolayiv"],
                 "Luhansk": ["Lugansk"], "Kryvyi Rih": ["Krivoy Rog"], "Vinnytsia": ["Vinnitsa"],
                 "Chernihiv": ["Chernigov"], "Zhytomyr": ["Zhitomir"], "Raqqa": ["Raqqah", "Al-Raqqa"],
-                "Hodeidah": ["Hudaydah"], "Deir ez-Zor": ["Deir al-Zor", "Deir Ezzor"]}
+                "Hodeidah": ["Hudaydah"], "San Sebastián": ["Donostia"], "Ghent": ["Gent", "Gand"],
+                "Bruges": ["Brugge"], "Palma": ["Palma de Mallorca"], "Timișoara": ["Timisoara"], "Deir ez-Zor": ["Deir al-Zor", "Deir Ezzor"]}
 
 
 def add_cities(concepts, iso):

@@ -14,7 +14,7 @@ fn errors(source: &str) -> Vec<String> {
 #[test]
 fn the_default_taxonomy_has_every_un_member_and_observer() {
     let t = Taxonomy::default_taxonomy().unwrap();
-    assert_eq!(t.version(), "2026-12-02.28");
+    assert_eq!(t.version(), "2026-12-02.29");
     let countries = t
         .concepts()
         .filter(|c| {
@@ -509,6 +509,15 @@ fn cities_the_news_often_names_have_their_country_and_clubs_do_not_count() {
     assert_eq!(
         places("kk", "Қарағандыда жаңа мектеп ашылды."),
         ["karaganda", "kazakhstan"]
+    );
+    // Spanish "Granada" is the city, not Grenada; "Łódź" has an ASCII id.
+    assert_eq!(
+        places("es", "Granada celebra su festival de música en julio."),
+        ["granada", "spain"]
+    );
+    assert_eq!(
+        places("en", "The factory in Łódź will hire 300 people."),
+        ["lodz", "poland"]
     );
     // A club is not its city, and in a football report the bare name is
     // the club.
