@@ -8,6 +8,10 @@
 //   User:ingest GROUP PREFIXED newsfeed.ingest READ,DESCRIBE
 // Blank lines and lines starting with '#' are skipped. Every entry allows,
 // from any host. Creating an ACL that exists already changes nothing.
+// The controller acknowledges ACLs before the broker's authorizer has applied
+// them, so the tool returns only once the broker lists every one of them
+// (DescribeAcls is answered from the broker's authorizer): a client that
+// starts right after it is never refused by an ACL still on its way.
 
 import java.io.BufferedReader;
 import java.io.InputStream;
@@ -16,13 +20,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.resource.PatternType;
@@ -66,6 +73,20 @@ public class KafkaAcls {
         }
         try (Admin admin = Admin.create(props)) {
             admin.createAcls(bindings).all().get(60, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (true) {
+                Set<AclBinding> missing = new HashSet<>(bindings);
+                missing.removeAll(admin.describeAcls(AclBindingFilter.ANY).values().get(60, TimeUnit.SECONDS));
+                if (missing.isEmpty()) {
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(missing.size()
+                            + " ACL entries created but not applied by the broker after 60 s, e.g. "
+                            + missing.iterator().next());
+                }
+                Thread.sleep(50);
+            }
         }
         System.out.println(bindings.size() + " ACL entries in place");
     }
