@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 101] = [
+const TUNING_SET: [(&str, &str); 107] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -425,6 +425,30 @@ const TUNING_SET: [(&str, &str); 101] = [
     (
         "tuning/blind19-l2.yaml",
         include_str!("../eval/tuning/blind19-l2.yaml"),
+    ),
+    (
+        "tuning/blind20-bbc.yaml",
+        include_str!("../eval/tuning/blind20-bbc.yaml"),
+    ),
+    (
+        "tuning/blind20-desk.yaml",
+        include_str!("../eval/tuning/blind20-desk.yaml"),
+    ),
+    (
+        "tuning/blind20-econ.yaml",
+        include_str!("../eval/tuning/blind20-econ.yaml"),
+    ),
+    (
+        "tuning/blind20-soc.yaml",
+        include_str!("../eval/tuning/blind20-soc.yaml"),
+    ),
+    (
+        "tuning/blind20-l1.yaml",
+        include_str!("../eval/tuning/blind20-l1.yaml"),
+    ),
+    (
+        "tuning/blind20-l2.yaml",
+        include_str!("../eval/tuning/blind20-l2.yaml"),
     ),
 ];
 

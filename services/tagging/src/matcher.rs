@@ -171,7 +171,16 @@ impl Matcher {
         let exact = |d: &&Draft| d.case == CaseRule::Exact;
         let mut matcher = Self {
             trie: Trie::new(&keys),
-            starts: StartFilter::new(&keys),
+            starts: StartFilter::new(
+                &keys
+                    .iter()
+                    .zip(&drafts)
+                    .map(|(key, drafts)| {
+                        let prefix = drafts.iter().any(|d| d.prefix);
+                        (key.as_str(), !prefix && ends_with_word_char(key))
+                    })
+                    .collect::<Vec<_>>(),
+            ),
             ranges: Vec::with_capacity(drafts.len() + 1),
             targets: Vec::with_capacity(drafts.iter().map(Vec::len).sum()),
             given_names: taxonomy.given_names.clone(),
@@ -457,93 +466,144 @@ impl Hay<'_> {
 }
 
 /// A quick first test at each word start, to spare the trie the many words
-/// no pattern starts like: a bit table of the first four bytes of each
-/// pattern after its leading space (ASCII case folded, hashed), and of all
-/// the bytes of shorter patterns. It never turns down a place where a
-/// pattern matches; it lets through some where none does (other words with
-/// the same start, hash collisions).
+/// no pattern starts like. The search text is lowercased, as the patterns
+/// are, so the test reads the next eight bytes as they are. Bit tables hold
+/// the (hashed) bytes of the patterns of 1 to 7 bytes after their space, by
+/// length, and the first eight bytes of the longer ones. A start passes
+/// when a table has its own first bytes of that length; a short pattern
+/// that must end a word (it ends in a letter or digit and no target of it
+/// is a prefix) is only looked for where the text's word ends there. So
+/// "the president", "a second" and "of the" are turned down: only "the
+/// hague" and the like start "the ", and no whole-word pattern is "a" or
+/// "of". Each table is sized for about 1 % of its bits set. It never turns
+/// down a place where a pattern matches; it lets through some where none
+/// does (other words with the same start, hash collisions).
 #[derive(Debug)]
 struct StartFilter {
-    bits: Vec<u64>,
-    /// log2 of the table's size in bits.
-    log_size: u32,
-    /// Bit `n` set when some pattern is `n` bytes long after its space (n < 4).
-    short: u8,
+    /// The first eight bytes of the patterns longer than seven.
+    long: BitTable,
+    /// By length - 1: patterns of 1..=7 bytes that may end inside a word.
+    inside: [BitTable; 7],
+    /// By length - 1: patterns of 1..=7 bytes that must end a word.
+    whole: [BitTable; 7],
+    /// Bit `n` set when some pattern is `n` bytes long (n < 8).
+    lengths: u8,
 }
 
-impl StartFilter {
-    fn new(keys: &[String]) -> Self {
-        let log_size = (keys.len() * 16)
-            .next_power_of_two()
-            .max(1 << 12)
-            .trailing_zeros();
-        let mut filter = StartFilter {
-            bits: vec![0; (1 << log_size) / 64],
-            log_size,
-            short: 0,
-        };
-        for key in keys {
-            let body = key.as_bytes().get(1..).unwrap_or_default();
-            let len = body.len().min(4);
-            if len < 4 {
-                filter.short |= 1 << len;
-            }
-            let slot = filter.slot(window(body), len);
-            filter.bits[slot / 64] |= 1 << (slot % 64);
+const LONG_BITS: usize = 16;
+const SHORT_BITS: usize = 64;
+
+#[derive(Debug, Default)]
+struct BitTable {
+    bits: Vec<u64>,
+    /// 64 - log2 of the table's size in bits: the hash bits the slot skips.
+    shift: u32,
+}
+
+impl BitTable {
+    fn new(entries: usize, bits_per_entry: usize) -> Self {
+        if entries == 0 {
+            return Self::default();
         }
-        filter
+        let size = (entries * bits_per_entry).next_power_of_two().max(64);
+        BitTable {
+            bits: vec![0; size / 64],
+            shift: 64 - size.trailing_zeros(),
+        }
     }
 
-    /// The bit of the first `len` bytes of a (folded) window.
-    fn slot(&self, window: u32, len: usize) -> usize {
-        let prefix = if len >= 4 {
-            window
-        } else {
-            window & ((1 << (8 * len)) - 1)
-        };
-        let hash = (prefix ^ (len as u32) << 30).wrapping_mul(0x9e37_79b1);
-        (hash >> (32 - self.log_size)) as usize
+    fn slot(&self, window: u64) -> usize {
+        (window.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
+    }
+
+    fn insert(&mut self, window: u64) {
+        let slot = self.slot(window);
+        self.bits[slot / 64] |= 1 << (slot % 64);
     }
 
     #[inline]
-    fn has(&self, window: u32, len: usize) -> bool {
-        let slot = self.slot(window, len);
+    fn has(&self, window: u64) -> bool {
+        if self.bits.is_empty() {
+            return false;
+        }
+        let slot = self.slot(window);
         self.bits[slot / 64] & (1 << (slot % 64)) != 0
+    }
+}
+
+impl StartFilter {
+    /// For `keys` (each starting with its space), each with whether it must
+    /// end a word.
+    fn new(keys: &[(&str, bool)]) -> Self {
+        let body = |key: &str| -> Vec<u8> { key.as_bytes().get(1..).unwrap_or_default().to_vec() };
+        let (mut long, mut inside, mut whole) = (0, [0; 7], [0; 7]);
+        for &(key, ends_word) in keys {
+            match body(key).len() {
+                0 => {}
+                len @ 1..=7 if ends_word => whole[len - 1] += 1,
+                len @ 1..=7 => inside[len - 1] += 1,
+                _ => long += 1,
+            }
+        }
+        let mut filter = StartFilter {
+            long: BitTable::new(long, LONG_BITS),
+            inside: inside.map(|n| BitTable::new(n, SHORT_BITS)),
+            whole: whole.map(|n| BitTable::new(n, SHORT_BITS)),
+            lengths: (1..8)
+                .filter(|&len| inside[len - 1] + whole[len - 1] > 0)
+                .fold(0, |bits, len| bits | 1 << len),
+        };
+        for &(key, ends_word) in keys {
+            let body = body(key);
+            match body.len() {
+                0 => {}
+                len @ 1..=7 if ends_word => filter.whole[len - 1].insert(window(&body)),
+                len @ 1..=7 => filter.inside[len - 1].insert(window(&body)),
+                _ => filter.long.insert(window(&body[..8])),
+            }
+        }
+        filter
     }
 
     /// False when no pattern can match at `start` (a space) of `hay`.
     #[inline]
     fn may_match(&self, hay: &[u8], start: usize) -> bool {
-        let w = match hay.get(start + 1..start + 5) {
-            Some(&[a, b, c, d]) => fold_ascii_case(u32::from_le_bytes([a, b, c, d])),
+        let w = match hay.get(start + 1..start + 9) {
+            Some(&[a, b, c, d, e, f, g, h]) => u64::from_le_bytes([a, b, c, d, e, f, g, h]),
             _ => window(hay.get(start + 1..).unwrap_or_default()),
         };
-        self.has(w, 4) || (1..4).any(|len| self.short & (1 << len) != 0 && self.has(w, len))
+        if self.long.has(w) {
+            return true;
+        }
+        let mut lengths = self.lengths;
+        while lengths != 0 {
+            let len = lengths.trailing_zeros() as usize;
+            lengths &= lengths - 1;
+            let first = w & (u64::MAX >> (64 - 8 * len));
+            // The byte after them (0 past the end of the text).
+            let next = (w >> (8 * len)) as u8;
+            if self.inside[len - 1].has(first)
+                || !next.is_ascii_alphanumeric() && self.whole[len - 1].has(first)
+            {
+                return true;
+            }
+        }
+        false
     }
 
     fn memory_usage(&self) -> usize {
-        self.bits.len() * 8
+        let tables = self.inside.iter().chain(&self.whole);
+        (self.long.bits.len() + tables.map(|t| t.bits.len()).sum::<usize>()) * 8
     }
 }
 
-/// Four bytes with the ASCII capitals lowercased, all at once: a byte is
-/// a capital when its low seven bits are at least `A` and below `Z + 1`
-/// and its high bit is clear.
-fn fold_ascii_case(w: u32) -> u32 {
-    let low = w & 0x7f7f_7f7f;
-    let from_a = low + 0x3f3f_3f3f;
-    let past_z = low + 0x2525_2525;
-    let capital = from_a & !past_z & !w & 0x8080_8080;
-    w | capital >> 2
-}
-
-/// The first four bytes of `bytes` (zeros past its end), ASCII lowercased, as one number.
-fn window(bytes: &[u8]) -> u32 {
-    let mut w = [0; 4];
+/// Up to the first eight bytes of `bytes` (zeros past its end) as one number.
+fn window(bytes: &[u8]) -> u64 {
+    let mut w = [0; 8];
     for (w, b) in w.iter_mut().zip(bytes) {
-        *w = b.to_ascii_lowercase();
+        *w = *b;
     }
-    u32::from_le_bytes(w)
+    u64::from_le_bytes(w)
 }
 
 /// A pattern and the end of its match.
@@ -814,12 +874,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn folding_four_bytes_lowercases_ascii_capitals_only() {
-        for b in 0..=255u8 {
-            let w = u32::from_le_bytes([b, b'@', b'[', b]);
-            let want =
-                u32::from_le_bytes([b.to_ascii_lowercase(), b'@', b'[', b.to_ascii_lowercase()]);
-            assert_eq!(fold_ascii_case(w), want, "byte {b:#x}");
+    fn the_start_filter_passes_every_pattern_and_turns_down_other_starts() {
+        let filter = StartFilter::new(&[
+            (" the hague", true),
+            (" iran", true),
+            (" eu", true),
+            (" saint-étienne", true),
+            (" 北京", true),
+            (" econom", false),
+        ]);
+        for hay in [
+            " the hague said",
+            " iran",
+            " iran's",
+            " eu ",
+            " eu",
+            " saint-étienne",
+            " 北京市",
+            " economy",
+        ] {
+            assert!(filter.may_match(hay.as_bytes(), 0), "{hay:?}");
+        }
+        for hay in [
+            " the president",
+            " irony",
+            " e",
+            " saint-denis",
+            " 上海",
+            " europe",
+            " ecology",
+        ] {
+            assert!(!filter.may_match(hay.as_bytes(), 0), "{hay:?}");
         }
     }
 }

@@ -28,7 +28,7 @@
 //! so training and tagging see the same words.
 
 use crate::taxonomy::Taxonomy;
-use crate::text::{FieldText, Zone};
+use crate::text::{FieldText, Zone, plain_letter_lowercase};
 
 /// The model trained for the default taxonomy's top-level topics.
 const DEFAULT_MODEL: &str = include_str!("../taxonomy/subject-model.tsv");
@@ -238,6 +238,18 @@ fn words_of(text: &str, mut buf: Option<&mut String>, mut f: impl FnMut(u64, &st
                 }
             }
             han = Some(c);
+        } else if let Some(lower) = plain_letter_lowercase(c) {
+            // Russian and Arabic letters, without the case tables.
+            han = None;
+            chars += 1;
+            if kept < STEM_CHARS {
+                kept += 1;
+                let mut utf8 = [0; 4];
+                hash = lower.encode_utf8(&mut utf8).bytes().fold(hash, fnv_byte);
+                if let Some(buf) = buf.as_deref_mut() {
+                    buf.push(lower);
+                }
+            }
         } else if c.is_alphanumeric() {
             han = None;
             chars += 1;

@@ -635,6 +635,11 @@ impl Folded {
                 end = next + mark.len_utf8();
                 chars.next();
             }
+            // Alone, most letters (Cyrillic, Arabic, Han) are their own NFKC.
+            if end == at + c.len_utf8() && nfkc_of_itself(c) {
+                self.push(c, at);
+                continue;
+            }
             for n in clean[at..end].nfkc() {
                 self.push(n, at);
             }
@@ -679,6 +684,9 @@ impl Folded {
             'ى' => self.push_mapped("ي", from),
             // Arabic vowel marks and the stretching tatweel: written or not.
             '\u{064b}'..='\u{065f}' | '\u{0670}' | '\u{0640}' => {}
+            c if let Some(lower) = plain_letter_lowercase(c) => {
+                self.push_mapped(lower.encode_utf8(&mut buf), from);
+            }
             c => {
                 for l in c.to_lowercase() {
                     self.push_mapped(l.encode_utf8(&mut buf), from);
@@ -686,6 +694,43 @@ impl Folded {
             }
         }
     }
+}
+
+/// The lowercase of `c` when it is a letter of the Russian alphabet (but ё),
+/// of the Arabic one or a common Han character: what `to_lowercase` gives
+/// them, without its case tables (most letters of Russian, Arabic and
+/// Chinese stories).
+pub(crate) fn plain_letter_lowercase(c: char) -> Option<char> {
+    match c {
+        'А'..='Я' => char::from_u32(u32::from(c) + 0x20),
+        'а'..='я' | '\u{0621}'..='\u{063a}' | '\u{0641}'..='\u{064a}' | '\u{4e00}'..='\u{9fff}' => {
+            Some(c)
+        }
+        _ => None,
+    }
+}
+
+/// True when `c`, a character of the Basic Multilingual Plane with no
+/// combining mark after it, is its own NFKC normal form: then folding can
+/// skip normalising it. A table of the whole plane (8 KiB), built once.
+fn nfkc_of_itself(c: char) -> bool {
+    static TABLE: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut bits = vec![0u64; 0x10000 / 64];
+        for code in 0..0x10000u32 {
+            if let Some(c) = char::from_u32(code) {
+                let mut nfkc = std::iter::once(c).nfkc();
+                if nfkc.next() == Some(c) && nfkc.next().is_none() {
+                    bits[code as usize / 64] |= 1 << (code % 64);
+                }
+            }
+        }
+        bits
+    });
+    let code = u32::from(c) as usize;
+    table
+        .get(code / 64)
+        .is_some_and(|word| word & (1 << (code % 64)) != 0)
 }
 
 /// A name or term folded as [`Folded`] folds the text: what the trie holds.
@@ -800,5 +845,21 @@ mod tests {
         );
         let at = f.text.find("лавров").unwrap();
         assert_eq!(&clean[f.to_clean(at)..f.to_clean(f.text.len())], "Лавров");
+    }
+
+    #[test]
+    fn plain_letters_lowercase_as_the_case_tables_do() {
+        for c in ('\u{0400}'..='\u{06ff}')
+            .chain('\u{4e00}'..='\u{9fff}')
+            .chain('A'..='z')
+        {
+            if let Some(lower) = plain_letter_lowercase(c) {
+                assert!(c.is_alphanumeric(), "{c}");
+                assert_eq!(c.to_lowercase().collect::<Vec<_>>(), [lower], "{c}");
+            }
+        }
+        assert_eq!(plain_letter_lowercase('Ж'), Some('ж'));
+        assert_eq!(plain_letter_lowercase('ب'), Some('ب'));
+        assert_eq!(plain_letter_lowercase('Ё'), None);
     }
 }

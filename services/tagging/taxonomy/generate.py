@@ -51,7 +51,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-02.29"
+VERSION = "2026-12-03.30"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -292,13 +292,16 @@ def kk_forms(name):
     vowels = [ch for ch in low if ch in KK_BACK | KK_FRONT]
     back = not vowels or vowels[-1] in KK_BACK
     last = low[-1:]
-    if last in KK_BACK | KK_FRONT or last in "уюй":
-        suffixes = ["да", "ның", "ға", "ны", "дан", "мен", "дағы", "ға дейін"] if back else ["де", "нің", "ге", "ні", "ден", "мен", "дегі"]
+    if last in KK_BACK | KK_FRONT:
+        suffixes = ["да", "ның", "ға", "ны", "дан", "мен", "дағы"] if back else ["де", "нің", "ге", "ні", "ден", "мен", "дегі"]
     elif last in KK_VOICELESS:
         suffixes = ["та", "тың", "қа", "ты", "тан", "пен", "тағы"] if back else ["те", "тің", "ке", "ті", "тен", "пен", "тегі"]
     elif last in "мнң":
         suffixes = ["да", "ның", "ға", "ды", "нан", "мен", "дағы"] if back else ["де", "нің", "ге", "ді", "нен", "мен", "дегі"]
+    elif last in "зж":
+        suffixes = ["да", "дың", "ға", "ды", "дан", "бен", "дағы"] if back else ["де", "дің", "ге", "ді", "ден", "бен", "дегі"]
     else:
+        # й, у, р, л and the other voiced consonants: Ресейдің, Мәскеуді.
         suffixes = ["да", "дың", "ға", "ды", "дан", "мен", "дағы"] if back else ["де", "дің", "ге", "ді", "ден", "мен", "дегі"]
     words = name.split(" ")
     return [name] + [" ".join(words[:-1] + [words[-1] + s]) for s in suffixes if " " not in s]
@@ -330,7 +333,8 @@ def kk_demonym_forms(word):
 AR_COMMON_WORDS = {"مالي", "بنين", "رياض", "سمراء", "المدينة",
                    "سيول",  # torrents (Seoul)
                    "للمدينة",  # "for the city" (Medina)
-                   "مشهد"}  # a scene (Mashhad)
+                   "مشهد",  # a scene (Mashhad)
+                   "امان", "أمان"}  # safety (a spelling of Amman)
 
 
 def de_forms(name):
@@ -343,13 +347,16 @@ def de_forms(name):
 
 
 # Simplified to traditional characters, as Taiwan and Hong Kong write them
-# (台北 → 臺北, 广东 → 廣東).
+# (台北 → 臺北, 广东 → 廣東), and a name given only in traditional ones to
+# simplified (河內 → 河内).
 TO_TRADITIONAL = [OpenCC("s2t"), OpenCC("s2hk")]
+TO_SIMPLIFIED = OpenCC("t2s")
 
 
 def zh_forms(name):
     """A Chinese name in simplified characters and in traditional ones."""
-    return unique([name, *(t.convert(name) for t in TO_TRADITIONAL)])
+    simplified = TO_SIMPLIFIED.convert(name)
+    return unique([simplified, name, *(t.convert(simplified) for t in TO_TRADITIONAL)])
 
 
 def ar_forms(name):
@@ -442,6 +449,10 @@ def exemplar_cities():
     return out
 
 
+# Chinese city names that, without 市, are everyday words.
+ZH_COMMON_WORDS = {"大同", "中山", "东方", "東方", "白山", "海防", "自由", "三藩", "苏梅", "古龙", "阿哇"}
+
+
 def script_names(alternates):
     """Names of a city in Russian, Arabic and Chinese, told by script."""
     names = {"ru": [], "ar": [], "zh": []}
@@ -460,13 +471,18 @@ def script_names(alternates):
             names["ar"].append(a)
         elif all("\u4e00" <= ch <= "\u9fff" for ch in a) and len(a) >= 2:
             names["zh"].append(a)
+            # A city is named without 市 (city) as often as with it (许昌,
+            # 东莞); not where the rest is a word (海防, coastal defence).
+            bare = a.removesuffix("市")
+            if bare != a and len(bare) >= 2 and bare not in ZH_COMMON_WORDS:
+                names["zh"].append(bare)
     # Russian: the dictionary's place names first, else one spelling;
     # others a few spellings each.
     if names["ru"]:
         known = [n for n in names["ru"] if "Geox" in MORPH.parse(n.lower().split(" ")[0])[0].tag
                  and MORPH.parse(n.lower().split(" ")[0])[0].is_known]
         names["ru"] = known[:2] or names["ru"][:1]
-    return {k: v[:3] for k, v in names.items() if v}
+    return {k: v[: 6 if k == "zh" else 3] for k, v in names.items() if v}
 
 
 # Cities of over a million that GeoNames lists but that are boroughs, or
