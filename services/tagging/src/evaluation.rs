@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 107] = [
+const TUNING_SET: [(&str, &str); 111] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -449,6 +449,22 @@ const TUNING_SET: [(&str, &str); 107] = [
     (
         "tuning/blind20-l2.yaml",
         include_str!("../eval/tuning/blind20-l2.yaml"),
+    ),
+    (
+        "tuning/blind21-bbc1.yaml",
+        include_str!("../eval/tuning/blind21-bbc1.yaml"),
+    ),
+    (
+        "tuning/blind21-bbc2.yaml",
+        include_str!("../eval/tuning/blind21-bbc2.yaml"),
+    ),
+    (
+        "tuning/blind21-bbc3.yaml",
+        include_str!("../eval/tuning/blind21-bbc3.yaml"),
+    ),
+    (
+        "tuning/blind21-bbc4.yaml",
+        include_str!("../eval/tuning/blind21-bbc4.yaml"),
     ),
 ];
 

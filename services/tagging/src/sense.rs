@@ -15,6 +15,11 @@
 //!   Scotia", "London, Ontario") unless the place lies in that country
 //!   ("Perth, Western Australia") or the two end a list of places ("Moscow,
 //!   New York and Madrid").
+//! - **Regions named together.** Names in a list ending in a plural word
+//!   for regions are the regions named after those places ("the Donetsk
+//!   and Luhansk regions", "Ақмола, Қарағанды және Павлодар облыстарында",
+//!   "в Харьковской и Сумской областях"), when the taxonomy has a region
+//!   named after the place ("Donetsk Region", "Jilin (province)").
 
 use crate::matcher::{Hit, What};
 use crate::taxonomy::{Concept, ConceptKind, Form, Taxonomy};
@@ -204,10 +209,56 @@ const QUALIFIERS: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// The compiled rules: each qualifier with its country's concept.
+/// Plural words for regions that end a list of regions named after places
+/// (lowercase; Russian and Kazakh in their case forms).
+const PLURAL_REGIONS: &[&str] = &[
+    "regions",
+    "oblasts",
+    "provinces",
+    "области",
+    "областях",
+    "областей",
+    "областям",
+    "областями",
+    "облыстары",
+    "облыстарында",
+    "облыстарының",
+    "облыстарына",
+    "облыстарын",
+    "облыстарынан",
+    "облыстарымен",
+    "облыстарындағы",
+];
+
+/// What joins the names of such a list.
+const LIST_JOINTS: &[&str] = &[
+    ", ",
+    " and ",
+    " & ",
+    " и ",
+    " және ",
+    " мен ",
+    " бен ",
+    " пен ",
+];
+
+/// The English endings of a region's name that follow the name of the place it is named after.
+const REGION_SUFFIXES: &[&str] = &[
+    " Region",
+    " region",
+    " Oblast",
+    " oblast",
+    " Province",
+    " (province)",
+];
+
+/// The compiled rules: each qualifier with its country's concept, and the
+/// regions named after places.
 #[derive(Debug)]
 pub(crate) struct Sense {
     qualifiers: Vec<(&'static str, u32)>,
+    /// (place, the region named after it), sorted.
+    regions_of: Vec<(u32, u32)>,
 }
 
 impl Sense {
@@ -222,12 +273,78 @@ impl Sense {
         }
         // The longest first: "West Virginia" before "Virginia".
         qualifiers.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
-        Sense { qualifiers }
+        let places: std::collections::HashMap<&str, u32> = taxonomy
+            .concepts
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.kind == ConceptKind::Place)
+            .map(|(i, c)| (c.name.as_str(), i as u32))
+            .collect();
+        let mut regions_of: Vec<(u32, u32)> = taxonomy
+            .concepts
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.kind == ConceptKind::Place)
+            .flat_map(|(i, c)| {
+                // "Dnipropetrovsk Region", also called "Dnipro region".
+                std::iter::once(c.name.as_str())
+                    .chain(
+                        c.names
+                            .iter()
+                            .filter(|n| n.lang == 0 && n.form == Form::Name)
+                            .map(|n| n.text.as_str()),
+                    )
+                    .filter_map(|n| REGION_SUFFIXES.iter().find_map(|s| n.strip_suffix(s)))
+                    .filter_map(|base| places.get(base))
+                    .map(move |&place| (place, i as u32))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        regions_of.sort_unstable();
+        regions_of.dedup_by_key(|(place, _)| *place);
+        Sense {
+            qualifiers,
+            regions_of,
+        }
+    }
+
+    /// The region named after `place`, if the taxonomy has one.
+    fn region_of(&self, place: u32) -> Option<u32> {
+        self.regions_of
+            .binary_search_by_key(&place, |&(p, _)| p)
+            .ok()
+            .map(|i| self.regions_of[i].1)
+    }
+
+    /// Turns the places of a list ending in a plural word for regions into
+    /// the regions named after them ("the Donetsk and Luhansk regions").
+    fn regions_named_together(&self, fields: &[FieldText<'_>], hits: &mut [Hit]) {
+        if self.regions_of.is_empty() {
+            return;
+        }
+        for h in hits.iter_mut() {
+            let What::Name { concept, .. } = h.what else {
+                continue;
+            };
+            let Some(region) = self.region_of(concept) else {
+                continue;
+            };
+            let Some(text) = fields.get(h.field as usize).map(|f| f.clean.as_str()) else {
+                continue;
+            };
+            if list_of_regions_goes_on(text, h.end as usize) {
+                h.what = What::Name {
+                    concept: region,
+                    form: Form::Name,
+                };
+            }
+        }
     }
 
     /// Drops the name hits the story's other uses of the name or a
     /// qualifier after it say are not the concept; the exclusion hits go too.
     pub(crate) fn apply(&self, taxonomy: &Taxonomy, fields: &[FieldText<'_>], hits: &mut Vec<Hit>) {
+        self.regions_named_together(fields, hits);
         // The concept and the text of each use in another sense.
         let mut other_sense: Vec<(u32, &str)> = Vec::new();
         for h in hits.iter() {
@@ -294,6 +411,57 @@ impl Sense {
                 c == country || k.names.iter().any(|n| starts_with_word(rest, &n.text))
             })
     }
+}
+
+/// True when `text` goes on at `end` (the end of a place's name) as a list
+/// of names that ends in a plural word for regions: the plural word right
+/// away, or a joint (a comma, "and", "и", "және"...) and another name of one
+/// to three capitalised words, and so on.
+fn list_of_regions_goes_on(text: &str, mut end: usize) -> bool {
+    let plural_at = |rest: &str| {
+        PLURAL_REGIONS.iter().any(|w| {
+            rest.get(..w.len())
+                .is_some_and(|head| head.to_lowercase() == *w)
+                && !rest[w.len()..].starts_with(char::is_alphanumeric)
+        })
+    };
+    // A list is short; this also bounds the walk.
+    for _ in 0..16 {
+        let Some(rest) = text.get(end..) else {
+            return false;
+        };
+        if let Some(after_space) = rest.strip_prefix(' ')
+            && plural_at(after_space)
+        {
+            return true;
+        }
+        let Some(joint) = LIST_JOINTS.iter().find(|j| rest.starts_with(**j)) else {
+            return false;
+        };
+        end += joint.len();
+        // The next name: capitalised words up to a joint or the plural word.
+        let mut words = 0;
+        loop {
+            let rest = &text[end..];
+            let word_len = rest
+                .find(|c: char| !c.is_alphanumeric() && c != '-' && c != '\'')
+                .unwrap_or(rest.len());
+            if word_len == 0 || !rest.starts_with(char::is_uppercase) || words == 3 {
+                return false;
+            }
+            words += 1;
+            end += word_len;
+            let after = &text[end..];
+            let more = after
+                .strip_prefix(' ')
+                .is_some_and(|next| next.starts_with(char::is_uppercase) && !plural_at(next));
+            if !more || LIST_JOINTS.iter().any(|j| after.starts_with(*j)) {
+                break;
+            }
+            end += 1;
+        }
+    }
+    false
 }
 
 /// The clean text a hit covers.
@@ -423,6 +591,27 @@ mod tests {
         assert!(after_preposition("из Иордании", "из ".len()));
         assert!(!after_preposition("Jordan said", 0));
         assert!(!after_preposition("afterwards, Jordan", 12));
+    }
+
+    #[test]
+    fn a_list_of_places_ending_in_regions_names_the_regions() {
+        let after = |t: &str, w: &str| list_of_regions_goes_on(t, t.find(w).unwrap() + w.len());
+        let t = "the Donetsk and Luhansk regions were shelled";
+        assert!(after(t, "Donetsk"));
+        assert!(after(t, "Luhansk"));
+        assert!(!after("Donetsk and Luhansk said", "Donetsk"));
+        let t = "Ақмола, Қарағанды, Солтүстік Қазақстан және Павлодар облыстарында боран";
+        assert!(after(t, "Ақмола"));
+        assert!(after(t, "Қарағанды"));
+        assert!(after("в Харьковской и Сумской областях", "Харьковской"));
+        assert!(after("Jilin and Liaoning provinces", "Jilin"));
+        // A list of cities is not one of regions.
+        assert!(!after("Kharkiv, Dnipro and Odesa, the regions", "Kharkiv"));
+        assert!(!after(
+            "Kharkiv and the Sumy and Chernihiv regions",
+            "Kharkiv"
+        ));
+        assert!(!after("Kharkiv, Dnipro and other regions", "Kharkiv"));
     }
 
     #[test]

@@ -287,8 +287,11 @@ def kk_forms(name):
     sound (Астана, Астанада, Астананың; Қазақстан, Қазақстанда, Қазақстанның)."""
     low = name.lower()
     # A region, "Қарағанды облысы": the possessive takes -н- before the case.
+    # The plural ends a list of regions ("Ақмола және Қарағанды облыстарында"):
+    # the last region is named in it.
     if low.endswith(" облысы"):
-        return [name] + [name + s for s in ["нда", "ның", "на", "н", "нан", "мен", "ндағы"]]
+        plural = name[: -len("облысы")] + "облыстары"
+        return [name, plural] + [n + s for n in (name, plural) for s in ["нда", "ның", "на", "н", "нан", "мен", "ндағы"]]
     vowels = [ch for ch in low if ch in KK_BACK | KK_FRONT]
     back = not vowels or vowels[-1] in KK_BACK
     last = low[-1:]
