@@ -706,6 +706,7 @@ fn is_namesake(kind: Namesake, hay: &str, start: usize, end: usize) -> bool {
         let prev = hay[..start].strip_suffix(' ').map(last_word).unwrap_or("");
         prev.chars().next().is_some_and(char::is_uppercase)
             && !FUNCTION_WORDS.iter().any(|w| w.eq_ignore_ascii_case(prev))
+            && !ends_a_sentence(prev)
     };
     given || surname
 }
@@ -732,6 +733,14 @@ fn is_roman_ordinal(word: &str) -> bool {
         .or_else(|| word.strip_suffix('e'))
         .unwrap_or(word);
     !numeral.is_empty() && numeral.chars().all(|c| matches!(c, 'I' | 'V' | 'X'))
+}
+
+/// True when `word`, the word before a name, ends a sentence ("on
+/// Wednesday. London is..."): a full stop after a word that is neither an
+/// initial ("J.") nor a title ("Dr.").
+fn ends_a_sentence(word: &str) -> bool {
+    word.strip_suffix('.')
+        .is_some_and(|w| w.chars().count() > 1 && !w.contains('.') && !TITLES.contains(&word))
 }
 
 fn first_word(s: &str) -> &str {
@@ -872,6 +881,26 @@ const FUNCTION_WORDS: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_after_a_full_stop_starts_a_sentence_not_a_surname() {
+        let hay = "a visit on Wednesday. London is competing";
+        let at = hay.find("London").unwrap();
+        assert!(!is_namesake(
+            Namesake::Surname,
+            hay,
+            at,
+            at + "London".len()
+        ));
+        let hay = "the novelist Jack London wrote";
+        let at = hay.find("London").unwrap();
+        assert!(is_namesake(Namesake::Surname, hay, at, at + "London".len()));
+        let hay = "said J. London and Dr. London";
+        for at in hay.match_indices("London").map(|(i, _)| i) {
+            assert!(is_namesake(Namesake::Surname, hay, at, at + "London".len()));
+        }
+        assert!(!ends_a_sentence("U.S."));
+    }
 
     #[test]
     fn the_start_filter_passes_every_pattern_and_turns_down_other_starts() {
