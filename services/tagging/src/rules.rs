@@ -26,6 +26,7 @@ struct Compiled {
     any_concepts: Vec<u32>,
     min_distinct: usize,
     none_of: Vec<Item>,
+    unless_any_of: Vec<Item>,
 }
 
 /// The rank of concepts without a condition: after all the others.
@@ -179,6 +180,7 @@ impl Rules {
                 any_concepts,
                 min_distinct: w.min_distinct,
                 none_of: w.none_of.iter().filter_map(item).collect(),
+                unless_any_of: w.unless_any_of.iter().filter_map(item).collect(),
             };
             for it in compiled.all_of.iter().flatten().chain(&compiled.any_of) {
                 match *it {
@@ -228,6 +230,7 @@ impl Rules {
                     + items(&c.any_of)
                     + size_of_val(&c.any_concepts[..])
                     + items(&c.none_of)
+                    + items(&c.unless_any_of)
             })
             .sum();
         self.conditions.len() * size_of::<Option<Box<Compiled>>>()
@@ -390,7 +393,9 @@ impl Story<'_> {
     /// When the condition holds: the number of distinct items that met it,
     /// with its evidence in `evidence`.
     fn check(&self, concept: u32, cond: &Compiled, evidence: &mut Vec<u32>) -> Option<u32> {
-        if cond.none_of.iter().any(|&i| self.present(i)) {
+        if cond.none_of.iter().any(|&i| self.present(i))
+            && !cond.unless_any_of.iter().any(|&i| self.present(i))
+        {
             return None;
         }
         evidence.clear();

@@ -47,6 +47,12 @@ concepts:
     name: Georgia
     when:
       none_of: [Atlanta]
+  - id: place/leeds
+    kind: place
+    name: Leeds
+    when:
+      none_of: [striker]
+      unless_any_of: [Crown Court]
   - {id: org/un, kind: organisation, name: United Nations, acronyms: [UN]}
   - id: place/france
     kind: place
@@ -338,6 +344,17 @@ fn none_of_vetoes_a_namesake() {
     assert!(!has(
         &tagger().tag(&article("Election in Georgia", "Atlanta votes.")),
         "georgia"
+    ));
+}
+
+#[test]
+fn unless_any_of_lifts_none_of() {
+    let tag = |body| tagger().tag(&article("Court report", body));
+    assert!(has(&tag("Leeds council met."), "leeds"));
+    assert!(!has(&tag("The Leeds striker scored."), "leeds"));
+    assert!(has(
+        &tag("The Leeds striker was cleared at Leeds Crown Court."),
+        "leeds"
     ));
 }
 

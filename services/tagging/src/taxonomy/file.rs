@@ -78,5 +78,7 @@ pub(crate) struct RawWhen {
     #[serde(default)]
     pub(crate) none_of: Vec<String>,
     #[serde(default)]
+    pub(crate) unless_any_of: Vec<String>,
+    #[serde(default)]
     pub(crate) tag_from: Option<usize>,
 }

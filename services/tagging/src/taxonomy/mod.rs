@@ -100,8 +100,10 @@ pub(crate) struct Condition {
     /// At least `min_distinct` different items present (when not empty).
     pub(crate) any_of: Vec<Term>,
     pub(crate) min_distinct: usize,
-    /// No item may be present.
+    /// No item may be present...
     pub(crate) none_of: Vec<Term>,
+    /// ...unless one of these is.
+    pub(crate) unless_any_of: Vec<Term>,
     /// Distinct items (its own and its narrower topics') below which a topic
     /// is tagged only as the story's leading subject; 0 for no such floor.
     pub(crate) tag_from: usize,
@@ -115,6 +117,7 @@ impl Condition {
             .flatten()
             .chain(&self.any_of)
             .chain(&self.none_of)
+            .chain(&self.unless_any_of)
     }
 }
 

@@ -437,7 +437,20 @@ impl Validator<'_> {
             all_of.push(group.iter().filter_map(|t| term(self, t)).collect());
         }
         let any_of: Vec<Term> = w.any_of.iter().filter_map(|t| term(self, t)).collect();
-        let none_of = w.none_of.iter().filter_map(|t| term(self, t)).collect();
+        let none_of: Vec<Term> = w.none_of.iter().filter_map(|t| term(self, t)).collect();
+        let unless_any_of = w
+            .unless_any_of
+            .iter()
+            .filter_map(|t| term(self, t))
+            .collect();
+        if !w.unless_any_of.is_empty() && none_of.is_empty() {
+            self.problem(
+                i,
+                &c.id,
+                Some("unless_any_of"),
+                "`unless_any_of` lifts `none_of`, which is empty".into(),
+            );
+        }
         let min_distinct = w.min_distinct.unwrap_or(1);
         if w.min_distinct.is_some() && (min_distinct == 0 || min_distinct > w.any_of.len()) {
             let msg = format!(
@@ -451,6 +464,7 @@ impl Validator<'_> {
             any_of,
             min_distinct,
             none_of,
+            unless_any_of,
             tag_from: w.tag_from.unwrap_or(0),
         }
     }
