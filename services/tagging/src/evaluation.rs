@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 111] = [
+const TUNING_SET: [(&str, &str); 115] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -465,6 +465,22 @@ const TUNING_SET: [(&str, &str); 111] = [
     (
         "tuning/blind21-bbc4.yaml",
         include_str!("../eval/tuning/blind21-bbc4.yaml"),
+    ),
+    (
+        "tuning/blind22-bbc1.yaml",
+        include_str!("../eval/tuning/blind22-bbc1.yaml"),
+    ),
+    (
+        "tuning/blind22-bbc2.yaml",
+        include_str!("../eval/tuning/blind22-bbc2.yaml"),
+    ),
+    (
+        "tuning/blind22-x.yaml",
+        include_str!("../eval/tuning/blind22-x.yaml"),
+    ),
+    (
+        "tuning/blind22-l.yaml",
+        include_str!("../eval/tuning/blind22-l.yaml"),
     ),
 ];
 

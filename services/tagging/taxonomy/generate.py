@@ -51,7 +51,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-03.32"
+VERSION = "2026-12-03.33"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -340,10 +340,23 @@ AR_COMMON_WORDS = {"مالي", "بنين", "رياض", "سمراء", "المدي
                    "امان", "أمان"}  # safety (a spelling of Amman)
 
 
+# Countries with a plural name: no genitive -s; the dative where it differs
+# ("in den Niederlanden", "in den Vereinigten Staaten").
+DE_PLURALS = {
+    "Niederlande": ["Niederlanden"],
+    "Vereinigte Staaten": ["Vereinigten Staaten"],
+    "Vereinigte Arabische Emirate": ["Vereinigten Arabischen Emiraten"],
+    "Philippinen": [], "Malediven": [], "Seychellen": [], "Komoren": [],
+    "Salomonen": [], "Marshallinseln": [], "Bahamas": [],
+}
+
+
 def de_forms(name):
     """A German name and its genitive in -s ("Österreichs", "Berlins"): one
     word not ending in -e, -ei, -s, -x, -z or -ß (the feminine names, die
     Schweiz, die Türkei, die Ukraine, take none)."""
+    if name in DE_PLURALS:
+        return [name, *DE_PLURALS[name]]
     if " " in name or name.endswith(("e", "ei", "s", "x", "z", "ß")):
         return [name]
     return [name, name + "s"]
