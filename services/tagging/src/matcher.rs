@@ -325,6 +325,28 @@ impl Matcher {
         }
     }
 
+    /// True when a place's name starts at the word after `end` in the
+    /// searched text: a given name before a place is a list of places, not
+    /// a person ("Paris-Lyon", "Victoria, Sydney"), where "Paris Hilton" is
+    /// one.
+    fn place_name_at(&self, search: &str, end: usize) -> bool {
+        if !search[end..].starts_with(' ') {
+            return false;
+        }
+        let mut ends = Vec::new();
+        match &self.trie {
+            Trie::Contiguous(t) => patterns_at(t, search.as_bytes(), end, &mut ends),
+            Trie::Noncontiguous(t) => patterns_at(t, search.as_bytes(), end, &mut ends),
+        }
+        ends.iter().any(|&(pattern, stop)| {
+            is_word_end(search, stop)
+                && self
+                    .targets(pattern.as_usize())
+                    .iter()
+                    .any(|t| t.place_name)
+        })
+    }
+
     /// True when the word right before `start` is one of the taxonomy's
     /// given names ("Whitney Houston") or a title ("Dr Israel Mensah",
     /// "Mrs Victoria Hale"): the place name is part of a person's.
@@ -379,10 +401,10 @@ impl Matcher {
             }
             let stop = if t.prefix { word_end } else { end };
             if let What::Name { concept, form } = t.what
-                && (t
-                    .namesake
-                    .is_some_and(|n| is_namesake(n, hay.clean, clean_start, clean_end))
-                    || t.place_name && self.after_given_name(hay.clean, clean_start))
+                && (t.namesake.is_some_and(|n| {
+                    is_namesake(n, hay.clean, clean_start, clean_end)
+                        && !(n == Namesake::Given && self.place_name_at(search, end))
+                }) || t.place_name && self.after_given_name(hay.clean, clean_start))
             {
                 // Part of a person's name: not the concept, but a sign of the
                 // name's sense in this story (not so a demonym before a

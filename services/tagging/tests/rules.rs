@@ -348,6 +348,14 @@ fn none_of_vetoes_a_namesake() {
 }
 
 #[test]
+fn a_given_name_before_a_place_is_a_list_of_places() {
+    let t = tagger().tag(&article("Flights resume", "Victoria-Perth flights resume."));
+    assert!(has(&t, "victoria") && has(&t, "perth"), "{:?}", ids(&t));
+    let t = tagger().tag(&article("Singer on tour", "Victoria Smith sang in Perth."));
+    assert!(!has(&t, "victoria") && has(&t, "perth"), "{:?}", ids(&t));
+}
+
+#[test]
 fn unless_any_of_lifts_none_of() {
     let tag = |body| tagger().tag(&article("Court report", body));
     assert!(has(&tag("Leeds council met."), "leeds"));
