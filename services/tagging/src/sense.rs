@@ -351,12 +351,14 @@ impl Sense {
         }
     }
 
-    /// For each list of regions whose items are no places of their own
-    /// ("Челябинскую и Тюменскую области", "Жамбыл және Қызылорда
-    /// облыстарынан"), a hit for each item that names a region with a
-    /// singular word after it; the place hits inside such an item go
-    /// ("Қазақстан" in "Солтүстік Қазақстан").
-    fn regions_of_bare_items(&self, fields: &[FieldText<'_>], hits: &mut Vec<Hit>) {
+    /// For each list of names ending in a plural word for regions, reads
+    /// each name as its region: a place's hit becomes the region named
+    /// after the place ("the Donetsk and Luhansk regions"); a name that is
+    /// no place of its own becomes the region whose name it makes with a
+    /// singular word for a region ("Челябинскую и Тюменскую области",
+    /// "Жамбыл және Қызылорда облыстарынан"), and the place hits inside it
+    /// go ("Қазақстан" in "Солтүстік Қазақстан").
+    fn regions_named_together(&self, fields: &[FieldText<'_>], hits: &mut Vec<Hit>) {
         let Some(plurals) = &self.plurals else {
             return;
         };
@@ -374,38 +376,63 @@ impl Sense {
                     continue;
                 }
                 for (start, end) in items {
-                    let item = text[start..end].to_lowercase();
-                    let Some(&region) = SINGULAR_REGIONS
-                        .iter()
-                        .find_map(|w| self.region_names.get(&format!("{item} {w}")))
-                    else {
-                        continue;
-                    };
-                    let inside = |h: &Hit| {
-                        h.field == field_no
-                            && (start..end).contains(&(h.start as usize))
-                            && matches!(h.what, What::Name { .. })
-                    };
-                    // An item whose place is read as its region already.
-                    if hits.iter().any(|h| {
-                        inside(h)
-                            && (matches!(h.what, What::Name { concept, .. } if concept == region)
-                                || self.region_of_name(h).is_some())
-                    }) {
-                        continue;
-                    }
-                    hits.retain(|h| !inside(h));
-                    hits.push(Hit {
-                        what: What::Name {
-                            concept: region,
-                            form: Form::Name,
-                        },
-                        field: field_no,
-                        start: start as u32,
-                        end: end as u32,
-                    });
+                    self.read_as_region(text, field_no, (start, end), hits);
                 }
             }
+        }
+    }
+
+    /// Reads the name at `start..end` of field `field`, an item of a list
+    /// of regions, as its region (see [`Self::regions_named_together`]).
+    fn read_as_region(
+        &self,
+        text: &str,
+        field: u16,
+        (start, end): (usize, usize),
+        hits: &mut Vec<Hit>,
+    ) {
+        let inside = |h: &Hit| {
+            h.field == field
+                && (start..end).contains(&(h.start as usize))
+                && matches!(h.what, What::Name { .. })
+        };
+        let item = text[start..end].to_lowercase();
+        let named = SINGULAR_REGIONS
+            .iter()
+            .find_map(|w| self.region_names.get(&format!("{item} {w}")).copied());
+        // The region named already ("Ақмола облыстарында").
+        if named.is_some_and(|r| {
+            hits.iter()
+                .any(|h| inside(h) && matches!(h.what, What::Name { concept, .. } if concept == r))
+        }) {
+            return;
+        }
+        // A place with a region named after it (each of its hits: a name
+        // may match as several of its forms).
+        let mut converted = false;
+        for h in hits.iter_mut().filter(|h| inside(h)) {
+            if let Some(region) = self.region_of_name(h) {
+                h.what = What::Name {
+                    concept: region,
+                    form: Form::Name,
+                };
+                converted = true;
+            }
+        }
+        if converted {
+            return;
+        }
+        if let Some(region) = named {
+            hits.retain(|h| !inside(h));
+            hits.push(Hit {
+                what: What::Name {
+                    concept: region,
+                    form: Form::Name,
+                },
+                field,
+                start: start as u32,
+                end: end as u32,
+            });
         }
     }
 
@@ -425,35 +452,9 @@ impl Sense {
             .map(|i| self.regions_of[i].1)
     }
 
-    /// Turns the places of a list ending in a plural word for regions into
-    /// the regions named after them ("the Donetsk and Luhansk regions").
-    fn regions_named_together(&self, fields: &[FieldText<'_>], hits: &mut [Hit]) {
-        if self.regions_of.is_empty() {
-            return;
-        }
-        for h in hits.iter_mut() {
-            let What::Name { concept, .. } = h.what else {
-                continue;
-            };
-            let Some(region) = self.region_of(concept) else {
-                continue;
-            };
-            let Some(text) = fields.get(h.field as usize).map(|f| f.clean.as_str()) else {
-                continue;
-            };
-            if list_of_regions_goes_on(text, h.end as usize) {
-                h.what = What::Name {
-                    concept: region,
-                    form: Form::Name,
-                };
-            }
-        }
-    }
-
     /// Drops the name hits the story's other uses of the name or a
     /// qualifier after it say are not the concept; the exclusion hits go too.
     pub(crate) fn apply(&self, taxonomy: &Taxonomy, fields: &[FieldText<'_>], hits: &mut Vec<Hit>) {
-        self.regions_of_bare_items(fields, hits);
         self.regions_named_together(fields, hits);
         // The concept and the text of each use in another sense.
         let mut other_sense: Vec<(u32, &str)> = Vec::new();
@@ -521,57 +522,6 @@ impl Sense {
                 c == country || k.names.iter().any(|n| starts_with_word(rest, &n.text))
             })
     }
-}
-
-/// True when `text` goes on at `end` (the end of a place's name) as a list
-/// of names that ends in a plural word for regions: the plural word right
-/// away, or a joint (a comma, "and", "и", "және"...) and another name of one
-/// to three capitalised words, and so on.
-fn list_of_regions_goes_on(text: &str, mut end: usize) -> bool {
-    let plural_at = |rest: &str| {
-        PLURAL_REGIONS.iter().any(|w| {
-            rest.get(..w.len())
-                .is_some_and(|head| head.to_lowercase() == *w)
-                && !rest[w.len()..].starts_with(char::is_alphanumeric)
-        })
-    };
-    // A list is short; this also bounds the walk.
-    for _ in 0..16 {
-        let Some(rest) = text.get(end..) else {
-            return false;
-        };
-        if let Some(after_space) = rest.strip_prefix(' ')
-            && plural_at(after_space)
-        {
-            return true;
-        }
-        let Some(joint) = LIST_JOINTS.iter().find(|j| rest.starts_with(**j)) else {
-            return false;
-        };
-        end += joint.len();
-        // The next name: capitalised words up to a joint or the plural word.
-        let mut words = 0;
-        loop {
-            let rest = &text[end..];
-            let word_len = rest
-                .find(|c: char| !c.is_alphanumeric() && c != '-' && c != '\'')
-                .unwrap_or(rest.len());
-            if word_len == 0 || !rest.starts_with(char::is_uppercase) || words == 3 {
-                return false;
-            }
-            words += 1;
-            end += word_len;
-            let after = &text[end..];
-            let more = after
-                .strip_prefix(' ')
-                .is_some_and(|next| next.starts_with(char::is_uppercase) && !plural_at(next));
-            if !more || LIST_JOINTS.iter().any(|j| after.starts_with(*j)) {
-                break;
-            }
-            end += 1;
-        }
-    }
-    false
 }
 
 /// The items of a list of names that ends at `end` (the space before a
@@ -745,27 +695,6 @@ mod tests {
     }
 
     #[test]
-    fn a_list_of_places_ending_in_regions_names_the_regions() {
-        let after = |t: &str, w: &str| list_of_regions_goes_on(t, t.find(w).unwrap() + w.len());
-        let t = "the Donetsk and Luhansk regions were shelled";
-        assert!(after(t, "Donetsk"));
-        assert!(after(t, "Luhansk"));
-        assert!(!after("Donetsk and Luhansk said", "Donetsk"));
-        let t = "Ақмола, Қарағанды, Солтүстік Қазақстан және Павлодар облыстарында боран";
-        assert!(after(t, "Ақмола"));
-        assert!(after(t, "Қарағанды"));
-        assert!(after("в Харьковской и Сумской областях", "Харьковской"));
-        assert!(after("Jilin and Liaoning provinces", "Jilin"));
-        // A list of cities is not one of regions.
-        assert!(!after("Kharkiv, Dnipro and Odesa, the regions", "Kharkiv"));
-        assert!(!after(
-            "Kharkiv and the Sumy and Chernihiv regions",
-            "Kharkiv"
-        ));
-        assert!(!after("Kharkiv, Dnipro and other regions", "Kharkiv"));
-    }
-
-    #[test]
     fn the_items_of_a_list_are_read_back_from_its_end() {
         let items = |t: &str, before: &str| -> Vec<String> {
             list_items_before(t, t.find(before).unwrap() - 1)
@@ -789,6 +718,12 @@ mod tests {
             ["Donetsk", "Luhansk"]
         );
         assert!(items("in other regions", "regions").is_empty());
+        // A list of cities before other words is not one of regions.
+        assert_eq!(
+            items("Kharkiv and the Sumy and Chernihiv regions", "regions"),
+            ["Sumy", "Chernihiv"]
+        );
+        assert!(items("Kharkiv, Dnipro and Odesa, the regions", "regions").is_empty());
     }
 
     #[test]

@@ -190,6 +190,17 @@ fn words_of(text: &str, mut buf: Option<&mut String>, mut f: impl FnMut(u64, &st
         *chars = 0;
         *kept = 0;
     }
+    // A lowercased character of the word: hashed (and written) up to STEM_CHARS.
+    fn keep(lower: char, kept: &mut usize, hash: &mut u64, buf: &mut Option<&mut String>) {
+        if *kept < STEM_CHARS {
+            *kept += 1;
+            let mut utf8 = [0; 4];
+            *hash = lower.encode_utf8(&mut utf8).bytes().fold(*hash, fnv_byte);
+            if let Some(buf) = buf.as_deref_mut() {
+                buf.push(lower);
+            }
+        }
+    }
     let bytes = text.as_bytes();
     let mut at = 0;
     while at < bytes.len() {
@@ -242,26 +253,12 @@ fn words_of(text: &str, mut buf: Option<&mut String>, mut f: impl FnMut(u64, &st
             // Russian and Arabic letters, without the case tables.
             han = None;
             chars += 1;
-            if kept < STEM_CHARS {
-                kept += 1;
-                let mut utf8 = [0; 4];
-                hash = lower.encode_utf8(&mut utf8).bytes().fold(hash, fnv_byte);
-                if let Some(buf) = buf.as_deref_mut() {
-                    buf.push(lower);
-                }
-            }
+            keep(lower, &mut kept, &mut hash, &mut buf);
         } else if c.is_alphanumeric() {
             han = None;
             chars += 1;
             for lower in c.to_lowercase() {
-                if kept < STEM_CHARS {
-                    kept += 1;
-                    let mut utf8 = [0; 4];
-                    hash = lower.encode_utf8(&mut utf8).bytes().fold(hash, fnv_byte);
-                    if let Some(buf) = buf.as_deref_mut() {
-                        buf.push(lower);
-                    }
-                }
+                keep(lower, &mut kept, &mut hash, &mut buf);
             }
         } else {
             han = None;

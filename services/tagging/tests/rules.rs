@@ -47,6 +47,11 @@ concepts:
     name: Georgia
     when:
       none_of: [Atlanta]
+  - {id: place/donetsk, kind: place, name: Donetsk}
+  - {id: place/donetsk-region, kind: place, name: Donetsk Region}
+  - {id: place/luhansk, kind: place, name: Luhansk}
+  - {id: place/luhansk-region, kind: place, name: Luhansk Region}
+  - {id: place/jambyl-region, kind: place, name: Jambyl Region}
   - id: place/leeds
     kind: place
     name: Leeds
@@ -353,6 +358,26 @@ fn a_given_name_before_a_place_is_a_list_of_places() {
     assert!(has(&t, "victoria") && has(&t, "perth"), "{:?}", ids(&t));
     let t = tagger().tag(&article("Singer on tour", "Victoria Smith sang in Perth."));
     assert!(!has(&t, "victoria") && has(&t, "perth"), "{:?}", ids(&t));
+}
+
+#[test]
+fn places_in_a_list_of_regions_are_the_regions() {
+    let t = tagger().tag(&article(
+        "Shelling goes on",
+        "Towns in the Donetsk, Luhansk and Jambyl regions were shelled.",
+    ));
+    let places = ids(&t);
+    for region in ["donetsk-region", "luhansk-region", "jambyl-region"] {
+        assert!(has(&t, region), "{places:?}");
+    }
+    assert!(!has(&t, "donetsk") && !has(&t, "luhansk"), "{places:?}");
+    // Not a list of regions: the cities.
+    let t = tagger().tag(&article("Talks", "Donetsk and Luhansk said no."));
+    assert!(
+        has(&t, "donetsk") && !has(&t, "donetsk-region"),
+        "{:?}",
+        ids(&t)
+    );
 }
 
 #[test]
