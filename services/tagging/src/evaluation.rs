@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 115] = [
+const TUNING_SET: [(&str, &str); 119] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -481,6 +481,22 @@ const TUNING_SET: [(&str, &str); 115] = [
     (
         "tuning/blind22-l.yaml",
         include_str!("../eval/tuning/blind22-l.yaml"),
+    ),
+    (
+        "tuning/blind23-bbc1.yaml",
+        include_str!("../eval/tuning/blind23-bbc1.yaml"),
+    ),
+    (
+        "tuning/blind23-bbc2.yaml",
+        include_str!("../eval/tuning/blind23-bbc2.yaml"),
+    ),
+    (
+        "tuning/blind23-tech.yaml",
+        include_str!("../eval/tuning/blind23-tech.yaml"),
+    ),
+    (
+        "tuning/blind23-biz.yaml",
+        include_str!("../eval/tuning/blind23-biz.yaml"),
     ),
 ];
 

@@ -51,7 +51,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-03.33"
+VERSION = "2026-12-03.34"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -466,7 +466,9 @@ def exemplar_cities():
 
 
 # Chinese city names that, without 市, are everyday words.
-ZH_COMMON_WORDS = {"大同", "中山", "东方", "東方", "白山", "海防", "自由", "三藩", "苏梅", "古龙", "阿哇"}
+ZH_COMMON_WORDS = {"大同", "中山", "东方", "東方", "白山", "海防", "自由", "三藩", "苏梅", "古龙", "阿哇",
+                   # and divisions without 县, 州 or 省 (三重 triple, 兵库 an armoury)
+                   "三重", "兵库", "山口", "山形", "大分", "富山", "石川", "三角", "河流", "高原"}
 
 
 def script_names(alternates):
@@ -649,11 +651,12 @@ def add_cities(concepts, iso):
 
 # Chinese names of divisions end in their kind (广东省, 新疆维吾尔自治区,
 # 得克萨斯州); the news mostly leaves it off (广东, 新疆, 得克萨斯).
-ZH_KIND_SUFFIXES = ["维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "州"]
+ZH_KIND_SUFFIXES = ["维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "州", "县"]
 # ISO 3166-2 division kinds, as the name of one taken by another concept
 # is written ("New York (state)", "Jilin (province)").
 KIND_WORDS = {"State": "State", "Province": "Province", "Territory": "Territory",
-              "Land": "State", "Autonomous region": "Region", "Union territory": "Territory"}
+              "Land": "State", "Autonomous region": "Region", "Union territory": "Territory",
+              "Prefecture": "Prefecture", "Capital territory": "Territory", "Special region": "Region"}
 
 
 def division_translations(name):
@@ -671,8 +674,10 @@ def division_translations(name):
         names = [n]
         if lang == "zh":
             for suffix in ZH_KIND_SUFFIXES:
-                if n.endswith(suffix) and len(n) - len(suffix) >= 2:
-                    names.append(n[: -len(suffix)])
+                bare = n.removesuffix(suffix)
+                if bare != n and len(bare) >= 2:
+                    if bare not in ZH_COMMON_WORDS:
+                        names.append(bare)
                     break
         out[lang] = names
     return out
@@ -715,7 +720,7 @@ def add_divisions(concepts, iso):
         for alias in spec.get("aliases", {}).get(d.code, []):
             if fold(alias) not in taken:
                 concept.setdefault("aliases", []).append(alias)
-        names = division_translations(d.name)
+        names = {} if d.code in spec.get("untranslated", []) else division_translations(d.name)
         # Its bare name is another concept's: in Chinese too (华盛顿州, not 华盛顿).
         if concept["name"] != name and "zh" in names:
             names["zh"] = names["zh"][:1]
