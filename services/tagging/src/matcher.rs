@@ -168,7 +168,10 @@ impl Matcher {
                 }
             }
         }
-        let exact = |d: &&Draft| d.case == CaseRule::Exact;
+        // The written text of the names whose case is checked word by word.
+        let exact = |d: &&Draft| {
+            d.case == CaseRule::Exact || (d.case == CaseRule::Capitalised && d.text.contains(' '))
+        };
         let mut matcher = Self {
             trie: Trie::new(&keys),
             starts: StartFilter::new(
@@ -197,7 +200,7 @@ impl Matcher {
         for slot in drafts {
             for d in slot {
                 let start = matcher.texts.len() as u32;
-                if d.case == CaseRule::Exact {
+                if exact(&&d) {
                     matcher.texts.push_str(&d.text);
                 }
                 let place_name = matches!(d.what, What::Name { concept, form: Form::Name }
@@ -693,8 +696,21 @@ impl Trie {
 fn case_ok(rule: CaseRule, written: &str, matched: &str) -> bool {
     match rule {
         CaseRule::Insensitive => true,
-        // Scripts without case (Arabic, Han) pass.
-        CaseRule::Capitalised => matched.chars().next().is_some_and(|c| !c.is_lowercase()),
+        // Each word the name capitalises is capitalised ("Moscow Region";
+        // "région de Moscou", "pays de Galles": the small words as
+        // written); a name whose words the text splits otherwise, by its
+        // first letter. Scripts without case (Arabic, Han) pass.
+        CaseRule::Capitalised => {
+            let capital = |word: &str| word.chars().next().is_some_and(|c| !c.is_lowercase());
+            if !written.is_empty() && written.split(' ').count() == matched.split(' ').count() {
+                written
+                    .split(' ')
+                    .zip(matched.split(' '))
+                    .all(|(w, m)| !w.starts_with(char::is_uppercase) || capital(m))
+            } else {
+                capital(matched)
+            }
+        }
         CaseRule::Exact => matched == written,
     }
 }

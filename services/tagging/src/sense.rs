@@ -21,7 +21,11 @@
 //!   "в Харьковской и Сумской областях"), when the taxonomy has a region
 //!   named after the place ("Donetsk Region", "Jilin (province)"), or the
 //!   name with a singular word for a region is one of the taxonomy's
-//!   ("Челябинскую и Тюменскую области": "Тюменскую область").
+//!   ("Челябинскую и Тюменскую области": "Тюменскую область"); so are
+//!   the names in a list after such a word, as French, Spanish and German
+//!   write it ("les régions de Kharkiv et de Soumy", "las provincias de
+//!   Járkov y Sumy", "die Gebiete Charkiw und Sumy", "the regions of
+//!   Kharkiv and Sumy").
 
 use crate::matcher::{Hit, What};
 use crate::taxonomy::{Concept, ConceptKind, Form, Taxonomy};
@@ -244,6 +248,48 @@ const LIST_JOINTS: &[&str] = &[
     " пен ",
 ];
 
+/// Plural words for regions that open a list of regions named after
+/// places, as written ("les régions de Kharkiv et de Soumy", "die Gebiete
+/// Charkiw und Sumy", "the regions of Kharkiv and Sumy"); the English ones
+/// are in [`PLURAL_REGIONS`] too.
+const PLURAL_REGIONS_OPEN: &[&str] = &[
+    "regions",
+    "oblasts",
+    "provinces",
+    "régions",
+    "regiones",
+    "provincias",
+    "óblasts",
+    "Regionen",
+    "Gebiete",
+    "Gebieten",
+    "Oblaste",
+    "Oblasten",
+    "Provinzen",
+];
+
+/// The words of [`PLURAL_REGIONS_OPEN`] not in [`PLURAL_REGIONS`].
+const PLURAL_REGIONS_FIRST: &[&str] = &[
+    "régions",
+    "regiones",
+    "provincias",
+    "óblasts",
+    "Regionen",
+    "Gebiete",
+    "Gebieten",
+    "Oblaste",
+    "Oblasten",
+    "Provinzen",
+];
+
+/// What comes between such a word and the first name of its list.
+const LIST_OPENINGS: &[&str] = &[" of ", " de ", " d'", " du ", " "];
+
+/// What joins the names of a list after such a word.
+const LIST_JOINTS_AFTER: &[&str] = &[
+    ", ", " and ", " et de ", " et d'", " et du ", " et ", " y de ", " y ", " und ", " sowie ",
+];
+
 /// The English endings of a region's name that follow the name of the place it is named after.
 const REGION_SUFFIXES: &[&str] = &[
     " Region",
@@ -341,7 +387,7 @@ impl Sense {
         // times as long (370 against 1,900 MB/s on the bench's articles).
         let plurals = aho_corasick::AhoCorasick::builder()
             .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-            .build(PLURAL_REGIONS)
+            .build(PLURAL_REGIONS.iter().chain(PLURAL_REGIONS_FIRST))
             .ok();
         Sense {
             qualifiers,
@@ -371,7 +417,14 @@ impl Sense {
                 {
                     continue;
                 }
-                let items = list_items_before(text, m.start() - 1);
+                let word = &text[m.start()..m.end()];
+                let mut items = Vec::new();
+                if PLURAL_REGIONS.contains(&word) {
+                    items = list_items_before(text, m.start() - 1);
+                }
+                if items.len() < 2 && PLURAL_REGIONS_OPEN.contains(&word) {
+                    items = list_items_after(text, m.end());
+                }
                 if items.len() < 2 {
                     continue;
                 }
@@ -562,6 +615,57 @@ fn list_items_before(text: &str, end: usize) -> Vec<(usize, usize)> {
         }
     }
     items.reverse();
+    items
+}
+
+/// The names of a list of regions that starts at `start`, right after a
+/// plural word for regions (see [`PLURAL_REGIONS_OPEN`]): each one to three
+/// capitalised words, joined by [`LIST_JOINTS_AFTER`].
+fn list_items_after(text: &str, start: usize) -> Vec<(usize, usize)> {
+    let word_after = |at: usize| -> Option<usize> {
+        let rest = text.get(at..)?;
+        if !rest.starts_with(char::is_uppercase) {
+            return None;
+        }
+        let len = rest
+            .char_indices()
+            .find(|&(_, c)| !(c.is_alphanumeric() || c == '-' || c == '\''))
+            .map_or(rest.len(), |(i, _)| i);
+        Some(at + len)
+    };
+    let Some(opening) = LIST_OPENINGS
+        .iter()
+        .find(|o| text[start..].starts_with(**o))
+    else {
+        return Vec::new();
+    };
+    let mut items = Vec::new();
+    let mut at = start + opening.len();
+    // A list is short; this also bounds the walk.
+    while items.len() < 16 {
+        let Some(mut end) = word_after(at) else {
+            break;
+        };
+        // Up to two more capitalised words after it, not across a joint.
+        for _ in 0..2 {
+            let rest = &text[end..];
+            if LIST_JOINTS_AFTER.iter().any(|j| rest.starts_with(j)) {
+                break;
+            }
+            match rest.strip_prefix(' ').and_then(|_| word_after(end + 1)) {
+                Some(e) => end = e,
+                None => break,
+            }
+        }
+        items.push((at, end));
+        match LIST_JOINTS_AFTER
+            .iter()
+            .find(|j| text[end..].starts_with(**j))
+        {
+            Some(j) => at = end + j.len(),
+            None => break,
+        }
+    }
     items
 }
 

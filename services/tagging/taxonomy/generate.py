@@ -51,7 +51,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-03.34"
+VERSION = "2026-12-03.35"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -683,6 +683,44 @@ def division_translations(name):
     return out
 
 
+def oblast_id(slug_, kind):
+    """The id of a region of curated/divisions.yaml's `oblasts`."""
+    return "place/" + (slug_ if kind == "republic" or slug_.endswith(("-oblast", "-krai"))
+                       else f"{slug_}-region")
+
+
+# How French, German and Spanish news name a region after its city
+# ("la région de Kharkiv", "das Gebiet Charkiw", "la provincia de Járkov").
+REGION_PHRASES = {
+    "oblast": {"fr": ["région de {}", "oblast de {}"], "de": ["Region {}", "Oblast {}", "Gebiet {}"],
+               "es": ["región de {}", "óblast de {}", "provincia de {}"]},
+    "krai": {"fr": ["région de {}", "kraï de {}", "krai de {}"], "de": ["Region {}", "Krai {}"],
+             "es": ["región de {}", "krai de {}"]},
+}
+
+
+def add_region_phrases(by_id):
+    """Names the oblasts and krais of curated/divisions.yaml in French,
+    German and Spanish after their cities, by the city's name there and by
+    the English one ("región de Járkov", "región de Kharkiv", "région
+    d'Irkoutsk")."""
+    spec = load_curated("divisions.yaml")
+    for entries in spec.get("oblasts", {}).values():
+        for slug_, base, kind, *_ in entries:
+            phrases = REGION_PHRASES.get(kind)
+            if phrases is None:
+                continue
+            c = by_id[oblast_id(slug_, kind)]
+            city = by_id.get("place/" + slug(base))
+            for lang, templates in phrases.items():
+                names = []
+                for name in unique(((city or {}).get("names_in", {}).get(lang) or [])[:1] + [base]):
+                    of = " d'" if lang == "fr" and name[:1] in "AEIOUYÉ" else " de "
+                    names += [t.format(name).replace(" de " + name, of + name) for t in templates]
+                c.setdefault("names_in", {}).setdefault(lang, [])
+                c["names_in"][lang] = unique(c["names_in"][lang] + names)
+
+
 def add_divisions(concepts, iso):
     """Appends curated/divisions.yaml's states, provinces and regions, each
     under its country; returns the ids of those whose English name another
@@ -744,8 +782,7 @@ def add_divisions(concepts, iso):
     oblasts = [(by_code.get(code), entry) for code, entries in spec.get("oblasts", {}).items()
                for entry in entries]
     for country, (slug_, base, kind, *ru_names) in oblasts:
-        cid = "place/" + (slug_ if kind == "republic" or slug_.endswith(("-oblast", "-krai"))
-                          else f"{slug_}-region")
+        cid = oblast_id(slug_, kind)
         if kind == "republic":
             names = [base, f"{base} Republic", f"Republic of {base}"]
         elif kind == "krai":
@@ -1303,6 +1340,7 @@ def main():
             else:
                 c[k] = v
     add_demonyms(by_id)
+    add_region_phrases(by_id)
     add_language_exclusions(by_id)
     concepts = topic_concepts + entities
     resolve_clashes(concepts)

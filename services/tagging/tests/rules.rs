@@ -48,8 +48,8 @@ concepts:
     when:
       none_of: [Atlanta]
   - {id: place/donetsk, kind: place, name: Donetsk}
-  - {id: place/donetsk-region, kind: place, name: Donetsk Region}
-  - {id: place/luhansk, kind: place, name: Luhansk}
+  - {id: place/donetsk-region, kind: place, name: Donetsk Region, names_in: {fr: [région de Donetsk]}}
+  - {id: place/luhansk, kind: place, name: Luhansk, names_in: {fr: [Louhansk]}}
   - {id: place/luhansk-region, kind: place, name: Luhansk Region}
   - {id: place/jambyl-region, kind: place, name: Jambyl Region}
   - id: place/leeds
@@ -378,6 +378,61 @@ fn places_in_a_list_of_regions_are_the_regions() {
         "{:?}",
         ids(&t)
     );
+}
+
+#[test]
+fn places_in_a_list_after_a_plural_word_for_regions_are_the_regions() {
+    let in_lang = |lang: &str, body: &str| {
+        let mut a = article("Shelling goes on", body);
+        a.language = Some(lang.into());
+        tagger().tag(&a)
+    };
+    for (lang, body) in [
+        (
+            "en",
+            "Drones hit the regions of Donetsk and Luhansk overnight.",
+        ),
+        (
+            "fr",
+            "Des drones ont frappé les régions de Donetsk et de Louhansk.",
+        ),
+        ("es", "Drones atacaron las regiones de Donetsk y Luhansk."),
+        ("de", "Drohnen trafen die Gebiete Donetsk und Luhansk."),
+    ] {
+        let t = in_lang(lang, body);
+        assert!(
+            has(&t, "donetsk-region") && has(&t, "luhansk-region"),
+            "{lang}: {:?}",
+            ids(&t)
+        );
+        assert!(
+            !has(&t, "donetsk") && !has(&t, "luhansk"),
+            "{lang}: {:?}",
+            ids(&t)
+        );
+    }
+    // One name after the plural word is no list.
+    let t = in_lang("en", "The regions of Donetsk were shelled.");
+    assert!(
+        has(&t, "donetsk") && !has(&t, "donetsk-region"),
+        "{:?}",
+        ids(&t)
+    );
+}
+
+#[test]
+fn a_name_in_another_language_keeps_its_small_words_lowercase() {
+    let mut a = article("Incendie", "Un incendie dans la région de Donetsk.");
+    a.language = Some("fr".into());
+    let t = tagger().tag(&a);
+    assert!(
+        has(&t, "donetsk-region") && !has(&t, "donetsk"),
+        "{:?}",
+        ids(&t)
+    );
+    // Its capitalised words stay capitalised: "donetsk" is no name.
+    a.bodies[0].value = Some("Un incendie dans la région de donetsk.".into());
+    assert!(!has(&tagger().tag(&a), "donetsk-region"));
 }
 
 #[test]
