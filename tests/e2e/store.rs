@@ -32,6 +32,11 @@ async fn publish_resumes_from_its_store_after_kill_9_and_rebuilds_a_corrupt_one(
         StatusCode::ACCEPTED
     );
     p.wait_for_article(&first, WITHIN, |_| true).await;
+    // Commits reach the disk at most a second apart; the one with the
+    // story must have before the kill, or the restart rightly reads the
+    // story from Kafka again instead of from its checkpoint.
+    p.wait_for_metric(Svc::Publish, "newsfeed_story_store_on_disk", 1.0, WITHIN)
+        .await;
 
     p.svc(Svc::Publish).kill9();
     let before = log_of(&mut p).len();

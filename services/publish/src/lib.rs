@@ -93,9 +93,11 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         access: access.clone(),
     };
     let store_path = config.store_path();
-    let store =
-        tokio::task::spawn_blocking(move || store::Store::open(&store_path, config_retention))
-            .await??;
+    let on_disk = publish_metrics.view.on_disk.clone();
+    let store = tokio::task::spawn_blocking(move || {
+        store::Store::open(&store_path, config_retention).map(|s| s.with_on_disk_gauge(on_disk))
+    })
+    .await??;
     let store = Arc::new(store);
     let view = view::StateView::start(
         &clients,

@@ -116,6 +116,8 @@ impl StageDecisions {
 pub struct ViewMetrics {
     stories: IntGauge,
     embargoed: IntGauge,
+    /// Whether every commit of the story store is on disk (set by the store).
+    pub on_disk: IntGauge,
 }
 
 impl ViewMetrics {
@@ -128,6 +130,10 @@ impl ViewMetrics {
             embargoed: stage.register(IntGauge::new(
                 "newsfeed_embargoed_stories",
                 "Story versions waiting for their embargo.",
+            )?)?,
+            on_disk: stage.register(IntGauge::new(
+                "newsfeed_story_store_on_disk",
+                "1 when every commit of the story store is on disk; 0 for up to a second after one that is not yet (a crash then loses those commits, and publish reads their records from Kafka again).",
             )?)?,
         })
     }

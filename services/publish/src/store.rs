@@ -224,6 +224,9 @@ pub struct Store {
     /// When the last commit reached the disk; later ones are visible to
     /// readers at once but synced with the next durable one.
     synced: std::sync::Mutex<Sync>,
+    /// 1 while every commit is on disk, 0 from a commit that is not until
+    /// the next durable one (`newsfeed_story_store_on_disk`).
+    on_disk: Option<prometheus::IntGauge>,
 }
 
 /// When the store last reached the disk, and whether it has changed since.
@@ -288,9 +291,24 @@ impl Store {
                 at: std::time::Instant::now(),
                 dirty: false,
             }),
+            on_disk: None,
         };
         store.write(|_| Ok(()))?;
         Ok(store)
+    }
+
+    /// Reports on `gauge` whether every commit has reached the disk: 0 is
+    /// set before a commit that will not be durable is visible to readers,
+    /// so a reader that sees a story and then 1 knows a crash keeps it.
+    pub fn with_on_disk_gauge(mut self, gauge: prometheus::IntGauge) -> Self {
+        let dirty = self
+            .synced
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .dirty;
+        gauge.set(i64::from(!dirty));
+        self.on_disk = Some(gauge);
+        self
     }
 
     /// Syncs the commits made since the last durable one, if any are older
@@ -329,7 +347,11 @@ impl Store {
             .synced
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if synced.at.elapsed() >= SYNC_EVERY {
+        if let Some(g) = &self.on_disk {
+            g.set(0);
+        }
+        let durable = synced.at.elapsed() >= SYNC_EVERY;
+        if durable {
             // Saves the allocator state with each durable commit: reopening
             // after a crash takes milliseconds instead of a walk over the file.
             txn.set_quick_repair(true);
@@ -360,6 +382,9 @@ impl Store {
             f(&mut w)?;
         }
         txn.commit().context("committing a store write")?;
+        if durable && let Some(g) = &self.on_disk {
+            g.set(1);
+        }
         Ok(())
     }
 
@@ -936,6 +961,24 @@ mod tests {
         s.reset().unwrap();
         assert!(s.offsets().unwrap().is_empty());
         assert!(s.get("urn:a:1").unwrap().is_none());
+    }
+
+    #[test]
+    fn the_on_disk_gauge_drops_with_a_commit_not_yet_durable_until_the_next_sync() {
+        let gauge = prometheus::IntGauge::new("on_disk", "test").unwrap();
+        let s = store().with_on_disk_gauge(gauge.clone());
+        std::thread::sleep(SYNC_EVERY);
+        s.sync_if_due().unwrap();
+        assert_eq!(gauge.get(), 1);
+        // Within a second of the last durable commit: visible, not on disk.
+        s.apply(event("urn:a:1", "1", "usable", Action::Published))
+            .unwrap();
+        assert_eq!(gauge.get(), 0);
+        s.sync_if_due().unwrap();
+        assert_eq!(gauge.get(), 0, "synced before the interval");
+        std::thread::sleep(SYNC_EVERY);
+        s.sync_if_due().unwrap();
+        assert_eq!(gauge.get(), 1);
     }
 
     #[test]
