@@ -363,9 +363,10 @@ impl Tagger {
             }
         }
         let mut leader = leader.map(|(c, _)| c);
-        // With two or more topics in the running, the words have a say.
+        // Once the cues find a top-level topic, the words have a say, and
+        // every topic of the model is in the running.
         if let Some(model) = &self.subjects
-            && work.ranked.len() > 1
+            && !work.ranked.is_empty()
         {
             let mut log_probs = std::mem::take(&mut work.log_probs);
             model.log_probs(fields, work, &mut log_probs);
@@ -418,6 +419,20 @@ impl Tagger {
             Some((c, relevance)) => (Some(c), relevance),
             None => (None, 0),
         };
+        // A leading subject the words chose without cues: its evidence is
+        // the words that weigh most for it, its confidence the model's.
+        let mut words_chose = Vec::new();
+        if let (Some(c), Some(model)) = (leader, &self.subjects)
+            && scores.get(c).is_none()
+        {
+            let p = model
+                .log_prob_of(&subject.log_probs, c)
+                .map_or(0.0, f32::exp);
+            let score = scores.get_or_default(c);
+            score.relevance = lead_relevance;
+            score.confidence = ((p * 100.0).round() as i32).clamp(1, 99);
+            words_chose = model.evidence(fields, c, MAX_EVIDENCE);
+        }
         let relevance = |c: u32, s: &Score| {
             if leader == Some(c) {
                 s.relevance.max(lead_relevance)
@@ -463,6 +478,22 @@ impl Tagger {
                 relevance: relevance(c, score),
                 confidence: score.confidence,
             });
+            if leader == Some(c) {
+                for (f, at) in &words_chose {
+                    let Some(field) = fields.get(*f) else {
+                        continue;
+                    };
+                    let span = field.span(at.start, at.end);
+                    evidence.push(Evidence {
+                        concept_uri: Some(concept.uri.clone()),
+                        field: Some(field.pointer.clone()),
+                        offset: i32::try_from(span.offset).ok(),
+                        length: i32::try_from(span.length).ok(),
+                        text: Some(field.text(&span).to_owned()),
+                        more: None,
+                    });
+                }
+            }
             let listed = score.evidence.len().min(MAX_EVIDENCE);
             for (n, &h) in score.evidence[..listed].iter().enumerate() {
                 let hit = hits[h as usize];

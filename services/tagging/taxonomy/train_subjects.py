@@ -2,8 +2,8 @@
 """Trains the subject model, subject-model.tsv, from the labelled tuning
 stories (never the held-out ones in eval/unseen/).
 
-The model weighs a story's words in choosing its leading subject among the
-top-level topics its cues found (src/subjects.rs): a multinomial logistic
+The model weighs a story's words in choosing its leading subject once its
+cues have found a top-level topic (src/subjects.rs): a multinomial logistic
 regression over the words' sublinear TF-IDF (the headline counted twice),
 and `gamma`, how much the cue rank counts against it, chosen by five-fold
 cross-validation over the tuning stories. Its input is what the tagger
@@ -63,14 +63,17 @@ def fit(words, labels):
 
 def leads(vec, model, words, ranks, gammas):
     """The leading subject of each story for each gamma, as the tagger
-    chooses it: among the topics with cue evidence only."""
+    chooses it: once the cues find a top-level topic, among all the
+    model's topics, those the cues did not find with rank 0."""
     logp = model.predict_log_proba(vec.transform(words))
     column = {c: i for i, c in enumerate(model.classes_)}
     out = {g: [] for g in gammas}
     for lp, rank in zip(logp, ranks):
         for g in gammas:
-            best = max(((lp[column[t]] + g * math.log1p(r / 100), t) for t, r in rank.items()
-                        if t in column), default=(0, None))[1]
+            best = None
+            if rank:
+                best = max((lp[i] + g * math.log1p(rank.get(t, 0) / 100), t)
+                           for t, i in column.items())[1]
             out[g].append(best)
     return out
 
