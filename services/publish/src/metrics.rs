@@ -133,7 +133,7 @@ impl ViewMetrics {
             )?)?,
             on_disk: stage.register(IntGauge::new(
                 "newsfeed_story_store_on_disk",
-                "1 when every commit of the story store is on disk; 0 for up to a second after one that is not yet (a crash then loses those commits, and publish reads their records from Kafka again).",
+                "1 when every commit of the story store is on disk; 0 from one that is not until the next sync, about a second later (a crash loses only those commits, and publish reads their records from Kafka again).",
             )?)?,
         })
     }

@@ -41,7 +41,8 @@ struct Target {
     /// A place's name (not a demonym or acronym): a given name right
     /// before it makes it a surname.
     place_name: bool,
-    /// For exact-case names, the name as written: a range of `Matcher::texts`.
+    /// For exact-case names and capitalised names of several words, the
+    /// name as written: a range of `Matcher::texts` (empty for the others).
     text: (u32, u32),
     /// The story language it is used in, or 0 for all.
     lang: u8,
@@ -68,7 +69,7 @@ pub(crate) struct Matcher {
     /// What each trie pattern stands for: `targets[ranges[p]..ranges[p + 1]]`.
     ranges: Vec<u32>,
     targets: Vec<Target>,
-    /// The exact-case names as written.
+    /// The exact-case names and the capitalised names of several words, as written.
     texts: String,
     /// The taxonomy's given names, sorted.
     given_names: Vec<String>,
@@ -696,17 +697,27 @@ impl Trie {
 fn case_ok(rule: CaseRule, written: &str, matched: &str) -> bool {
     match rule {
         CaseRule::Insensitive => true,
-        // Each word the name capitalises is capitalised ("Moscow Region";
-        // "région de Moscou", "pays de Galles": the small words as
+        // Each word the name capitalises is capitalised, and so is what
+        // follows an apostrophe it capitalises ("Moscow Region"; "région de
+        // Moscou", "pays de Galles", "oblast d'Omsk": the small words as
         // written); a name whose words the text splits otherwise, by its
         // first letter. Scripts without case (Arabic, Han) pass.
         CaseRule::Capitalised => {
             let capital = |word: &str| word.chars().next().is_some_and(|c| !c.is_lowercase());
+            fn after_apostrophe(word: &str) -> &str {
+                word.rsplit('\'').next().unwrap_or("")
+            }
+            let word_ok = |w: &str, m: &str| {
+                (!w.starts_with(char::is_uppercase) || capital(m))
+                    && (!w.contains('\'')
+                        || !after_apostrophe(w).starts_with(char::is_uppercase)
+                        || capital(after_apostrophe(m)))
+            };
             if !written.is_empty() && written.split(' ').count() == matched.split(' ').count() {
                 written
                     .split(' ')
                     .zip(matched.split(' '))
-                    .all(|(w, m)| !w.starts_with(char::is_uppercase) || capital(m))
+                    .all(|(w, m)| word_ok(w, m))
             } else {
                 capital(matched)
             }

@@ -608,6 +608,7 @@ impl SubjectModel {
         };
         let classes = self.intercepts.len();
         let mut found: Vec<(u32, f32, usize, std::ops::Range<usize>)> = Vec::new();
+        let mut met = vec![false; self.idf.len()];
         for (fi, field) in fields.iter().enumerate() {
             if field.zone == Zone::Caption {
                 continue;
@@ -616,8 +617,9 @@ impl SubjectModel {
                 let Some(i) = self.words.get(hash) else {
                     return;
                 };
-                if found.iter().any(|(j, ..)| *j == i) {
-                    return;
+                match met.get_mut(i as usize) {
+                    Some(m) if !*m => *m = true,
+                    _ => return,
                 }
                 // What the word says for this topic over the likeliest
                 // other one: a name that weighs for several (a country in

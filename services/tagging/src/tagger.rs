@@ -167,7 +167,7 @@ impl Tagger {
         &self.taxonomy
     }
 
-    /// Engine and taxonomy version, e.g. `newsfeed-tagging/0.1.0 taxonomy/2026-12-03.35`.
+    /// Engine and taxonomy version, e.g. `newsfeed-tagging/0.1.0 taxonomy/2026-12-03.36`.
     pub fn creator(&self) -> String {
         self.creator.clone()
     }
@@ -228,7 +228,8 @@ impl Tagger {
 
     /// For tools that explain the leading subject: each top-level topic the
     /// cues found, with its cue rank, the subject model's log-probability
-    /// and the words that count most for or against it.
+    /// and the words that count most for or against it; then the leading
+    /// subject, with rank 0, when the words chose it without cues.
     #[doc(hidden)]
     pub fn subject_explanation(&self, article: &Article) -> Vec<SubjectExplanation> {
         let mut scratch = Scratch::default();
@@ -253,6 +254,35 @@ impl Tagger {
                 })
                 .collect();
             out.sort_by_key(|e| std::cmp::Reverse(e.rank));
+            // A leading subject the words chose without cues, last, rank 0.
+            let ranked: Vec<(u32, i32)> = scratch
+                .scores
+                .iter()
+                .filter(|&(c, s)| {
+                    s.rank > 0
+                        && self
+                            .taxonomy
+                            .concepts
+                            .get(c as usize)
+                            .is_some_and(crate::Concept::is_top_level_topic)
+                })
+                .map(|(c, s)| (c, s.rank))
+                .collect();
+            if !ranked.is_empty()
+                && let Some(c) = model.lead(&log_probs, &ranked)
+                && !ranked.iter().any(|&(r, _)| r == c)
+                && let (Some(k), Some(log_prob)) = (
+                    self.taxonomy.concepts.get(c as usize),
+                    model.log_prob_of(&log_probs, c),
+                )
+            {
+                out.push(SubjectExplanation {
+                    name: k.name.clone(),
+                    rank: 0,
+                    log_prob,
+                    words: model.contributions(fields, c, 6),
+                });
+            }
             out
         })
     }

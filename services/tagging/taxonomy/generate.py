@@ -51,7 +51,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-03.35"
+VERSION = "2026-12-03.36"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -715,7 +715,7 @@ def add_region_phrases(by_id):
             for lang, templates in phrases.items():
                 names = []
                 for name in unique(((city or {}).get("names_in", {}).get(lang) or [])[:1] + [base]):
-                    of = " d'" if lang == "fr" and name[:1] in "AEIOUYÉ" else " de "
+                    of = " d'" if lang == "fr" and name[:1] in "AEIOUÉ" else " de "
                     names += [t.format(name).replace(" de " + name, of + name) for t in templates]
                 c.setdefault("names_in", {}).setdefault(lang, [])
                 c["names_in"][lang] = unique(c["names_in"][lang] + names)

@@ -398,6 +398,11 @@ fn places_in_a_list_after_a_plural_word_for_regions_are_the_regions() {
         ),
         ("es", "Drones atacaron las regiones de Donetsk y Luhansk."),
         ("de", "Drohnen trafen die Gebiete Donetsk und Luhansk."),
+        (
+            "en",
+            "Drones hit the regions of Donetsk, Jambyl, and Luhansk.",
+        ),
+        ("en", "Drones hit the Donetsk, Jambyl, and Luhansk regions."),
     ] {
         let t = in_lang(lang, body);
         assert!(
@@ -411,13 +416,19 @@ fn places_in_a_list_after_a_plural_word_for_regions_are_the_regions() {
             ids(&t)
         );
     }
-    // One name after the plural word is no list.
-    let t = in_lang("en", "The regions of Donetsk were shelled.");
-    assert!(
-        has(&t, "donetsk") && !has(&t, "donetsk-region"),
-        "{:?}",
-        ids(&t)
-    );
+    // One name after the plural word is no list; nor, in English, names
+    // right after it.
+    for body in [
+        "The regions of Donetsk were shelled.",
+        "Both regions Donetsk and Luhansk claim were shelled.",
+    ] {
+        let t = in_lang("en", body);
+        assert!(
+            has(&t, "donetsk") && !has(&t, "donetsk-region"),
+            "{:?}",
+            ids(&t)
+        );
+    }
 }
 
 #[test]
@@ -430,8 +441,9 @@ fn a_name_in_another_language_keeps_its_small_words_lowercase() {
         "{:?}",
         ids(&t)
     );
-    // Its capitalised words stay capitalised: "donetsk" is no name.
-    a.bodies[0].value = Some("Un incendie dans la région de donetsk.".into());
+    // Its capitalised words stay capitalised: "donetsk" is no name, even
+    // after a capital first letter.
+    a.bodies[0].value = Some("Un incendie. Région de donetsk.".into());
     assert!(!has(&tagger().tag(&a), "donetsk-region"));
 }
 
