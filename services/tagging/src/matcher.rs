@@ -169,8 +169,9 @@ impl Matcher {
                 }
             }
         }
-        // The written text of the names whose case is checked word by word.
-        let exact = |d: &&Draft| {
+        // The names whose written text `case_ok` reads: exact ones, and the
+        // capitalised ones it checks word by word.
+        let keeps_text = |d: &&Draft| {
             d.case == CaseRule::Exact || (d.case == CaseRule::Capitalised && d.text.contains(' '))
         };
         let mut matcher = Self {
@@ -192,7 +193,7 @@ impl Matcher {
                 drafts
                     .iter()
                     .flatten()
-                    .filter(exact)
+                    .filter(keeps_text)
                     .map(|d| d.text.len())
                     .sum(),
             ),
@@ -201,7 +202,7 @@ impl Matcher {
         for slot in drafts {
             for d in slot {
                 let start = matcher.texts.len() as u32;
-                if exact(&&d) {
+                if keeps_text(&&d) {
                     matcher.texts.push_str(&d.text);
                 }
                 let place_name = matches!(d.what, What::Name { concept, form: Form::Name }

@@ -251,25 +251,8 @@ const LIST_JOINTS: &[&str] = &[
 
 /// Plural words for regions that open a list of regions named after
 /// places, as written ("les régions de Kharkiv et de Soumy", "die Gebiete
-/// Charkiw und Sumy", "the regions of Kharkiv and Sumy"); the English ones
-/// are in [`PLURAL_REGIONS`] too.
-const PLURAL_REGIONS_OPEN: &[&str] = &[
-    "regions",
-    "oblasts",
-    "provinces",
-    "régions",
-    "regiones",
-    "provincias",
-    "óblasts",
-    "Regionen",
-    "Gebiete",
-    "Gebieten",
-    "Oblaste",
-    "Oblasten",
-    "Provinzen",
-];
-
-/// The words of [`PLURAL_REGIONS_OPEN`] not in [`PLURAL_REGIONS`].
+/// Charkiw und Sumy"), besides the English ones of [`PLURAL_REGIONS`]
+/// ("the regions of Kharkiv and Sumy": [`opens_a_list`]).
 const PLURAL_REGIONS_FIRST: &[&str] = &[
     "régions",
     "regiones",
@@ -282,6 +265,11 @@ const PLURAL_REGIONS_FIRST: &[&str] = &[
     "Oblasten",
     "Provinzen",
 ];
+
+/// True when the plural word for regions `word` may open a list.
+fn opens_a_list(word: &str) -> bool {
+    PLURAL_REGIONS_FIRST.contains(&word) || matches!(word, "regions" | "oblasts" | "provinces")
+}
 
 /// What comes between such a word and the first name of its list; a
 /// German noun (capitalised) takes the names right after it ("die Gebiete
@@ -429,7 +417,7 @@ impl Sense {
                 if PLURAL_REGIONS.contains(&word) {
                     items = list_items_before(text, m.start() - 1);
                 }
-                if items.len() < 2 && PLURAL_REGIONS_OPEN.contains(&word) {
+                if items.len() < 2 && opens_a_list(word) {
                     items = list_items_after(text, m.end());
                 }
                 if items.len() < 2 {
@@ -626,7 +614,7 @@ fn list_items_before(text: &str, end: usize) -> Vec<(usize, usize)> {
 }
 
 /// The names of a list of regions that starts at `start`, right after a
-/// plural word for regions (see [`PLURAL_REGIONS_OPEN`]): each one to three
+/// plural word for regions (see [`opens_a_list`]): each one to three
 /// capitalised words, joined by [`LIST_JOINTS_AFTER`].
 fn list_items_after(text: &str, start: usize) -> Vec<(usize, usize)> {
     let word_after = |at: usize| -> Option<usize> {

@@ -170,80 +170,42 @@ fn is_han(c: char) -> bool {
 /// Chinese tuning stories right than with whole runs, which are clauses).
 fn words_of(
     text: &str,
-    mut buf: Option<&mut String>,
+    buf: Option<&mut String>,
     mut f: impl FnMut(u64, &str, std::ops::Range<usize>),
 ) {
-    // Characters of the word so far as written (two make a word), and
-    // lower-cased ones hashed (up to STEM_CHARS).
-    let mut chars = 0;
-    let mut kept = 0;
-    let mut hash = FNV_START;
-    // Where the word so far starts; the Han character before and where it starts.
-    let mut start = 0;
-    let mut han: Option<(char, usize)> = None;
-    if let Some(b) = buf.as_deref_mut() {
+    let mut word = Word {
+        chars: 0,
+        kept: 0,
+        hash: FNV_START,
+        start: 0,
+        buf,
+    };
+    if let Some(b) = word.buf.as_deref_mut() {
         b.clear();
     }
-    fn end_word(
-        chars: &mut usize,
-        kept: &mut usize,
-        hash: &mut u64,
-        buf: &mut Option<&mut String>,
-        f: &mut impl FnMut(u64, &str, std::ops::Range<usize>),
-        at: std::ops::Range<usize>,
-    ) {
-        if *chars >= 2 {
-            f(*hash, buf.as_deref().map_or("", String::as_str), at);
-        }
-        if let Some(b) = buf.as_deref_mut() {
-            b.clear();
-        }
-        *hash = FNV_START;
-        *chars = 0;
-        *kept = 0;
-    }
-    // A lowercased character of the word: hashed (and written) up to STEM_CHARS.
-    fn keep(lower: char, kept: &mut usize, hash: &mut u64, buf: &mut Option<&mut String>) {
-        if *kept < STEM_CHARS {
-            *kept += 1;
-            let mut utf8 = [0; 4];
-            *hash = lower.encode_utf8(&mut utf8).bytes().fold(*hash, fnv_byte);
-            if let Some(buf) = buf.as_deref_mut() {
-                buf.push(lower);
-            }
-        }
-    }
+    // The Han character before, and where it starts.
+    let mut han: Option<(char, usize)> = None;
     let bytes = text.as_bytes();
     let mut at = 0;
     while at < bytes.len() {
         let b = bytes[at];
         // ASCII, most text: no decoding, no case tables.
         if b.is_ascii() {
-            at += 1;
             han = None;
             if b.is_ascii_alphanumeric() || b == b'_' {
-                if chars == 0 {
-                    start = at - 1;
-                }
-                chars += 1;
-                if kept < STEM_CHARS {
-                    kept += 1;
+                word.letter(at);
+                if word.kept < STEM_CHARS {
+                    word.kept += 1;
                     let lower = b.to_ascii_lowercase();
-                    hash = fnv_byte(hash, lower);
-                    if let Some(buf) = buf.as_deref_mut() {
+                    word.hash = fnv_byte(word.hash, lower);
+                    if let Some(buf) = word.buf.as_deref_mut() {
                         buf.push(char::from(lower));
                     }
                 }
             } else {
-                end_word(
-                    &mut chars,
-                    &mut kept,
-                    &mut hash,
-                    &mut buf,
-                    &mut f,
-                    start..at - 1,
-                );
+                word.end(at, &mut f);
             }
+            at += 1;
             continue;
         }
         let c = text[at..]
@@ -253,14 +215,7 @@ fn words_of(
         let here = at;
         at += c.len_utf8();
         if is_han(c) {
-            end_word(
-                &mut chars,
-                &mut kept,
-                &mut hash,
-                &mut buf,
-                &mut f,
-                start..here,
-            );
+            word.end(here, &mut f);
             if let Some((first, first_at)) = han {
                 let mut utf8 = [0; 4];
                 let pair = first
@@ -268,7 +223,7 @@ fn words_of(
                     .bytes()
                     .fold(FNV_START, fnv_byte);
                 let pair = c.encode_utf8(&mut utf8).bytes().fold(pair, fnv_byte);
-                match buf.as_deref_mut() {
+                match word.buf.as_deref_mut() {
                     Some(b) => {
                         b.push(first);
                         b.push(c);
@@ -282,40 +237,80 @@ fn words_of(
         } else if let Some(lower) = plain_letter_lowercase(c) {
             // Russian and Arabic letters, without the case tables.
             han = None;
-            if chars == 0 {
-                start = here;
-            }
-            chars += 1;
-            keep(lower, &mut kept, &mut hash, &mut buf);
+            word.letter(here);
+            word.keep(lower);
         } else if c.is_alphanumeric() {
             han = None;
-            if chars == 0 {
-                start = here;
-            }
-            chars += 1;
+            word.letter(here);
             for lower in c.to_lowercase() {
-                keep(lower, &mut kept, &mut hash, &mut buf);
+                word.keep(lower);
             }
         } else {
             han = None;
-            end_word(
-                &mut chars,
-                &mut kept,
-                &mut hash,
-                &mut buf,
-                &mut f,
-                start..here,
-            );
+            word.end(here, &mut f);
         }
     }
-    end_word(
-        &mut chars,
-        &mut kept,
-        &mut hash,
-        &mut buf,
-        &mut f,
-        start..at,
-    );
+    word.end(at, &mut f);
+}
+
+/// The word [`words_of`] is reading.
+struct Word<'b> {
+    /// Characters so far as written (two make a word).
+    chars: usize,
+    /// Lower-cased characters hashed (up to [`STEM_CHARS`]).
+    kept: usize,
+    hash: u64,
+    /// Where the word starts in the text.
+    start: usize,
+    /// The lower-cased word, when the caller wants it written.
+    buf: Option<&'b mut String>,
+}
+
+impl Word<'_> {
+    /// One more character of the word, written at `at`.
+    #[inline(always)]
+    fn letter(&mut self, at: usize) {
+        if self.chars == 0 {
+            self.start = at;
+        }
+        self.chars += 1;
+    }
+
+    /// A lower-cased character of the word: hashed (and written) up to
+    /// [`STEM_CHARS`].
+    #[inline(always)]
+    fn keep(&mut self, lower: char) {
+        if self.kept < STEM_CHARS {
+            self.kept += 1;
+            let mut utf8 = [0; 4];
+            self.hash = lower
+                .encode_utf8(&mut utf8)
+                .bytes()
+                .fold(self.hash, fnv_byte);
+            if let Some(buf) = self.buf.as_deref_mut() {
+                buf.push(lower);
+            }
+        }
+    }
+
+    /// Ends the word at `end`: hands it to `f` if it is one, and starts
+    /// the next.
+    #[inline(always)]
+    fn end(&mut self, end: usize, f: &mut impl FnMut(u64, &str, std::ops::Range<usize>)) {
+        if self.chars >= 2 {
+            f(
+                self.hash,
+                self.buf.as_deref().map_or("", String::as_str),
+                self.start..end,
+            );
+        }
+        if let Some(b) = self.buf.as_deref_mut() {
+            b.clear();
+        }
+        self.hash = FNV_START;
+        self.chars = 0;
+        self.kept = 0;
+    }
 }
 
 /// Calls `f` with the hash of each word the model reads in the story's

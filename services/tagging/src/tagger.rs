@@ -514,14 +514,7 @@ impl Tagger {
                         continue;
                     };
                     let span = field.span(at.start, at.end);
-                    evidence.push(Evidence {
-                        concept_uri: Some(concept.uri.clone()),
-                        field: Some(field.pointer.clone()),
-                        offset: i32::try_from(span.offset).ok(),
-                        length: i32::try_from(span.length).ok(),
-                        text: Some(field.text(&span).to_owned()),
-                        more: None,
-                    });
+                    evidence.push(evidence_at(&concept.uri, field, &span, None));
                 }
             }
             let listed = score.evidence.len().min(MAX_EVIDENCE);
@@ -532,15 +525,9 @@ impl Tagger {
                 };
                 let span = *spans[h as usize]
                     .get_or_insert_with(|| field.span(hit.start as usize, hit.end as usize));
-                evidence.push(Evidence {
-                    concept_uri: Some(concept.uri.clone()),
-                    field: Some(field.pointer.clone()),
-                    offset: i32::try_from(span.offset).ok(),
-                    length: i32::try_from(span.length).ok(),
-                    text: Some(field.text(&span).to_owned()),
-                    more: (n + 1 == listed && score.total as usize > listed)
-                        .then(|| i32::try_from(score.total as usize - listed).unwrap_or(i32::MAX)),
-                });
+                let more = (n + 1 == listed && score.total as usize > listed)
+                    .then(|| i32::try_from(score.total as usize - listed).unwrap_or(i32::MAX));
+                evidence.push(evidence_at(&concept.uri, field, &span, more));
             }
         }
         // The vectors are allocated last, after the strings: a large
@@ -555,5 +542,18 @@ impl Tagger {
         tagging.tags.append(tags);
         tagging.evidence.append(evidence);
         tagging
+    }
+}
+
+/// The evidence for the concept at `uri`: `span` of `field`, and `more`
+/// spans not listed.
+fn evidence_at(uri: &str, field: &FieldText<'_>, span: &Span, more: Option<i32>) -> Evidence {
+    Evidence {
+        concept_uri: Some(uri.to_owned()),
+        field: Some(field.pointer.clone()),
+        offset: i32::try_from(span.offset).ok(),
+        length: i32::try_from(span.length).ok(),
+        text: Some(field.text(span).to_owned()),
+        more,
     }
 }
