@@ -42,6 +42,7 @@ mod subjects;
 pub mod tagger;
 pub mod taxonomy;
 mod text;
+mod trie;
 
 pub use tagger::{ENGINE, Tag, Tagger, Tagging};
 pub use taxonomy::{CaseRule, Concept, ConceptKind, Namesake, Problem, Taxonomy, TaxonomyError};

@@ -10,12 +10,9 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::automaton::Automaton;
-use aho_corasick::nfa::{contiguous, noncontiguous};
-use aho_corasick::{Anchored, MatchKind, PatternID};
-
 use crate::taxonomy::{CaseRule, ConceptKind, Form, Namesake, Taxonomy, Term};
 use crate::text::{Folded, fold, normalize};
+use crate::trie::Trie;
 
 /// What a pattern stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +62,6 @@ pub(crate) struct Hit {
 #[derive(Debug)]
 pub(crate) struct Matcher {
     trie: Trie,
-    starts: StartFilter,
     /// What each trie pattern stands for: `targets[ranges[p]..ranges[p + 1]]`.
     ranges: Vec<u32>,
     targets: Vec<Target>,
@@ -176,16 +172,6 @@ impl Matcher {
         };
         let mut matcher = Self {
             trie: Trie::new(&keys),
-            starts: StartFilter::new(
-                &keys
-                    .iter()
-                    .zip(&drafts)
-                    .map(|(key, drafts)| {
-                        let prefix = drafts.iter().any(|d| d.prefix);
-                        (key.as_str(), !prefix && ends_with_word_char(key))
-                    })
-                    .collect::<Vec<_>>(),
-            ),
             ranges: Vec::with_capacity(drafts.len() + 1),
             targets: Vec::with_capacity(drafts.iter().map(Vec::len).sum()),
             given_names: taxonomy.given_names.clone(),
@@ -225,7 +211,6 @@ impl Matcher {
     /// Heap bytes held by the automaton and the pattern tables.
     pub(crate) fn memory_usage(&self) -> usize {
         self.trie.memory_usage()
-            + self.starts.memory_usage()
             + self.ranges.capacity() * size_of::<u32>()
             + self.targets.capacity() * size_of::<Target>()
             + self.texts.capacity()
@@ -245,19 +230,6 @@ impl Matcher {
     /// ASCII, with the names of story language `lang` (and those of every
     /// language). `ends` is working space.
     pub(crate) fn scan(&self, hay: Hay<'_>, ends: &mut Vec<Ends>, out: &mut Vec<Hit>) {
-        match &self.trie {
-            Trie::Contiguous(t) => self.scan_with(t, hay, ends, out),
-            Trie::Noncontiguous(t) => self.scan_with(t, hay, ends, out),
-        }
-    }
-
-    fn scan_with(
-        &self,
-        trie: &impl Automaton,
-        hay: Hay<'_>,
-        ends: &mut Vec<Ends>,
-        out: &mut Vec<Hit>,
-    ) {
         let bytes = hay.search().as_bytes();
         let mut pos = 0;
         // The end of the last exclusion matched and the concepts it
@@ -271,12 +243,8 @@ impl Matcher {
             .position(|&b| b == b' ')
             .map(|i| pos + i)
         {
-            if !self.starts.may_match(bytes, start) {
-                pos = start + 1;
-                continue;
-            }
             ends.clear();
-            patterns_at(trie, bytes, start, ends);
+            patterns_at(&self.trie, bytes, start, ends);
             // The longest first; when it fails its checks a shorter one may
             // pass ("Niger" in "Niger Deltas"). A cue phrase does not hide
             // the name it starts with ("Scottish Parliament" names Scotland),
@@ -290,7 +258,7 @@ impl Matcher {
             let mut next = None;
             for &(pattern, end) in ends.iter().rev() {
                 let before = out.len();
-                let accepted = self.accept(hay, pattern.as_usize(), start + 1, end, only, out);
+                let accepted = self.accept(hay, pattern as usize, start + 1, end, only, out);
                 if start < names_only_until {
                     let mut k = before;
                     while k < out.len() {
@@ -339,16 +307,9 @@ impl Matcher {
             return false;
         }
         let mut ends = Vec::new();
-        match &self.trie {
-            Trie::Contiguous(t) => patterns_at(t, search.as_bytes(), end, &mut ends),
-            Trie::Noncontiguous(t) => patterns_at(t, search.as_bytes(), end, &mut ends),
-        }
+        patterns_at(&self.trie, search.as_bytes(), end, &mut ends);
         ends.iter().any(|&(pattern, stop)| {
-            is_word_end(search, stop)
-                && self
-                    .targets(pattern.as_usize())
-                    .iter()
-                    .any(|t| t.place_name)
+            is_word_end(search, stop) && self.targets(pattern as usize).iter().any(|t| t.place_name)
         })
     }
 
@@ -492,206 +453,13 @@ impl Hay<'_> {
     }
 }
 
-/// A quick first test at each word start, to spare the trie the many words
-/// no pattern starts like. The search text is lowercased, as the patterns
-/// are, so the test reads the next eight bytes as they are. Bit tables hold
-/// the (hashed) bytes of the patterns of 1 to 7 bytes after their space, by
-/// length, and the first eight bytes of the longer ones. A start passes
-/// when a table has its own first bytes of that length; a short pattern
-/// that must end a word (it ends in a letter or digit and no target of it
-/// is a prefix) is only looked for where the text's word ends there. So
-/// "the president", "a second" and "of the" are turned down: only "the
-/// hague" and the like start "the ", and no whole-word pattern is "a" or
-/// "of". The table of the long patterns has 16 bits for each (about 6 %
-/// of them set; 128 KiB for the default taxonomy, where a 1 MiB table ran
-/// slower for its cache misses), the others 64. It never turns down a
-/// place where a pattern matches; it lets through some where none does
-/// (other words with the same start, hash collisions).
-#[derive(Debug)]
-struct StartFilter {
-    /// The first eight bytes of the patterns longer than seven.
-    long: BitTable,
-    /// By length - 1: patterns of 1..=7 bytes that may end inside a word.
-    inside: [BitTable; 7],
-    /// By length - 1: patterns of 1..=7 bytes that must end a word.
-    whole: [BitTable; 7],
-    /// Bit `n` set when some pattern is `n` bytes long (n < 8).
-    lengths: u8,
-}
-
-const LONG_BITS: usize = 16;
-const SHORT_BITS: usize = 64;
-
-#[derive(Debug, Default)]
-struct BitTable {
-    bits: Vec<u64>,
-    /// 64 - log2 of the table's size in bits: the hash bits the slot skips.
-    shift: u32,
-}
-
-impl BitTable {
-    /// A table holding `windows`, of `bits_per_entry` bits for each.
-    fn new(windows: &[u64], bits_per_entry: usize) -> Self {
-        if windows.is_empty() {
-            return Self::default();
-        }
-        let size = (windows.len() * bits_per_entry).next_power_of_two().max(64);
-        let mut table = BitTable {
-            bits: vec![0; size / 64],
-            shift: 64 - size.trailing_zeros(),
-        };
-        for &w in windows {
-            let slot = table.slot(w);
-            table.bits[slot / 64] |= 1 << (slot % 64);
-        }
-        table
-    }
-
-    fn slot(&self, window: u64) -> usize {
-        (window.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
-    }
-
-    #[inline]
-    fn has(&self, window: u64) -> bool {
-        if self.bits.is_empty() {
-            return false;
-        }
-        let slot = self.slot(window);
-        self.bits[slot / 64] & (1 << (slot % 64)) != 0
-    }
-}
-
-impl StartFilter {
-    /// For `keys` (each starting with its space), each with whether it must
-    /// end a word.
-    fn new(keys: &[(&str, bool)]) -> Self {
-        let (mut long, mut inside, mut whole) = (
-            Vec::new(),
-            [const { Vec::new() }; 7],
-            [const { Vec::new() }; 7],
-        );
-        for &(key, ends_word) in keys {
-            let body = key.as_bytes().get(1..).unwrap_or_default();
-            match body.len() {
-                0 => {}
-                len @ 1..=7 if ends_word => whole[len - 1].push(window(body)),
-                len @ 1..=7 => inside[len - 1].push(window(body)),
-                _ => long.push(window(&body[..8])),
-            }
-        }
-        StartFilter {
-            long: BitTable::new(&long, LONG_BITS),
-            inside: inside.each_ref().map(|w| BitTable::new(w, SHORT_BITS)),
-            whole: whole.each_ref().map(|w| BitTable::new(w, SHORT_BITS)),
-            lengths: (1..8)
-                .filter(|&len| !inside[len - 1].is_empty() || !whole[len - 1].is_empty())
-                .fold(0, |bits, len| bits | 1 << len),
-        }
-    }
-
-    /// False when no pattern can match at `start` (a space) of `hay`.
-    #[inline]
-    fn may_match(&self, hay: &[u8], start: usize) -> bool {
-        let w = match hay.get(start + 1..start + 9) {
-            Some(&[a, b, c, d, e, f, g, h]) => u64::from_le_bytes([a, b, c, d, e, f, g, h]),
-            _ => window(hay.get(start + 1..).unwrap_or_default()),
-        };
-        if self.long.has(w) {
-            return true;
-        }
-        let mut lengths = self.lengths;
-        while lengths != 0 {
-            let len = lengths.trailing_zeros() as usize;
-            lengths &= lengths - 1;
-            let first = w & (u64::MAX >> (64 - 8 * len));
-            // The byte after them (0 past the end of the text).
-            let next = (w >> (8 * len)) as u8;
-            if self.inside[len - 1].has(first)
-                || !next.is_ascii_alphanumeric() && self.whole[len - 1].has(first)
-            {
-                return true;
-            }
-        }
-        false
-    }
-
-    fn memory_usage(&self) -> usize {
-        let tables = self.inside.iter().chain(&self.whole);
-        (self.long.bits.len() + tables.map(|t| t.bits.len()).sum::<usize>()) * 8
-    }
-}
-
-/// Up to the first eight bytes of `bytes` (zeros past its end) as one number.
-fn window(bytes: &[u8]) -> u64 {
-    let mut w = [0; 8];
-    for (w, b) in w.iter_mut().zip(bytes) {
-        *w = *b;
-    }
-    u64::from_le_bytes(w)
-}
-
-/// A pattern and the end of its match.
-pub(crate) type Ends = (PatternID, usize);
+/// A pattern (its number in the trie) and the end of its match.
+pub(crate) type Ends = (u32, usize);
 
 /// Every pattern that matches `hay` at `start`, shortest first, with its end.
-fn patterns_at(trie: &impl Automaton, hay: &[u8], start: usize, out: &mut Vec<Ends>) {
-    let Ok(mut state) = trie.start_state(Anchored::Yes) else {
-        return;
-    };
-    for (len, &byte) in (1..).zip(&hay[start..]) {
-        state = trie.next_state(Anchored::Yes, state, byte);
-        if !trie.is_special(state) {
-            continue;
-        }
-        if trie.is_dead(state) {
-            return;
-        }
-        if trie.is_match(state) {
-            // A state's first pattern is the one ending here; the others,
-            // shorter, were inherited for unanchored searches and start later.
-            let pattern = trie.match_pattern(state, 0);
-            if trie.pattern_len(pattern) == len {
-                out.push((pattern, start + len));
-            }
-        }
-    }
-}
-
-/// The trie of all patterns: the contiguous NFA, compact where a DFA would
-/// take 5 MB for the default taxonomy and over 400 MB for 20,000 concepts,
-/// with its first three levels (where most words leave it) as dense tables.
-/// The noncontiguous NFA only serves should a taxonomy outgrow it.
-#[derive(Debug)]
-enum Trie {
-    Contiguous(contiguous::NFA),
-    Noncontiguous(noncontiguous::NFA),
-}
-
-impl Trie {
-    fn new(keys: &[String]) -> Self {
-        contiguous::NFA::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            // Every pattern starts with a space: a start-byte prefilter would stop at every word.
-            .prefilter(false)
-            .dense_depth(3)
-            .build(keys)
-            .map(Trie::Contiguous)
-            .or_else(|_| {
-                noncontiguous::NFA::builder()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .prefilter(false)
-                    .build(keys)
-                    .map(Trie::Noncontiguous)
-            })
-            .or_else(|_| noncontiguous::NFA::new(Vec::<&str>::new()).map(Trie::Noncontiguous))
-            .expect("a trie without patterns always builds")
-    }
-
-    fn memory_usage(&self) -> usize {
-        match self {
-            Trie::Contiguous(t) => t.memory_usage(),
-            Trie::Noncontiguous(t) => t.memory_usage(),
-        }
+fn patterns_at(trie: &Trie, hay: &[u8], start: usize, out: &mut Vec<Ends>) {
+    if let Some(rest) = hay.get(start..) {
+        trie.prefixes(rest, |pattern, len| out.push((pattern, start + len)));
     }
 }
 
@@ -947,40 +715,5 @@ mod tests {
             assert!(is_namesake(Namesake::Surname, hay, at, at + "London".len()));
         }
         assert!(!ends_a_sentence("U.S."));
-    }
-
-    #[test]
-    fn the_start_filter_passes_every_pattern_and_turns_down_other_starts() {
-        let filter = StartFilter::new(&[
-            (" the hague", true),
-            (" iran", true),
-            (" eu", true),
-            (" saint-étienne", true),
-            (" 北京", true),
-            (" econom", false),
-        ]);
-        for hay in [
-            " the hague said",
-            " iran",
-            " iran's",
-            " eu ",
-            " eu",
-            " saint-étienne",
-            " 北京市",
-            " economy",
-        ] {
-            assert!(filter.may_match(hay.as_bytes(), 0), "{hay:?}");
-        }
-        for hay in [
-            " the president",
-            " irony",
-            " e",
-            " saint-denis",
-            " 上海",
-            " europe",
-            " ecology",
-        ] {
-            assert!(!filter.may_match(hay.as_bytes(), 0), "{hay:?}");
-        }
     }
 }

@@ -192,11 +192,11 @@ fn words_of(
         // ASCII, most text: no decoding, no case tables.
         if b.is_ascii() {
             han = None;
-            if b.is_ascii_alphanumeric() || b == b'_' {
+            let lower = ASCII_WORD_BYTES[usize::from(b)];
+            if lower != 0 {
                 word.letter(at);
                 if word.kept < STEM_CHARS {
                     word.kept += 1;
-                    let lower = b.to_ascii_lowercase();
                     word.hash = fnv_byte(word.hash, lower);
                     if let Some(buf) = word.buf.as_deref_mut() {
                         buf.push(char::from(lower));
@@ -252,6 +252,21 @@ fn words_of(
     }
     word.end(at, &mut f);
 }
+
+/// For each ASCII byte, the byte lower-cased when it is a letter, digit
+/// or `_` (a byte of a word), else 0.
+const ASCII_WORD_BYTES: [u8; 128] = {
+    let mut table = [0; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            table[b] = c.to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    table
+};
 
 /// The word [`words_of`] is reading.
 struct Word<'b> {
@@ -314,8 +329,8 @@ impl Word<'_> {
 }
 
 /// Calls `f` with the hash of each word the model reads in the story's
-/// fields, and the word itself when given a buffer: the headline twice,
-/// then the description and body; captions are left out. Training
+/// fields, and the word itself when given a buffer: each word of the headline
+/// twice, then the description and body; captions are left out. Training
 /// ([`for_each_story_word`]) and tagging read the words through this one
 /// function.
 fn story_words(
@@ -329,8 +344,13 @@ fn story_words(
             Zone::Description | Zone::Body => 1,
             Zone::Caption => 0,
         };
-        for _ in 0..times {
-            words_of(&field.clean, buf.as_deref_mut(), |h, w, _| f(h, w));
+        // Read once, each word counted `times` over.
+        if times > 0 {
+            words_of(&field.clean, buf.as_deref_mut(), |h, w, _| {
+                for _ in 0..times {
+                    f(h, w);
+                }
+            });
         }
     }
 }

@@ -414,6 +414,8 @@ impl Tagger {
         let tag = article.language.as_deref().or_else(|| {
             fields
                 .iter()
+                // An ASCII field has no letter of those scripts: not read.
+                .filter(|f| !f.clean.is_ascii())
                 .flat_map(|f| f.clean.chars().filter(|c| c.is_alphabetic()).take(64))
                 .find_map(|c| match c {
                     '\u{0400}'..='\u{04ff}' => Some("ru"),
