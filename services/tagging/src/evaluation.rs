@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 119] = [
+const TUNING_SET: [(&str, &str); 123] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -497,6 +497,22 @@ const TUNING_SET: [(&str, &str); 119] = [
     (
         "tuning/blind23-biz.yaml",
         include_str!("../eval/tuning/blind23-biz.yaml"),
+    ),
+    (
+        "tuning/blind24-econ.yaml",
+        include_str!("../eval/tuning/blind24-econ.yaml"),
+    ),
+    (
+        "tuning/blind24-x.yaml",
+        include_str!("../eval/tuning/blind24-x.yaml"),
+    ),
+    (
+        "tuning/blind24-soc.yaml",
+        include_str!("../eval/tuning/blind24-soc.yaml"),
+    ),
+    (
+        "tuning/blind24-l.yaml",
+        include_str!("../eval/tuning/blind24-l.yaml"),
     ),
 ];
 
