@@ -1,28 +1,31 @@
-//! The trie of all the matcher's patterns, as a double array: node `s` has
-//! its child for byte `b` at `base[s] + b`, which is its child only when
-//! that unit names `s` as its parent. A step of the walk is one addition
-//! and one read of eight bytes, with no list of transitions to search and
-//! no failure links (the matcher only ever walks from a word's start).
+//! The trie of all the matcher's patterns, as a double array of four-byte
+//! units: node `s`'s child for byte `b` is unit `base(s) ^ b`, and it is
+//! that child only when the unit's label is `b` (no two nodes share a base,
+//! so a label names its parent too). A step of the walk is one XOR and one
+//! read, with no list of transitions to search and no failure links (the
+//! matcher only ever walks from a word's start).
+//!
 //! For the default taxonomy's 66,000 patterns (385,000 nodes) the array
-//! holds 385,700 units, 4.6 MB with the pattern numbers, and builds faster
-//! than the NFA did. Against aho-corasick's contiguous NFA (9 MB with the dense first
-//! levels the walk needed) it cut the tagger's instructions by 5 % and its
-//! misses of a 1 MB cache by 11 %, and the walk became cheap enough that
-//! the filter which spared it words no pattern starts like cost more than
-//! it saved (6 % more instructions), so the matcher walks from every word.
+//! holds about 390,000 units (1.6 MB, and the pattern numbers beside them,
+//! read only where a pattern ends). Against aho-corasick's contiguous NFA
+//! (9 MB with the dense first levels the walk needed) the tagger ran 5 %
+//! fewer instructions with 11 % fewer misses of a 1 MB cache at twice this
+//! size, and the walk became cheap enough that the filter which spared it
+//! the words no pattern starts like cost more than it saved, so the matcher
+//! walks from every word. Halving the units again sped the walk, whose
+//! cache misses are most of the matcher's time, by 5 to 10 %.
 
-/// A node: where its children start, and its parent (with the flag of a
-/// node that ends a pattern in the top bit).
-#[derive(Debug, Clone, Copy)]
-struct Unit {
-    base: u32,
-    check: u32,
-}
+/// A unit: the base of the node's children (bits 9 up), whether the node
+/// ends a pattern (bit 8) and the byte that leads to it (bits 0-7).
+type Unit = u32;
 
-const PARENT: u32 = u32::MAX >> 1;
-const ENDS: u32 = !PARENT;
-/// The check of a unit no node holds (no node has it as parent).
-const FREE: u32 = PARENT;
+const LABEL: u32 = 0xff;
+const ENDS: u32 = 1 << 8;
+const BASE_SHIFT: u32 = 9;
+/// The largest base, and so about the most nodes: 8 million.
+const MAX_BASE: usize = (u32::MAX >> BASE_SHIFT) as usize;
+/// A unit no node holds: its label is 0xFF, a byte UTF-8 text never has.
+const FREE: Unit = LABEL;
 
 #[derive(Debug, Default)]
 pub(crate) struct Trie {
@@ -33,8 +36,8 @@ pub(crate) struct Trie {
 
 impl Trie {
     /// A trie of `keys`, each found as its index. Empty keys and repeated
-    /// ones (after the first) are left out. Past 2^31 nodes (gigabytes of
-    /// patterns) the trie is empty and matches nothing.
+    /// ones (after the first) are left out. Past 8 million nodes (a hundred
+    /// megabytes of patterns) the trie is empty and matches nothing.
     pub(crate) fn new(keys: &[String]) -> Self {
         let mut sorted: Vec<Key> = (0u32..)
             .zip(keys)
@@ -45,22 +48,16 @@ impl Trie {
         sorted.dedup_by(|a, b| a.0 == b.0);
         let mut builder = Builder {
             trie: Trie {
-                units: vec![
-                    Unit {
-                        base: 0,
-                        check: FREE,
-                    };
-                    256
-                ],
-                values: vec![u32::MAX; 256],
+                units: vec![FREE; 512],
+                values: vec![u32::MAX; 512],
             },
-            used: vec![0; 4],
-            // A unit below 256 is left free: no child lands there once a
-            // base is at least 1 and above the labels' spread (a few hundred
-            // units in all), and searches need not pass over them.
+            used: vec![0; 8],
+            bases: vec![0; 8],
+            // The first 256 units are left free, and no base is below 256:
+            // a node without children has base 0, and its walk lands on one
+            // of them, whose label (0xFF) matches no byte.
             first_free: 256,
         };
-        // The root is unit 0, its own parent in no unit's eyes (FREE is no node).
         builder.mark_used(0);
         if sorted.is_empty() || builder.place(0, &sorted, 0).is_none() {
             return Trie::default();
@@ -81,20 +78,20 @@ impl Trie {
     /// first, and its length.
     #[inline]
     pub(crate) fn prefixes(&self, text: &[u8], mut found: impl FnMut(u32, usize)) {
-        let mut node = 0u32;
+        let Some(&root) = self.units.first() else {
+            return;
+        };
+        let mut base = root >> BASE_SHIFT;
         for (len, &byte) in (1..).zip(text) {
-            let Some(base) = self.units.get(node as usize).map(|u| u.base) else {
-                return;
-            };
-            let child = base.wrapping_add(u32::from(byte));
-            match self.units.get(child as usize) {
-                Some(u) if u.check & PARENT == node => {
-                    node = child;
-                    if u.check & ENDS != 0
-                        && let Some(&v) = self.values.get(child as usize)
+            let child = (base ^ u32::from(byte)) as usize;
+            match self.units.get(child) {
+                Some(&unit) if unit & LABEL == u32::from(byte) => {
+                    if unit & ENDS != 0
+                        && let Some(&pattern) = self.values.get(child)
                     {
-                        found(v, len);
+                        found(pattern, len);
                     }
+                    base = unit >> BASE_SHIFT;
                 }
                 _ => return,
             }
@@ -111,39 +108,43 @@ type Key<'k> = (&'k [u8], u32);
 
 struct Builder {
     trie: Trie,
-    /// A bit per unit: taken by a node, or reserved as a base.
+    /// A bit per unit: taken by a node.
     used: Vec<u64>,
+    /// A bit per base: given to a node.
+    bases: Vec<u64>,
     /// No unit from 256 to it is free.
     first_free: usize,
 }
 
-impl Builder {
-    fn is_used(&self, unit: usize) -> bool {
-        self.used
-            .get(unit / 64)
-            .is_some_and(|w| w & (1 << (unit % 64)) != 0)
-    }
+fn bit(map: &[u64], at: usize) -> bool {
+    map.get(at / 64).is_some_and(|w| w & (1 << (at % 64)) != 0)
+}
 
+fn set_bit(map: &mut Vec<u64>, at: usize) {
+    if at / 64 >= map.len() {
+        map.resize(at / 64 + 1, 0);
+    }
+    map[at / 64] |= 1 << (at % 64);
+}
+
+impl Builder {
     fn mark_used(&mut self, unit: usize) {
-        if unit / 64 >= self.used.len() {
-            self.used.resize(unit / 64 + 1, 0);
-        }
-        self.used[unit / 64] |= 1 << (unit % 64);
+        set_bit(&mut self.used, unit);
     }
 
     /// Gives node `node` the children that `keys` (sorted, sharing their
     /// first `depth` bytes, which lead to `node`) continue with, and so on
-    /// below them. `None` when the array would outgrow 2^31 units.
-    fn place(&mut self, node: u32, keys: &[Key], depth: usize) -> Option<()> {
+    /// below them (depth first: the nodes of one word's walk lie close).
+    /// `None` when the array would outgrow its bases.
+    fn place(&mut self, node: usize, keys: &[Key], depth: usize) -> Option<()> {
         // A key that ends here makes the node the end of a pattern; sorted,
         // it comes first.
         let mut rest = keys;
         if let Some(&(key, value)) = rest.first()
             && key.len() == depth
         {
-            let unit = self.trie.units.get_mut(node as usize)?;
-            unit.check |= ENDS;
-            *self.trie.values.get_mut(node as usize)? = value;
+            *self.trie.units.get_mut(node)? |= ENDS;
+            *self.trie.values.get_mut(node)? = value;
             rest = &rest[1..];
         }
         if rest.is_empty() {
@@ -161,47 +162,45 @@ impl Builder {
             rest = &rest[run..];
         }
         let base = self.find_base(&children)?;
-        self.trie.units.get_mut(node as usize)?.base = base;
+        let unit = self.trie.units.get_mut(node)?;
+        *unit = (*unit & (LABEL | ENDS)) | (u32::try_from(base).ok()? << BASE_SHIFT);
         for &(label, _) in &children {
-            let at = (base + u32::from(label)) as usize;
+            let at = base ^ usize::from(label);
             self.mark_used(at);
-            self.trie.units[at].check = node;
+            self.trie.units[at] = u32::from(label);
         }
         for (label, run) in children {
-            self.place(base + u32::from(label), run, depth + 1)?;
+            self.place(base ^ usize::from(label), run, depth + 1)?;
         }
         Some(())
     }
 
-    /// The first base (not 0, the mark of a node without children) at
-    /// which every label of `children` lands on a free unit; grows the
-    /// array to hold them.
-    fn find_base(&mut self, children: &[(u8, &[Key])]) -> Option<u32> {
+    /// The first base (256 or more, and no other node's) at which every
+    /// label of `children` lands on a free unit; grows the array to hold
+    /// them.
+    fn find_base(&mut self, children: &[(u8, &[Key])]) -> Option<usize> {
         let first = usize::from(children.first()?.0);
         self.first_free = self.next_free(self.first_free);
         let mut at = self.first_free;
         loop {
-            if children
-                .iter()
-                .all(|&(label, _)| !self.is_used(at - first + usize::from(label)))
+            let base = at ^ first;
+            if !bit(&self.bases, base)
+                && children
+                    .iter()
+                    .all(|&(label, _)| !bit(&self.used, base ^ usize::from(label)))
             {
-                let base = at - first;
-                let end = base + 256;
-                if end > PARENT as usize {
+                // The base's block of 256 units, where its children are.
+                let end = (base | 0xff) + 1;
+                if base > MAX_BASE {
                     return None;
                 }
                 if end > self.trie.units.len() {
                     let len = end.max(self.trie.units.len() * 5 / 4);
-                    self.trie.units.resize(
-                        len,
-                        Unit {
-                            base: 0,
-                            check: FREE,
-                        },
-                    );
+                    self.trie.units.resize(len, FREE);
                     self.trie.values.resize(len, u32::MAX);
                 }
-                return u32::try_from(base).ok();
+                set_bit(&mut self.bases, base);
+                return Some(base);
             }
             at = self.next_free(at + 1);
         }
@@ -277,6 +276,19 @@ mod tests {
                     .all(|&(_, len)| len < miss.len() && keys.contains(&miss[..len].to_string())),
                 "{miss}"
             );
+        }
+    }
+
+    #[test]
+    fn the_walk_stops_at_a_node_without_children() {
+        let keys: Vec<String> = [" a", " ab", " b"].map(String::from).to_vec();
+        let trie = Trie::new(&keys);
+        // " ab" has no children: each byte after it lands on a free unit.
+        for tail in 0..=255u8 {
+            let Ok(text) = std::str::from_utf8(&[b' ', b'a', b'b', tail]).map(str::to_owned) else {
+                continue;
+            };
+            assert_eq!(prefixes(&trie, &text), [(0, 2), (1, 3)], "{text:?}");
         }
     }
 
