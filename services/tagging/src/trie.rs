@@ -57,15 +57,14 @@ impl Trie {
             // a node without children has base 0, and its walk lands on one
             // of them, whose label (0xFF) matches no byte.
             first_free: 256,
+            end: 0,
         };
         builder.mark_used(0);
         if sorted.is_empty() || builder.place(0, &sorted, 0).is_none() {
             return Trie::default();
         }
         // The array ends at its last node: a walk past it finds no child.
-        let len = builder.used.iter().rposition(|&w| w != 0).map_or(0, |i| {
-            i * 64 + 64 - builder.used[i].leading_zeros() as usize
-        });
+        let len = builder.end;
         let mut trie = builder.trie;
         trie.units.truncate(len);
         trie.values.truncate(len);
@@ -103,6 +102,10 @@ impl Trie {
     }
 }
 
+/// How many blocks of 256 units at the end of the array the builder
+/// searches for a node's base.
+const OPEN_BLOCKS: usize = 16;
+
 /// A pattern's bytes and its number.
 type Key<'k> = (&'k [u8], u32);
 
@@ -114,6 +117,8 @@ struct Builder {
     bases: Vec<u64>,
     /// No unit from 256 to it is free.
     first_free: usize,
+    /// One past the last unit taken.
+    end: usize,
 }
 
 fn bit(map: &[u64], at: usize) -> bool {
@@ -130,6 +135,7 @@ fn set_bit(map: &mut Vec<u64>, at: usize) {
 impl Builder {
     fn mark_used(&mut self, unit: usize) {
         set_bit(&mut self.used, unit);
+        self.end = self.end.max(unit + 1);
     }
 
     /// Gives node `node` the children that `keys` (sorted, sharing their
@@ -180,7 +186,11 @@ impl Builder {
     /// them.
     fn find_base(&mut self, children: &[(u8, &[Key])]) -> Option<usize> {
         let first = usize::from(children.first()?.0);
-        self.first_free = self.next_free(self.first_free);
+        // Only the last blocks of the array are searched: further back,
+        // the free units left are those whose bases other nodes hold, and
+        // passing over them again for every node made building quadratic.
+        let floor = self.end.saturating_sub(OPEN_BLOCKS * 256);
+        self.first_free = self.next_free(self.first_free.max(floor));
         let mut at = self.first_free;
         loop {
             let base = at ^ first;
@@ -277,6 +287,25 @@ mod tests {
                 "{miss}"
             );
         }
+    }
+
+    #[test]
+    fn fifty_thousand_patterns_are_each_found() {
+        // Enough nodes for the builder to leave blocks behind as it goes.
+        let keys: Vec<String> = (0..50_000u64)
+            .map(|i| {
+                let scrambled = i.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40;
+                format!(
+                    " {scrambled:x} {}",
+                    ["ab", "él", "мир", "北京"][(i % 4) as usize]
+                )
+            })
+            .collect();
+        let trie = Trie::new(&keys);
+        for (i, k) in keys.iter().enumerate() {
+            assert!(prefixes(&trie, k).contains(&(i as u32, k.len())), "{k}");
+        }
+        assert_eq!(prefixes(&trie, " zz"), []);
     }
 
     #[test]
