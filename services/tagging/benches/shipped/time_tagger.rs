@@ -22,6 +22,15 @@
 //! `JSON_HASH` is FNV-1a of the shape's articles serialized again by this
 //! build's model: equal hashes across builds mean both engines read the same
 //! articles. `TAGS` is the tags found over the shape, once (not timed).
+//!
+//! With `TAGGING_BENCH_FIXED=BYTES` it times nothing: it tags, once per
+//! shape, the first stories that make up `BYTES` of text, each shape in one
+//! call of [`tag_once`] after one uncounted call, for counting instructions and cache misses under
+//! callgrind (`against-shipped --instructions`), and prints
+//!
+//! ```text
+//! fixed LABEL SHAPE STORIES TEXT_BYTES TAGS
+//! ```
 
 use std::path::Path;
 use std::time::Duration;
@@ -59,6 +68,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         taxonomy.len()
     );
     let tagger = Tagger::new(taxonomy);
+    if let Some(budget) = std::env::var("TAGGING_BENCH_FIXED").ok() {
+        let budget: usize = budget.parse()?;
+        for (shape, articles) in &shapes {
+            let mut bytes = 0;
+            let first = articles
+                .iter()
+                .take_while(|a| {
+                    let fits = bytes < budget;
+                    bytes += text_bytes(a);
+                    fits
+                })
+                .count();
+            let some = &articles[..first];
+            // Once outside the count, so that what is counted runs warm.
+            std::hint::black_box(warm_up(&tagger, some));
+            let tags = tag_once(&tagger, some);
+            let bytes: usize = some.iter().map(text_bytes).sum();
+            println!("fixed {label} {shape} {first} {bytes} {tags}");
+        }
+        return Ok(());
+    }
     for (shape, articles) in &shapes {
         if articles.is_empty() {
             return Err(format!("shape {shape} has no articles").into());
@@ -75,6 +105,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     Ok(())
+}
+
+/// Tags each of `articles` once; the tags found. Not inlined: callgrind
+/// counts what runs inside it, one dump per call.
+#[inline(never)]
+fn tag_once(tagger: &Tagger, articles: &[Article]) -> usize {
+    articles
+        .iter()
+        .map(|a| {
+            std::hint::black_box(tagger.tag(std::hint::black_box(a)))
+                .tags
+                .len()
+        })
+        .sum()
+}
+
+/// The same work, not counted, in the other order (and so not folded
+/// into one function with [`tag_once`] by the compiler).
+#[inline(never)]
+fn warm_up(tagger: &Tagger, articles: &[Article]) -> usize {
+    articles
+        .iter()
+        .rev()
+        .map(|a| {
+            std::hint::black_box(tagger.tag(std::hint::black_box(a)))
+                .tags
+                .len()
+        })
+        .sum()
 }
 
 /// 64-bit FNV-1a, stable across builds and Rust versions.
