@@ -68,7 +68,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         taxonomy.len()
     );
     let tagger = Tagger::new(taxonomy);
-    if let Some(budget) = std::env::var("TAGGING_BENCH_FIXED").ok() {
+    if let Ok(budget) = std::env::var("TAGGING_BENCH_FIXED") {
         let budget: usize = budget.parse()?;
         for (shape, articles) in &shapes {
             let mut bytes = 0;
