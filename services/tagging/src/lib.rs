@@ -14,7 +14,8 @@
 //!   each Han (kana, Thai...) character, and the map back.
 //! - `matcher`: one trie of every name (in every language), term and
 //!   exclusion, walked from each word start, then the story-language,
-//!   word-boundary, case and namesake checks.
+//!   word-boundary, case and namesake checks; `trie`: that trie, a double
+//!   array of four-byte units.
 //! - `rules`: surnames after full names, `all_of`/`any_of`/`none_of`
 //!   conditions, broader concepts.
 //! - `scoring`: relevance, confidence and the evidence kept per concept;

@@ -208,7 +208,7 @@ impl Matcher {
         (matcher, terms)
     }
 
-    /// Heap bytes held by the automaton and the pattern tables.
+    /// Heap bytes held by the trie and the pattern tables.
     pub(crate) fn memory_usage(&self) -> usize {
         self.trie.memory_usage()
             + self.ranges.capacity() * size_of::<u32>()
@@ -326,7 +326,7 @@ impl Matcher {
                     .is_ok())
     }
 
-    /// Checks one automaton match (a range of the searched text) against
+    /// Checks one trie match (a range of the searched text) against
     /// the targets `only` allows; records its hits and returns where the
     /// search goes on and whether they were all cues, or `None` when no
     /// target of the pattern applies.

@@ -172,7 +172,7 @@ impl Tagger {
         self.creator.clone()
     }
 
-    /// Approximate heap bytes of the compiled matcher (automaton and tables).
+    /// Approximate heap bytes of the compiled matcher (trie and tables).
     pub fn memory_usage(&self) -> usize {
         self.matcher.memory_usage() + self.rules.memory_usage() + self.name_order.len() * 4
     }

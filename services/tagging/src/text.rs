@@ -595,8 +595,8 @@ pub(crate) fn normalize(s: &str) -> String {
 /// character starts a word, and the map from each of its bytes back to the
 /// clean text. Names and terms are folded the same way ([`fold`]), so a
 /// Chinese name becomes a phrase of one-character words and matches inside
-/// a sentence. ASCII clean text needs none of this: the trie folds ASCII
-/// case itself.
+/// a sentence. ASCII clean text needs none of this: the matcher searches
+/// its lowercased copy.
 #[derive(Debug, Default)]
 pub(crate) struct Folded {
     pub(crate) text: String,

@@ -644,3 +644,30 @@ fn states_provinces_and_regions_have_their_country_and_a_shared_name_goes_by_con
         Vec::<String>::new()
     );
 }
+
+#[test]
+fn a_name_that_folds_to_nothing_is_refused() {
+    // Tatweel and Arabic vowel marks count as letters, and folding drops them all.
+    let src = "version: '1'\nbase_uri: https://x.example/t/\nconcepts:\n  - id: place/a\n    kind: place\n    name: Alpha\n    aliases: [\"\u{0640}\u{064e}\"]\n";
+    let got = errors(src);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].contains("nothing left to match once folded"),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn a_taxonomy_too_big_for_the_matcher_is_refused_whole() {
+    let mut src = String::from("version: '1'\nbase_uri: https://x.example/t/\nconcepts:\n");
+    // 3,000 concepts with 2 KB of names each: 6.1 MB of patterns.
+    let name = "x".repeat(2_000);
+    for i in 0..3_000 {
+        src.push_str(&format!(
+            "  - {{id: place/p{i}, kind: place, name: P{i}, aliases: [{name}{i}]}}\n"
+        ));
+    }
+    let got = errors(&src);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(got[0].contains("at most 6000000 fit its trie"), "{got:?}");
+}

@@ -29,7 +29,7 @@
 //! callgrind (`against-shipped --instructions`), and prints
 //!
 //! ```text
-//! fixed LABEL SHAPE STORIES TEXT_BYTES TAGS
+//! fixed LABEL SHAPE STORIES TEXT_BYTES TAGS JSON_HASH
 //! ```
 
 use std::path::Path;
@@ -68,14 +68,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         taxonomy.len()
     );
     let tagger = Tagger::new(taxonomy);
-    if let Ok(budget) = std::env::var("TAGGING_BENCH_FIXED") {
-        let budget: usize = budget.parse()?;
+    if let Some((shape, _)) = shapes.iter().find(|(_, articles)| articles.is_empty()) {
+        return Err(format!("shape {shape} has no articles").into());
+    }
+    if let Ok(fixed) = std::env::var("TAGGING_BENCH_FIXED") {
+        let fixed: usize = fixed
+            .parse()
+            .map_err(|e| format!("TAGGING_BENCH_FIXED={fixed}: {e}"))?;
         for (shape, articles) in &shapes {
             let mut bytes = 0;
             let first = articles
                 .iter()
                 .take_while(|a| {
-                    let fits = bytes < budget;
+                    let fits = bytes < fixed;
                     bytes += text_bytes(a);
                     fits
                 })
@@ -85,14 +90,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             std::hint::black_box(warm_up(&tagger, some));
             let tags = tag_once(&tagger, some);
             let bytes: usize = some.iter().map(text_bytes).sum();
-            println!("fixed {label} {shape} {first} {bytes} {tags}");
+            let hash = fnv1a(&serde_json::to_vec(some)?);
+            println!("fixed {label} {shape} {first} {bytes} {tags} {hash:016x}");
         }
         return Ok(());
     }
     for (shape, articles) in &shapes {
-        if articles.is_empty() {
-            return Err(format!("shape {shape} has no articles").into());
-        }
         let tags: usize = articles.iter().map(|a| tagger.tag(a).tags.len()).sum();
         let t = timing::time(articles, budget, |a| tagger.tag(a).tags.len());
         println!(

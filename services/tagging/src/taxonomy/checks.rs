@@ -45,6 +45,8 @@ pub(super) fn bad_name(text: &str) -> Option<&'static str> {
         Some("has leading or trailing spaces")
     } else if !text.chars().any(char::is_alphanumeric) {
         Some("has no letters or digits")
+    } else if crate::text::fold(text).trim().is_empty() {
+        Some("has nothing left to match once folded (only marks or tatweel)")
     } else if text.contains('*') {
         Some("contains `*`: only condition terms may end in `*`")
     } else if text.contains("  ") || text.contains(['\n', '\t']) {

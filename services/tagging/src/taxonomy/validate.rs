@@ -17,6 +17,32 @@ use crate::text::fold;
 /// leading subject.
 const SUBJECT_WEIGHTS: std::ops::RangeInclusive<f64> = 0.1..=5.0;
 
+/// The most bytes of patterns (folded, a space before each) a taxonomy may
+/// have: the matcher's trie holds about 8 million nodes, and a pattern has
+/// at most a node per byte. The default taxonomy has 1.3 million.
+const MAX_PATTERN_BYTES: usize = 6_000_000;
+
+/// The bytes of every pattern the matcher compiles, as it compiles them.
+fn pattern_bytes(taxonomy: &Taxonomy) -> usize {
+    let words = |text: &str| 1 + fold(text).len();
+    taxonomy
+        .concepts
+        .iter()
+        .map(|c| {
+            c.names.iter().map(|n| words(&n.text)).sum::<usize>()
+                + c.exclude.iter().map(|e| words(e)).sum::<usize>()
+                + c.when
+                    .iter()
+                    .flat_map(|w| w.terms())
+                    .map(|t| match t {
+                        Term::Word { text, .. } => words(text),
+                        _ => 0,
+                    })
+                    .sum::<usize>()
+        })
+        .sum()
+}
+
 /// Parses and validates `source`.
 pub(super) fn parse(source: &str, origin: &str) -> Result<Taxonomy, TaxonomyError> {
     let raw: RawTaxonomy =
@@ -29,6 +55,16 @@ pub(super) fn parse(source: &str, origin: &str) -> Result<Taxonomy, TaxonomyErro
         languages: Vec::new(),
     };
     let taxonomy = v.build(raw);
+    let pattern_bytes = pattern_bytes(&taxonomy);
+    if pattern_bytes > MAX_PATTERN_BYTES {
+        v.file_problem(
+            "concepts",
+            format!(
+                "the names, exclusions and cue words come to {pattern_bytes} bytes as the matcher \
+                 reads them; at most {MAX_PATTERN_BYTES} fit its trie"
+            ),
+        );
+    }
     if v.problems.is_empty() {
         Ok(taxonomy)
     } else {
