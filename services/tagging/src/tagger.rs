@@ -237,51 +237,34 @@ impl Tagger {
             let Some(model) = &self.subjects else {
                 return Vec::new();
             };
-            let mut log_probs = Vec::new();
-            model.log_probs(fields, &mut scratch.subject, &mut log_probs);
-            let mut out: Vec<SubjectExplanation> = scratch
-                .scores
-                .iter()
-                .filter_map(|(c, s)| {
-                    let k = self.taxonomy.concepts.get(c as usize)?;
-                    let log_prob = model.log_prob_of(&log_probs, c)?;
-                    (k.is_top_level_topic() && s.rank > 0).then(|| SubjectExplanation {
-                        name: k.name.clone(),
-                        rank: s.rank,
-                        log_prob,
-                        words: model.contributions(fields, c, 6),
-                    })
+            // The leader as tagging chooses it; that also leaves the
+            // model's log-probabilities and the cue-ranked topics in scratch.
+            let leader = self
+                .leader(fields, &scratch.hits, &scratch.scores, &mut scratch.subject)
+                .map(|(c, _)| c);
+            let SubjectScratch {
+                log_probs, ranked, ..
+            } = &scratch.subject;
+            let explain = |c: u32, rank: i32| {
+                let k = self.taxonomy.concepts.get(c as usize)?;
+                Some(SubjectExplanation {
+                    name: k.name.clone(),
+                    rank,
+                    log_prob: model.log_prob_of(log_probs, c)?,
+                    words: model.contributions(fields, c, 6),
                 })
+            };
+            let mut out: Vec<SubjectExplanation> = ranked
+                .iter()
+                .filter_map(|&(c, rank)| explain(c, rank))
                 .collect();
             out.sort_by_key(|e| std::cmp::Reverse(e.rank));
             // A leading subject the words chose without cues, last, rank 0.
-            let ranked: Vec<(u32, i32)> = scratch
-                .scores
-                .iter()
-                .filter(|&(c, s)| {
-                    s.rank > 0
-                        && self
-                            .taxonomy
-                            .concepts
-                            .get(c as usize)
-                            .is_some_and(crate::Concept::is_top_level_topic)
-                })
-                .map(|(c, s)| (c, s.rank))
-                .collect();
-            if !ranked.is_empty()
-                && let Some(c) = model.lead(&log_probs, &ranked)
+            if let Some(c) = leader
                 && !ranked.iter().any(|&(r, _)| r == c)
-                && let (Some(k), Some(log_prob)) = (
-                    self.taxonomy.concepts.get(c as usize),
-                    model.log_prob_of(&log_probs, c),
-                )
+                && let Some(e) = explain(c, 0)
             {
-                out.push(SubjectExplanation {
-                    name: k.name.clone(),
-                    rank: 0,
-                    log_prob,
-                    words: model.contributions(fields, c, 6),
-                });
+                out.push(e);
             }
             out
         })
