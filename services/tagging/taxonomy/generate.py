@@ -51,7 +51,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-03.36"
+VERSION = "2026-12-03.37"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -555,6 +555,7 @@ NEWS_CITIES = {
     "YE": ["Taiz", "Al Ḩudaydah", "Mukalla"], "SD": ["Port Sudan"],
     "IQ": ["Al Fallūjah", "Ramadi", "Najaf"], "AF": ["Kunduz"],
     "LY": ["Misratah"],
+    "AR": ["Rosario", "Mendoza"], "PE": ["Cusco"], "TN": ["Sfax"], "MY": ["Johor Bahru"],
 }
 
 # GeoNames names that are not the common English ones ("" to leave out:
@@ -731,8 +732,10 @@ def add_divisions(concepts, iso):
     taken = {fold(n) for c in concepts for n in [c["name"], *c.get("aliases", [])]}
     subdivisions = []
     for code, kinds in spec["countries"].items():
-        subdivisions += [d for d in pycountry.subdivisions.get(country_code=code)
-                         if d.parent_code is None and d.type in kinds]
+        # Sorted: pycountry hands them over as a set, in an order that
+        # changes from run to run.
+        subdivisions += sorted((d for d in pycountry.subdivisions.get(country_code=code)
+                                if d.parent_code is None and d.type in kinds), key=lambda d: d.code)
     subdivisions += [pycountry.subdivisions.get(code=code) for code in spec.get("also", [])]
     skip = set(spec["skip"])
     added = []
@@ -971,10 +974,11 @@ LANGUAGE_CONTEXTS = {
            "{} classes", "{} translation", "translated into {}", "{} subtitles", "fluent {}",
            "fluent in {}", "learn {}", "learning {}", "taught {}", "{} dubbing", "dubbed into {}",
            "written in {}", "page in {}", "letter in {}", "note in {}", "message in {}",
-           "signs in {}", "sung in {}", "wrote in {}"],
+           "signs in {}", "sung in {}", "wrote in {}", "versions in {}", "editions in {}",
+           "available in {}", "broadcast in {}", "published in {}"],
     "de": ["auf {}", "{} lernen", "{} sprechen", "{} spricht", "{} sprechende", "{} sprechenden",
            "{} als Fremdsprache", "{} als Muttersprache", "Unterricht in {}", "{} unterrichten",
-           "in {} und", "Fach {}"],
+           "in {} und", "Fach {}", "{} als Zweitsprache", "{} als Amtssprache"],
     "fr": ["en {}", "parle {}", "parlent {}", "parler {}", "cours de {}", "traduit en {}",
            "traduits en {}", "traduite en {}"],
 }
