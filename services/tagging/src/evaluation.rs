@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 123] = [
+const TUNING_SET: [(&str, &str); 127] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -513,6 +513,22 @@ const TUNING_SET: [(&str, &str); 123] = [
     (
         "tuning/blind24-l.yaml",
         include_str!("../eval/tuning/blind24-l.yaml"),
+    ),
+    (
+        "tuning/blind25-bbc.yaml",
+        include_str!("../eval/tuning/blind25-bbc.yaml"),
+    ),
+    (
+        "tuning/blind25-desk.yaml",
+        include_str!("../eval/tuning/blind25-desk.yaml"),
+    ),
+    (
+        "tuning/blind25-x.yaml",
+        include_str!("../eval/tuning/blind25-x.yaml"),
+    ),
+    (
+        "tuning/blind25-l.yaml",
+        include_str!("../eval/tuning/blind25-l.yaml"),
     ),
 ];
 
