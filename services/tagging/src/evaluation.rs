@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 127] = [
+const TUNING_SET: [(&str, &str); 131] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -529,6 +529,22 @@ const TUNING_SET: [(&str, &str); 127] = [
     (
         "tuning/blind25-l.yaml",
         include_str!("../eval/tuning/blind25-l.yaml"),
+    ),
+    (
+        "tuning/blind26-bbc.yaml",
+        include_str!("../eval/tuning/blind26-bbc.yaml"),
+    ),
+    (
+        "tuning/blind26-desk.yaml",
+        include_str!("../eval/tuning/blind26-desk.yaml"),
+    ),
+    (
+        "tuning/blind26-x.yaml",
+        include_str!("../eval/tuning/blind26-x.yaml"),
+    ),
+    (
+        "tuning/blind26-l.yaml",
+        include_str!("../eval/tuning/blind26-l.yaml"),
     ),
 ];
 
