@@ -621,7 +621,8 @@ const PLACE_WORDS: &[&str] = &[
 ];
 
 /// Capitalised words that precede a place name at the start of a sentence
-/// or a title-case headline without making it a surname.
+/// or a title-case headline, or qualify it ("West London", "East Berlin"),
+/// without making it a surname.
 const FUNCTION_WORDS: &[&str] = &[
     "In",
     "From",
@@ -691,6 +692,19 @@ const FUNCTION_WORDS: &[&str] = &[
     "Central",
     "Rural",
     "Downtown",
+    "North",
+    "South",
+    "East",
+    "West",
+    "Northeast",
+    "Northwest",
+    "Southeast",
+    "Southwest",
+    "Greater",
+    "Inner",
+    "Outer",
+    "Upper",
+    "Lower",
 ];
 
 #[cfg(test)]
@@ -715,5 +729,14 @@ mod tests {
             assert!(is_namesake(Namesake::Surname, hay, at, at + "London".len()));
         }
         assert!(!ends_a_sentence("U.S."));
+    }
+
+    #[test]
+    fn a_compass_point_before_a_name_qualifies_the_place() {
+        for hay in ["appear at West London Magistrates' Court", "in East Berlin"] {
+            let at = hay.rfind(['L', 'B']).unwrap();
+            let end = at + hay[at..].find([' ', '\'']).unwrap_or(hay.len() - at);
+            assert!(!is_namesake(Namesake::Surname, hay, at, end), "{hay}");
+        }
     }
 }

@@ -51,7 +51,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-03.40"
+VERSION = "2026-12-03.41"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -556,6 +556,7 @@ NEWS_CITIES = {
     "IQ": ["Al Fallūjah", "Ramadi", "Najaf"], "AF": ["Kunduz"],
     "LY": ["Misratah"],
     "AR": ["Rosario", "Mendoza"], "PE": ["Cusco"], "TN": ["Sfax"], "MY": ["Johor Bahru"],
+    "ZA": ["East London"],
 }
 
 # GeoNames names that are not the common English ones ("" to leave out:
