@@ -51,7 +51,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-03.41"
+VERSION = "2026-12-03.42"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -671,7 +671,8 @@ def division_translations(name):
         except OSError:
             continue
         n = t.gettext(name)
-        if n == name:
+        # An inverted catalogue form ("Wallonne, Région") is no name news uses.
+        if n == name or ", " in n:
             continue
         names = [n]
         if lang == "zh":
