@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 131] = [
+const TUNING_SET: [(&str, &str); 135] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -545,6 +545,22 @@ const TUNING_SET: [(&str, &str); 131] = [
     (
         "tuning/blind26-l.yaml",
         include_str!("../eval/tuning/blind26-l.yaml"),
+    ),
+    (
+        "tuning/blind27-bbc.yaml",
+        include_str!("../eval/tuning/blind27-bbc.yaml"),
+    ),
+    (
+        "tuning/blind27-desk.yaml",
+        include_str!("../eval/tuning/blind27-desk.yaml"),
+    ),
+    (
+        "tuning/blind27-x.yaml",
+        include_str!("../eval/tuning/blind27-x.yaml"),
+    ),
+    (
+        "tuning/blind27-l.yaml",
+        include_str!("../eval/tuning/blind27-l.yaml"),
     ),
 ];
 
