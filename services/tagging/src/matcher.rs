@@ -618,6 +618,21 @@ const PLACE_WORDS: &[&str] = &[
     "Gulf",
     "Highlands",
     "Mountains",
+    "Senate",
+    "Legislature",
+    "Assembly",
+    "Parliament",
+    "Governor",
+    "Government",
+    "Army",
+    "National",
+    "Guard",
+    "Police",
+    "Department",
+    "Supreme",
+    "Court",
+    "County",
+    "Council",
 ];
 
 /// Capitalised words that precede a place name at the start of a sentence
@@ -729,6 +744,14 @@ mod tests {
             assert!(is_namesake(Namesake::Surname, hay, at, at + "London".len()));
         }
         assert!(!ends_a_sentence("U.S."));
+    }
+
+    #[test]
+    fn an_institution_after_a_name_makes_it_the_place_not_a_person() {
+        for next in ["Senate", "Army", "Police", "County", "Legislature"] {
+            assert!(!continues_a_name(next, false), "{next}");
+        }
+        assert!(continues_a_name("Reed", false));
     }
 
     #[test]
