@@ -6,11 +6,16 @@
 //!
 //! ```text
 //! cargo run -p newsfeed-tagging --release --example subject_corpus > /tmp/subject-corpus.jsonl
+//! cargo run -p newsfeed-tagging --release --example subject_corpus -- --short 50 > /tmp/subject-corpus.jsonl
 //! ```
+//!
+//! `--short N` also writes each story cut short, as a brief: its headline and
+//! the first N words of its body, without the description (id `ID~short`).
 
 use std::io::Write as _;
 use std::process::ExitCode;
 
+use newsfeed_model::Article;
 use newsfeed_tagging::evaluation::EvalSet;
 use newsfeed_tagging::{Tagger, Taxonomy};
 
@@ -20,30 +25,61 @@ fn main() -> ExitCode {
         (Err(e), _) => return fail(&e.to_string()),
         (_, Err(e)) => return fail(&e.to_string()),
     };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let short = match args.as_slice() {
+        [] => None,
+        [flag, n] if flag == "--short" => match n.parse::<usize>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => return fail("--short takes a number of words"),
+        },
+        _ => return fail("usage: subject_corpus [--short WORDS]"),
+    };
     let tagger = Tagger::new(taxonomy);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for story in &set.stories {
         let Some(subject) = story.subject_uri() else {
             continue;
         };
-        let (words, ranks) = tagger.subject_inputs(&story.article);
-        let line = serde_json::json!({
-            "id": story.id,
-            "subject": subject,
-            "words": words,
-            "ranks": ranks
-                .into_iter()
-                .map(|(uri, rank)| (uri, serde_json::Value::from(rank)))
-                .collect::<serde_json::Map<_, _>>(),
-        });
-        if writeln!(out, "{line}").is_err() {
-            return fail("cannot write to stdout");
+        let brief = short.map(|n| (format!("{}~short", story.id), cut_short(&story.article, n)));
+        let versions = std::iter::once((story.id.clone(), story.article.clone())).chain(brief);
+        for (id, article) in versions {
+            let (words, ranks) = tagger.subject_inputs(&article);
+            let line = serde_json::json!({
+                "id": id,
+                "subject": subject,
+                "words": words,
+                "ranks": ranks
+                    .into_iter()
+                    .map(|(uri, rank)| (uri, serde_json::Value::from(rank)))
+                    .collect::<serde_json::Map<_, _>>(),
+            });
+            if writeln!(out, "{line}").is_err() {
+                return fail("cannot write to stdout");
+            }
         }
     }
     if out.flush().is_err() {
         return fail("cannot write to stdout");
     }
     ExitCode::SUCCESS
+}
+
+/// The article as a brief: its headline and the first `words` words of
+/// each body, no description.
+fn cut_short(article: &Article, words: usize) -> Article {
+    let mut brief = article.clone();
+    brief.descriptions.clear();
+    for body in &mut brief.bodies {
+        if let Some(text) = &body.value {
+            body.value = Some(
+                text.split_whitespace()
+                    .take(words)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+        }
+    }
+    brief
 }
 
 fn fail(message: &str) -> ExitCode {

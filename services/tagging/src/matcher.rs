@@ -619,6 +619,7 @@ const PLACE_WORDS: &[&str] = &[
     "Highlands",
     "Mountains",
     "Senate",
+    "House",
     "Legislature",
     "Assembly",
     "Parliament",

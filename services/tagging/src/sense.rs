@@ -504,18 +504,32 @@ impl Sense {
     /// qualifier after it say are not the concept; the exclusion hits go too.
     pub(crate) fn apply(&self, taxonomy: &Taxonomy, fields: &[FieldText<'_>], hits: &mut Vec<Hit>) {
         self.regions_named_together(fields, hits);
-        // The concept and the text of each use in another sense.
-        let mut other_sense: Vec<(u32, &str)> = Vec::new();
+        // The concept, the text of each use in another sense and whether
+        // that sense is a person's name.
+        let mut other_sense: Vec<(u32, &str, bool)> = Vec::new();
         for h in hits.iter() {
             if let What::Exclusion { concept, person } = h.what
                 && !(person && title_case_headline(fields, h.field))
                 && let Some(text) = span(fields, h)
             {
-                other_sense.push((concept, text));
+                other_sense.push((concept, text, person));
             }
         }
         other_sense.sort_unstable();
         other_sense.dedup();
+        // The places named in the story: one of them above a name used as a
+        // person's says its other uses are the place ("Florence Baptiste" in
+        // a story of Florence, Italy). Not so a club or another place of the
+        // name ("AC Milan" in a story that names Italy).
+        let mut named: Vec<u32> = hits
+            .iter()
+            .filter_map(|h| match h.what {
+                What::Name { concept, .. } => Some(concept),
+                _ => None,
+            })
+            .collect();
+        named.sort_unstable();
+        named.dedup();
         hits.retain(|h| {
             let What::Name { concept, form } = h.what else {
                 return matches!(h.what, What::Term(_));
@@ -526,12 +540,17 @@ impl Sense {
             let text = field.clean.as_str();
             if form != Form::Inflection
                 && let Some(mention) = span(fields, h)
-                && other_sense
-                    .iter()
-                    .any(|&(c, other)| c == concept && contains_word(other, mention))
                 && !after_preposition(text, h.start as usize)
             {
-                return false;
+                let mut senses = other_sense
+                    .iter()
+                    .filter(|&&(c, other, _)| c == concept && contains_word(other, mention));
+                if let Some(&(_, _, person)) = senses.next() {
+                    let only_people = person && senses.all(|&(_, _, p)| p);
+                    if !(only_people && place_above_named(taxonomy, concept, &named)) {
+                        return false;
+                    }
+                }
             }
             !self.placed_elsewhere(taxonomy, concept, text, h.end as usize)
         });
@@ -744,6 +763,17 @@ fn in_broader(taxonomy: &Taxonomy, concept: u32, test: impl Fn(u32, &Concept) ->
         stack.extend(k.broader.iter().copied());
     }
     false
+}
+
+/// True when a place above `concept` (a country, a state; not a region of
+/// the world) is among `named`, sorted.
+fn place_above_named(taxonomy: &Taxonomy, concept: u32, named: &[u32]) -> bool {
+    in_broader(taxonomy, concept, |c, k| {
+        c != concept
+            && k.kind == ConceptKind::Place
+            && !k.id.starts_with("region/")
+            && named.binary_search(&c).is_ok()
+    })
 }
 
 /// True when the word before `start` is a preposition of place.

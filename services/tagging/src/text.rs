@@ -626,6 +626,18 @@ impl Folded {
                 self.push(c, at);
                 continue;
             }
+            if let Some((marked, folded)) = marked_homograph(&clean[at..]) {
+                for f in folded.chars() {
+                    self.push(f, at);
+                }
+                while chars
+                    .peek()
+                    .is_some_and(|&(next, _)| next < at + marked.len())
+                {
+                    chars.next();
+                }
+                continue;
+            }
             // A character with the combining marks after it is normalised as one.
             let mut end = at + c.len_utf8();
             while let Some(&(next, mark)) = chars.peek() {
@@ -738,6 +750,22 @@ pub(crate) fn fold(s: &str) -> String {
     let mut f = Folded::default();
     f.fold_from(&normalize(s));
     f.text.trim().to_owned()
+}
+
+/// Spellings whose vowel marks are all that tells two names apart, folded
+/// to a form of their own where the marks would otherwise be dropped: Arabic
+/// عُمان (Oman, with its damma) against عمّان or bare عمان (Amman, the far
+/// commoner reading of the unmarked word). Only the whole word: the
+/// adjective عُمانية keeps the usual folding.
+const MARKED_HOMOGRAPHS: &[(&str, &str)] = &[("\u{0639}\u{064f}\u{0645}\u{0627}\u{0646}", "عومان")];
+
+/// The marked spelling `text` starts with as a whole word (to its end),
+/// and its folded form.
+fn marked_homograph(text: &str) -> Option<(&'static str, &'static str)> {
+    MARKED_HOMOGRAPHS.iter().copied().find(|(marked, _)| {
+        text.strip_prefix(marked)
+            .is_some_and(|rest| !rest.starts_with(char::is_alphanumeric))
+    })
 }
 
 /// Separators after normalisation: those of the clean text, CJK and
@@ -861,5 +889,23 @@ mod tests {
         assert_eq!(plain_letter_lowercase('Ж'), Some('ж'));
         assert_eq!(plain_letter_lowercase('ب'), Some('ب'));
         assert_eq!(plain_letter_lowercase('Ё'), None);
+    }
+
+    #[test]
+    fn oman_marked_with_its_damma_folds_apart_from_amman() {
+        assert_eq!(fold("سلطنة عُمان"), "سلطنة عومان");
+        assert_eq!(fold("بعُمان،"), "بعومان");
+        assert_eq!(fold("عمّان"), "عمان");
+        assert_eq!(fold("عمان"), "عمان");
+        // Not inside a longer word: the adjective folds as usual.
+        assert_eq!(fold("العُمانية"), "العمانية");
+        let mut f = Folded::default();
+        let clean = "شمال عُمان اليوم";
+        f.fold_from(clean);
+        let at = f.text.find("عومان").unwrap();
+        assert_eq!(
+            &clean[f.to_clean(at)..f.to_clean(at + "عومان".len())],
+            "عُمان"
+        );
     }
 }
