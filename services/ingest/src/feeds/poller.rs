@@ -134,6 +134,9 @@ struct Poller {
     memory: Memory,
     failures: u32,
     status: FeedStatus,
+    /// The entries of the feed's last content that were refused, as
+    /// reported: a poll answered "not modified" has that content still.
+    refused: Option<String>,
 }
 
 /// Polls `feed` until `stop`, starting from what an earlier poller of it
@@ -162,6 +165,7 @@ pub async fn run(
         shown,
         memory,
         failures: 0,
+        refused: None,
     };
     loop {
         let wait = p.poll(&shared).await;
@@ -189,7 +193,6 @@ impl Poller {
                 self.failures = 0;
                 shared.metrics.succeeded(&id);
                 self.status.last_success = Some(now);
-                self.status.error = None;
                 if polled.not_modified {
                     shared.metrics.not_modified(&id);
                     self.status.outcome = PollOutcome::NotModified;
@@ -198,11 +201,13 @@ impl Poller {
                     self.status.entries_seen = polled.seen;
                     self.status.entries_written += polled.new + polled.updated;
                     shared.metrics.written(&id, polled.new, polled.updated);
+                    self.refused = polled.refused.map(|(reason, n, detail)| {
+                        shared.metrics.failed(&id, &self.shown, reason, n, &detail);
+                        format!("entries not written: {n}; first: {detail}")
+                    });
                 }
-                if let Some((reason, n, detail)) = polled.refused {
-                    shared.metrics.failed(&id, &self.shown, reason, n, &detail);
-                    self.status.error = Some(format!("entries not written: {n}; first: {detail}"));
-                }
+                // Unchanged content keeps its refused entries.
+                self.status.error = self.refused.clone();
                 jittered(self.feed.interval())
             }
             Err(f) => {
