@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 135] = [
+const TUNING_SET: [(&str, &str); 139] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -561,6 +561,22 @@ const TUNING_SET: [(&str, &str); 135] = [
     (
         "tuning/blind27-l.yaml",
         include_str!("../eval/tuning/blind27-l.yaml"),
+    ),
+    (
+        "tuning/blind28-bbc.yaml",
+        include_str!("../eval/tuning/blind28-bbc.yaml"),
+    ),
+    (
+        "tuning/blind28-wire.yaml",
+        include_str!("../eval/tuning/blind28-wire.yaml"),
+    ),
+    (
+        "tuning/blind28-ns.yaml",
+        include_str!("../eval/tuning/blind28-ns.yaml"),
+    ),
+    (
+        "tuning/blind28-l.yaml",
+        include_str!("../eval/tuning/blind28-l.yaml"),
     ),
 ];
 

@@ -52,7 +52,7 @@ fn fnv(word: &str) -> u64 {
 
 /// The model's words by their 64-bit hash, open addressing. A slot is one
 /// `u64`: the hash's upper 48 bits and the word's number in the lower 16,
-/// so the table of 8,000 words takes 128 KiB and a lookup reads one or two
+/// so the table of 16,000 words takes 256 KiB and a lookup reads one or two
 /// slots and no string. Two words of the model alike in those 48 bits are
 /// refused on load; a word outside it passing for one of its words would
 /// take a 48-bit collision.
