@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 139] = [
+const TUNING_SET: [(&str, &str); 143] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -577,6 +577,22 @@ const TUNING_SET: [(&str, &str); 139] = [
     (
         "tuning/blind28-l.yaml",
         include_str!("../eval/tuning/blind28-l.yaml"),
+    ),
+    (
+        "tuning/blind29-bbc.yaml",
+        include_str!("../eval/tuning/blind29-bbc.yaml"),
+    ),
+    (
+        "tuning/blind29-x.yaml",
+        include_str!("../eval/tuning/blind29-x.yaml"),
+    ),
+    (
+        "tuning/blind29-y.yaml",
+        include_str!("../eval/tuning/blind29-y.yaml"),
+    ),
+    (
+        "tuning/blind29-l.yaml",
+        include_str!("../eval/tuning/blind29-l.yaml"),
     ),
 ];
 
