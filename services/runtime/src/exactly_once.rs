@@ -436,8 +436,17 @@ fn recover(
 pub struct StageHandle {
     consumer: Arc<OnceLock<Arc<BaseConsumer<ObservedContext>>>>,
     input: String,
-    thread: std::thread::JoinHandle<anyhow::Result<()>>,
+    /// The loop's outcome, sent before its clients close.
+    outcome: std::sync::mpsc::Receiver<anyhow::Result<()>>,
+    thread: std::thread::JoinHandle<()>,
 }
+
+/// How long closing the stage's Kafka clients at shutdown may take.
+/// rdkafka's consumer waits for its close without a bound, and a close just
+/// after `subscribe`, with the group join in flight, was seen to take over
+/// 30 s. The last batch is committed before, so giving up loses nothing: the
+/// group drops the member when its session times out.
+const CLOSE_WAIT: Duration = Duration::from_secs(10);
 
 /// Starts `processor` on its own thread: connects (retrying until Kafka
 /// answers), then runs the loop until `shutdown`. A fatal error
@@ -453,32 +462,38 @@ pub fn spawn<P: Processor + 'static>(
     let published = ready.clone();
     let input = settings.input.clone();
     let runtime = tokio::runtime::Handle::current();
+    let (outcome_tx, outcome) = std::sync::mpsc::channel();
     let thread = std::thread::spawn(move || {
-        let result = (|| {
-            let Some((consumer, producer)) =
-                connect(&clients, &settings, &runtime, &metrics, &shutdown)
-            else {
-                return Ok(());
-            };
-            let _ = published.set(consumer.clone());
-            run(
-                &consumer,
-                &producer,
-                &mut processor,
-                &settings,
-                &metrics,
-                &shutdown,
-            )
-        })();
+        let mut open = None;
+        let result = match connect(&clients, &settings, &runtime, &metrics, &shutdown) {
+            None => Ok(()),
+            Some((consumer, producer)) => {
+                let _ = published.set(consumer.clone());
+                let result = run(
+                    &consumer,
+                    &producer,
+                    &mut processor,
+                    &settings,
+                    &metrics,
+                    &shutdown,
+                );
+                open = Some((consumer, producer));
+                result
+            }
+        };
         if let Err(e) = &result {
             tracing::error!(error = format!("{e:#}"), "stage stopped");
             shutdown.cancel();
         }
-        result
+        let _ = outcome_tx.send(result);
+        // The clients close after the outcome is known: `join` waits for
+        // that only so long.
+        drop(open);
     });
     StageHandle {
         consumer: ready,
         input,
+        outcome,
         thread,
     }
 }
@@ -535,11 +550,34 @@ impl StageHandle {
         })
     }
 
-    /// Waits for the loop to finish (after shutdown or a fatal error).
+    /// Waits for the loop to finish (after shutdown or a fatal error), then
+    /// for its Kafka clients to close, for at most [`CLOSE_WAIT`].
     pub async fn join(self) -> anyhow::Result<()> {
-        tokio::task::spawn_blocking(move || self.thread.join())
+        let StageHandle {
+            consumer,
+            outcome,
+            thread,
+            ..
+        } = self;
+        let result = tokio::task::spawn_blocking(move || outcome.recv())
             .await?
-            .map_err(|_| anyhow!("stage thread panicked"))?
+            .map_err(|_| anyhow!("stage thread panicked"))?;
+        // The loop's thread drops the producer and its share of the
+        // consumer; the last share, here, leaves the group.
+        let (closed, wait) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = thread.join();
+            drop(consumer);
+            let _ = closed.send(());
+        });
+        let waited = tokio::task::spawn_blocking(move || wait.recv_timeout(CLOSE_WAIT)).await?;
+        if waited.is_err() {
+            tracing::warn!(
+                waited_secs = CLOSE_WAIT.as_secs(),
+                "the Kafka clients did not close in time; stopping without them"
+            );
+        }
+        result
     }
 }
 
