@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 143] = [
+const TUNING_SET: [(&str, &str); 145] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -593,6 +593,14 @@ const TUNING_SET: [(&str, &str); 143] = [
     (
         "tuning/blind29-l.yaml",
         include_str!("../eval/tuning/blind29-l.yaml"),
+    ),
+    (
+        "tuning/blind30-wire.yaml",
+        include_str!("../eval/tuning/blind30-wire.yaml"),
+    ),
+    (
+        "tuning/blind30-brief.yaml",
+        include_str!("../eval/tuning/blind30-brief.yaml"),
     ),
 ];
 
