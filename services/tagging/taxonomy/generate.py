@@ -51,7 +51,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-03.45"
+VERSION = "2026-12-03.46"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -873,6 +873,11 @@ def region_names(cid):
 def add_place_names(concepts, iso, geo_of):
     exemplars = exemplar_cities()
     for c in concepts:
+        # People and organisations get their forms once, later
+        # (person_names, merge_names): forms of forms are no words
+        # ("Тоқаевдегідегі", "Владимиры Путина").
+        if c["kind"] in ("person", "organisation", "organization"):
+            continue
         names = {}
         if c["id"] in iso:
             names = cldr_country_names(iso[c["id"]])
@@ -1024,13 +1029,15 @@ def title_aliases(entities):
 
 
 def person_names(c):
-    for key in ("names_in", "surnames_in"):
-        ru = c.get(key, {}).get("ru")
-        if ru:
-            c[key]["ru"] = unique([f for n in ru for f in ru_forms(n, False)])
-        kk = c.get(key, {}).get("kk")
-        if kk:
-            c[key]["kk"] = unique([f for n in kk for f in kk_forms(n)])
+    """A person's names in other languages with their forms, each word
+    declined; the surnames in Russian and Kazakh likewise."""
+    merge_names(c, {}, place=False)
+    ru = c.get("surnames_in", {}).get("ru")
+    if ru:
+        c["surnames_in"]["ru"] = unique([f for n in ru for f in ru_forms(n, False)])
+    kk = c.get("surnames_in", {}).get("kk")
+    if kk:
+        c["surnames_in"]["kk"] = unique([f for n in kk for f in kk_forms(n)])
 
 
 def resolve_clashes(concepts):
