@@ -75,19 +75,32 @@ def fit(words, labels):
     return vec, LogisticRegression(C=C, max_iter=5000, class_weight=CLASS_WEIGHT).fit(x, labels)
 
 
+# Without a cue, the model alone names the leading subject from this many
+# distinct words it knows, when its topic has at least this probability
+# (src/tagger.rs, WORDS_ALONE_MIN_*).
+WORDS_ALONE_MIN_WORDS = 3
+WORDS_ALONE_MIN_PROB = 0.3
+
+
 def leads(vec, model, words, ranks, gammas):
     """The leading subject of each story for each gamma, as the tagger
     chooses it: once the cues find a top-level topic, among all the
-    model's topics, those the cues did not find with rank 0."""
-    logp = model.predict_log_proba(vec.transform(words))
+    model's topics, those the cues did not find with rank 0; without a
+    cue, the model's likeliest topic when it knows enough words and is
+    sure enough."""
+    x = vec.transform(words)
+    logp = model.predict_log_proba(x)
+    known = np.diff(x.tocsr().indptr)
     column = {c: i for i, c in enumerate(model.classes_)}
     out = {g: [] for g in gammas}
-    for lp, rank in zip(logp, ranks):
+    for lp, rank, n in zip(logp, ranks, known):
         for g in gammas:
             best = None
             if rank:
                 best = max((lp[i] + g * math.log1p(rank.get(t, 0) / 100), t)
                            for t, i in column.items())[1]
+            elif n >= WORDS_ALONE_MIN_WORDS and lp.max() >= math.log(WORDS_ALONE_MIN_PROB):
+                best = model.classes_[int(np.argmax(lp))]
             out[g].append(best)
     return out
 

@@ -169,3 +169,52 @@ fn captions_are_evidence_but_rights_and_technical_fields_are_not() {
         mongolia.relevance
     );
 }
+
+#[test]
+fn without_a_cue_the_words_alone_lead_when_the_model_is_sure_enough() {
+    let tagger = tagger();
+    let story = |headline: &str, body: &str| Article {
+        headlines: vec![Block {
+            value: Some(headline.into()),
+            ..Block::default()
+        }],
+        bodies: vec![Body {
+            value: Some(body.into()),
+            ..Body::default()
+        }],
+        ..Article::default()
+    };
+    let lifestyle = "http://cv.iptc.org/newscodes/mediatopic/10000000";
+    // No cue of any topic in it, but words the model knows well.
+    let roast = story(
+        "How long to rest the bird before carving",
+        "Leave it under foil for half an hour so the juices settle, then slice thinly.",
+    );
+    let t = tagger.tag(&roast);
+    let Some(lead) = t.tags.first() else {
+        panic!("no leading subject: {t:?}")
+    };
+    assert_eq!(lead.uri, lifestyle, "{t:?}");
+    // Its relevance is the model's confidence; its evidence, the story's words.
+    assert!(
+        lead.confidence >= 30 && lead.relevance == lead.confidence,
+        "{lead:?}"
+    );
+    let evidence: Vec<&str> = t
+        .evidence
+        .iter()
+        .filter(|e| e.concept_uri.as_deref() == Some(lifestyle))
+        .filter_map(|e| e.text.as_deref())
+        .collect();
+    assert!(
+        !evidence.is_empty()
+            && evidence
+                .iter()
+                .all(|w| roast.headlines[0].value.as_deref().unwrap().contains(w)
+                    || roast.bodies[0].value.as_deref().unwrap().contains(w)),
+        "{evidence:?}"
+    );
+    // Too few words the model knows: no subject at all.
+    let t = tagger.tag(&story("Zqxv", "Plugh xyzzy."));
+    assert!(t.tags.is_empty(), "{t:?}");
+}
