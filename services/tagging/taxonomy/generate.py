@@ -51,7 +51,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-03.46"
+VERSION = "2026-12-03.47"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -1012,6 +1012,7 @@ def add_language_exclusions(by_id):
 # Titles that name a person with the surname alone, where news often does
 # without the full name ("President Trump", "Chancellor Merz").
 TITLES = ["President", "Prime Minister", "Chancellor", "Senator", "Governor"]
+RU_TITLES = ["президент", "премьер-министр", "канцлер", "сенатор", "губернатор"]
 
 
 def title_aliases(entities):
@@ -1023,9 +1024,17 @@ def title_aliases(entities):
         for s in c.get("surnames", []):
             count[s] = count.get(s, 0) + 1
     for c in people:
+        unique_surname = False
         for s in c.get("surnames", []):
             if count[s] == 1 and re.fullmatch(r"[A-Z][a-z]+(-[A-Z][a-z]+)?", s):
                 c["aliases"] = unique(c.get("aliases", []) + [f"{t} {s}" for t in TITLES])
+                unique_surname = True
+        # And in Russian, declined with the surname by person_names
+        # ("президента Токаева").
+        ru = c.get("surnames_in", {}).get("ru", [])
+        if unique_surname and ru:
+            titled = [f"{t} {s}" for t in RU_TITLES for s in ru]
+            c.setdefault("names_in", {})["ru"] = unique(c["names_in"].get("ru", []) + titled)
 
 
 def person_names(c):

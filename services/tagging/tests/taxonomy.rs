@@ -14,7 +14,7 @@ fn errors(source: &str) -> Vec<String> {
 #[test]
 fn the_default_taxonomy_has_every_un_member_and_observer() {
     let t = Taxonomy::default_taxonomy().unwrap();
-    assert_eq!(t.version(), "2026-12-03.46");
+    assert_eq!(t.version(), "2026-12-03.47");
     let countries = t
         .concepts()
         .filter(|c| {
@@ -670,4 +670,33 @@ fn a_taxonomy_too_big_for_the_matcher_is_refused_whole() {
     let got = errors(&src);
     assert_eq!(got.len(), 1, "{got:?}");
     assert!(got[0].contains("at most 6000000 fit its trie"), "{got:?}");
+}
+
+#[test]
+fn a_title_before_a_unique_surname_names_the_person_in_russian_as_in_english() {
+    let tagger = newsfeed_tagging::Tagger::new(Taxonomy::default_taxonomy().unwrap());
+    let person = |language, headline| {
+        tagged(
+            &tagger,
+            language,
+            headline,
+            "Переговоры продлятся два дня.",
+            &["person"],
+        )
+    };
+    // Declined, title and surname alike; no full name in the story.
+    assert_eq!(
+        person(Some("ru"), "Визит президента Токаева в Ташкент"),
+        ["kassym-jomart-tokayev"]
+    );
+    assert_eq!(
+        person(Some("ru"), "Встреча с президентом Мирзиёевым"),
+        ["shavkat-mirziyoyev"]
+    );
+    assert_eq!(
+        person(None, "Talks with President Tokayev"),
+        ["kassym-jomart-tokayev"]
+    );
+    // A surname alone still needs the full name first.
+    assert!(person(Some("ru"), "Токаев прибыл в Ташкент").is_empty());
 }
