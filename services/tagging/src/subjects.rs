@@ -617,13 +617,23 @@ impl SubjectModel {
         fields: &[FieldText<'_>],
         topic: u32,
         limit: usize,
+        work: &mut SubjectScratch,
     ) -> Vec<(usize, std::ops::Range<usize>)> {
         let Some(class) = self.topics.iter().position(|&t| t == topic) else {
             return Vec::new();
         };
         let classes = self.intercepts.len();
         let mut found: Vec<(u32, f32, usize, std::ops::Range<usize>)> = Vec::new();
-        let mut met = vec![false; self.idf.len()];
+        // The words met so far: marked in the counts, which are all 0
+        // between stories, and listed in `seen` to be cleared after.
+        let SubjectScratch { seen, counts, .. } = work;
+        for &i in seen.iter() {
+            if let Some(n) = counts.get_mut(i as usize) {
+                *n = 0;
+            }
+        }
+        seen.clear();
+        counts.resize(self.idf.len(), 0);
         for (fi, field) in fields.iter().enumerate() {
             if field.zone == Zone::Caption {
                 continue;
@@ -632,10 +642,11 @@ impl SubjectModel {
                 let Some(i) = self.words.get(hash) else {
                     return;
                 };
-                match met.get_mut(i as usize) {
-                    Some(m) if !*m => *m = true,
+                match counts.get_mut(i as usize) {
+                    Some(n) if *n == 0 => *n = 1,
                     _ => return,
                 }
+                seen.push(i);
                 // What the word says for this topic over the likeliest
                 // other one: a name that weighs for several (a country in
                 // stories of every kind) says little.
@@ -652,6 +663,10 @@ impl SubjectModel {
                 }
             });
         }
+        for &i in seen.iter() {
+            counts[i as usize] = 0;
+        }
+        seen.clear();
         found.sort_by(|a, b| b.1.total_cmp(&a.1));
         found.truncate(limit);
         found.sort_by_key(|(_, _, f, at)| (*f, at.start));
@@ -759,10 +774,11 @@ mod tests {
         // Its evidence is the words that weigh for it, where they are.
         let mut pool = crate::text::TextPool::default();
         let fields = crate::text::fields(&article, &mut pool);
-        let ev = model.evidence(&fields, a, 3);
+        let mut work = SubjectScratch::default();
+        let ev = model.evidence(&fields, a, 3, &mut work);
         assert_eq!(ev.len(), 1);
         assert_eq!(&fields[ev[0].0].clean[ev[0].1.clone()], "goal");
-        assert!(model.evidence(&fields, b, 3).is_empty());
+        assert!(model.evidence(&fields, b, 3, &mut work).is_empty());
         // A topic the model does not know leaves the choice to the cues.
         assert_eq!(model.lead(&lp, &[(a, 100), (b, 300), (99, 50)]), None);
     }

@@ -472,7 +472,7 @@ impl Tagger {
             } else {
                 score.confidence
             };
-            words_chose = model.evidence(fields, c, MAX_EVIDENCE);
+            words_chose = model.evidence(fields, c, MAX_EVIDENCE, subject);
         }
         let relevance = |c: u32, s: &Score| {
             if leader == Some(c) {
