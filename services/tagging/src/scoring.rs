@@ -201,7 +201,8 @@ impl Scorer<'_> {
         // A concept found only through one narrower concept has that
         // concept's evidence, already in order and without repeats.
         if !(f.hits.is_empty() && f.narrower.len() == 1) {
-            evidence.sort_unstable_by_key(|&i| (hits[i as usize].field, hits[i as usize].start, i));
+            // Hits are numbered in reading order.
+            evidence.sort_unstable();
             evidence.dedup();
         }
         let mut support = 0;

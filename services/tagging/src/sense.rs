@@ -73,6 +73,19 @@ const PLACE_PREPOSITIONS: &[&str] = &[
     "до",
 ];
 
+/// The longest of [`PLACE_PREPOSITIONS`], in bytes.
+const LONGEST_PREPOSITION: usize = {
+    let mut longest = 0;
+    let mut i = 0;
+    while i < PLACE_PREPOSITIONS.len() {
+        if PLACE_PREPOSITIONS[i].len() > longest {
+            longest = PLACE_PREPOSITIONS[i].len();
+        }
+        i += 1;
+    }
+    longest
+};
+
 /// Subdivisions that, after a comma, place a name in their country.
 const QUALIFIERS: &[(&str, &[&str])] = &[
     (
@@ -538,7 +551,10 @@ impl Sense {
                 return true;
             };
             let text = field.clean.as_str();
+            // The concept's other senses first: most names have none, and
+            // reading the word before the name costs more.
             if form != Form::Inflection
+                && other_sense.iter().any(|&(c, _, _)| c == concept)
                 && let Some(mention) = span(fields, h)
                 && !after_preposition(text, h.start as usize)
             {
@@ -783,10 +799,17 @@ fn after_preposition(text: &str, start: usize) -> bool {
         .rsplit(|c: char| !c.is_alphanumeric())
         .next()
         .unwrap_or_default();
-    !word.is_empty()
-        && PLACE_PREPOSITIONS
+    // Lower-casing shrinks a character by two bytes at most (the Kelvin sign).
+    if word.is_empty() || word.len() > 3 * LONGEST_PREPOSITION {
+        return false;
+    }
+    if word.is_ascii() {
+        return PLACE_PREPOSITIONS
             .iter()
-            .any(|p| p.chars().eq(word.chars().flat_map(char::to_lowercase)))
+            .any(|p| p.eq_ignore_ascii_case(word));
+    }
+    let lower: String = word.chars().flat_map(char::to_lowercase).collect();
+    PLACE_PREPOSITIONS.contains(&lower.as_str())
 }
 
 /// True when the field is a headline written in title case ("Jordan Struggles

@@ -598,7 +598,12 @@ impl SubjectModel {
                 .iter()
                 .find(|&&(c, _)| c == topic)
                 .map_or(0, |&(_, r)| r.max(0));
-            let cues = (1.0 + rank as f32 / 100.0).ln();
+            // ln(1) is 0: most topics have no cue.
+            let cues = if rank == 0 {
+                0.0
+            } else {
+                (1.0 + rank as f32 / 100.0).ln()
+            };
             let score = log_probs.get(class)? + self.gamma * cues;
             if best.is_none_or(|(_, b)| score > b) {
                 best = Some((topic, score));

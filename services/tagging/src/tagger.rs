@@ -336,6 +336,11 @@ impl Tagger {
             scratch.zones.push(f.zone);
         }
         self.sense.apply(&self.taxonomy, &fields, &mut scratch.hits);
+        // Hits in reading order, so that their indices are: the scan finds
+        // them so, a region the sense reads in a run of names comes last.
+        if !scratch.hits.is_sorted_by_key(|h| (h.field, h.start)) {
+            scratch.hits.sort_by_key(|h| (h.field, h.start));
+        }
         self.rules.decide(&scratch.hits, &mut scratch.decisions);
         score_all(
             &self.taxonomy,
