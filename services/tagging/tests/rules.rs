@@ -658,3 +658,75 @@ fn an_adjective_in_another_language_names_its_place_in_stories_of_that_language_
         assert!(!has(&t, "france"), "{headline}: {:?}", ids(&t));
     }
 }
+
+/// Names in scripts the default taxonomy has none in, as an editor would add them.
+const SCRIPTS: &str = r#"
+version: "test-scripts"
+base_uri: "https://newsfeed.example/taxonomy/"
+concepts:
+  - {id: place/greece, kind: place, name: Greece, names_in: {el: [Ελλάδα]}}
+  - {id: place/crete, kind: place, name: Crete, broader: [place/greece], names_in: {el: [Κρήτη]}}
+  - {id: place/agios-nikolaos, kind: place, name: Agios Nikolaos, broader: [place/crete], names_in: {el: [Άγιος Νικόλαος]}}
+  - {id: place/argos, kind: place, name: Argos, broader: [place/greece], names_in: {el: [Άργος]}}
+  - {id: place/thailand, kind: place, name: Thailand, names_in: {th: [ประเทศไทย]}}
+  - {id: place/bangkok, kind: place, name: Bangkok, broader: [place/thailand], names_in: {th: [กรุงเทพ]}}
+  - {id: place/japan, kind: place, name: Japan, names_in: {ja: [日本]}}
+  - {id: place/russia, kind: place, name: Russia, names_in: {ja: [ロシア], hi: [रूस], he: [רוסיה]}}
+  - {id: place/india, kind: place, name: India, names_in: {hi: [भारत]}}
+  - {id: place/israel, kind: place, name: Israel, names_in: {he: [ישראל]}}
+"#;
+
+#[test]
+fn names_match_in_scripts_with_and_without_spaces() {
+    let tagger = Tagger::new(Taxonomy::parse(SCRIPTS, "scripts.yaml").unwrap());
+    let texts = |t: &Tagging, slug: &str| -> Vec<String> {
+        let uri = format!("https://newsfeed.example/taxonomy/{slug}");
+        t.evidence
+            .iter()
+            .filter(|e| e.concept_uri.as_deref() == Some(uri.as_str()))
+            .filter_map(|e| e.text.clone())
+            .collect()
+    };
+    // Greek: case and accents folded (capitals drop the tonos, a final
+    // sigma is a sigma), the story's own spelling as evidence; a name is a
+    // whole word, not the start of a longer one (Argostoli is not Argos).
+    let t = tagger.tag(&article_in(
+        "el",
+        "ΣΕΙΣΜΟΣ ΣΤΟΝ ΑΓΙΟ ΝΙΚΟΛΑΟ",
+        "Σεισμός στην Κρήτη. Στον ΆΓΙΟΣ ΝΙΚΌΛΑΟΣ έκλεισαν τα σχολεία. \
+         Στο Αργοστόλι δεν υπήρξαν ζημιές.",
+    ));
+    assert!(has(&t, "crete") && has(&t, "greece"), "{:?}", ids(&t));
+    assert_eq!(texts(&t, "place/agios-nikolaos"), ["ΆΓΙΟΣ ΝΙΚΌΛΑΟΣ"]);
+    assert!(!has(&t, "argos"), "{:?}", ids(&t));
+    // Thai and Japanese are written without spaces: a name starts anywhere.
+    let t = tagger.tag(&article_in("th", "น้ำท่วมกรุงเทพ", "ฝนตกหนักในกรุงเทพเมื่อวานนี้"));
+    assert!(has(&t, "bangkok") && has(&t, "thailand"), "{:?}", ids(&t));
+    assert_eq!(texts(&t, "place/bangkok"), ["กรุงเทพ", "กรุงเทพ"]);
+    let t = tagger.tag(&article_in(
+        "ja",
+        "地震",
+        "日本政府はロシアに支援を求めた。",
+    ));
+    assert_eq!(t.tags.len(), 2, "{:?}", ids(&t));
+    assert!(has(&t, "japan") && has(&t, "russia"), "{:?}", ids(&t));
+    // Vowel signs are part of the Devanagari word; Hebrew between spaces.
+    let t = tagger.tag(&article_in(
+        "hi",
+        "भारत और रूस",
+        "भारत ने रूस के साथ समझौता किया।",
+    ));
+    assert_eq!(t.tags.len(), 2, "{:?}", ids(&t));
+    assert!(has(&t, "india") && has(&t, "russia"), "{:?}", ids(&t));
+    assert_eq!(texts(&t, "place/russia")[0], "रूस");
+    let t = tagger.tag(&article_in(
+        "he",
+        "ישראל ורוסיה",
+        "ראש ממשלת ישראל נפגש עם נשיא רוסיה.",
+    ));
+    assert_eq!(t.tags.len(), 2, "{:?}", ids(&t));
+    assert!(has(&t, "israel") && has(&t, "russia"), "{:?}", ids(&t));
+    // Names of a language only in stories of that language.
+    let t = tagger.tag(&article_in("en", "Κρήτη", "กรุงเทพ 日本"));
+    assert!(t.tags.is_empty(), "{:?}", ids(&t));
+}
