@@ -326,6 +326,30 @@ impl Matcher {
                     .is_ok())
     }
 
+    /// True when another name comes right before the surname at `start`
+    /// ("Melania Trump", "beating Judd Trump"): one of the taxonomy's given
+    /// names, or a capitalised word within a sentence that is not a title
+    /// ("President Trump", "Mr Putin"). A capitalised word that starts the
+    /// sentence and is not a given name starts it ("Визит Макрона").
+    fn after_another_name(&self, hay: &str, start: usize) -> bool {
+        let Some(prev) = capitalised_before(hay, start) else {
+            return false;
+        };
+        if TITLES.contains(&prev) || OFFICE_TITLES.contains(&prev) {
+            return false;
+        }
+        if self
+            .given_names
+            .binary_search_by(|n| n.as_str().cmp(prev))
+            .is_ok()
+        {
+            return true;
+        }
+        let before = hay[..start - 1 - prev.len()].trim_end();
+        !(before.is_empty()
+            || before.ends_with(['.', '!', '?', ':', ';', '"', '«', '“', '(', '—', '–', '-']))
+    }
+
     /// Checks one trie match (a range of the searched text) against
     /// the targets `only` allows; records its hits and returns where the
     /// search goes on and whether they were all cues, or `None` when no
@@ -389,8 +413,20 @@ impl Matcher {
                 });
                 continue;
             }
+            // A surname known alone right after another name is that
+            // person's: it counts only with the full name.
+            let what = match t.what {
+                What::Name {
+                    concept,
+                    form: Form::LoneSurname,
+                } if self.after_another_name(hay.clean, clean_start) => What::Name {
+                    concept,
+                    form: Form::Surname,
+                },
+                what => what,
+            };
             out.push(Hit {
-                what: t.what,
+                what,
                 field: hay.field,
                 start: clean_start as u32,
                 end: hay.clean_pos(stop) as u32,
@@ -517,13 +553,19 @@ fn is_namesake(kind: Namesake, hay: &str, start: usize, end: usize) -> bool {
         let next = hay[end..].strip_prefix(' ').map(first_word).unwrap_or("");
         continues_a_name(next, in_capitals)
     };
-    let surname = matches!(kind, Namesake::Surname | Namesake::Both) && {
-        let prev = hay[..start].strip_suffix(' ').map(last_word).unwrap_or("");
-        prev.chars().next().is_some_and(char::is_uppercase)
-            && !FUNCTION_WORDS.iter().any(|w| w.eq_ignore_ascii_case(prev))
-            && !ends_a_sentence(prev)
-    };
+    let surname = matches!(kind, Namesake::Surname | Namesake::Both)
+        && capitalised_before(hay, start).is_some();
     given || surname
+}
+
+/// The word right before `start` when it is capitalised and neither a word
+/// that starts sentences nor the end of one: a given name, most likely.
+fn capitalised_before(hay: &str, start: usize) -> Option<&str> {
+    let prev = hay[..start].strip_suffix(' ').map(last_word).unwrap_or("");
+    (prev.chars().next().is_some_and(char::is_uppercase)
+        && !FUNCTION_WORDS.iter().any(|w| w.eq_ignore_ascii_case(prev))
+        && !ends_a_sentence(prev))
+    .then_some(prev)
 }
 
 /// True when `next`, the word after a place name that is also a given
@@ -595,6 +637,40 @@ const TITLES: &[&str] = &[
     "Rev",
     "Rev.",
     "Reverend",
+];
+
+/// Offices written before a leader's surname ("Foreign Minister Lavrov",
+/// "Президент Токаев" at the start of a sentence).
+const OFFICE_TITLES: &[&str] = &[
+    "President",
+    "Presidents",
+    "Premier",
+    "Minister",
+    "Ministers",
+    "Chancellor",
+    "Secretary",
+    "Secretary-General",
+    "Leader",
+    "Ayatollah",
+    "Senator",
+    "Governor",
+    "Speaker",
+    "Pope",
+    "King",
+    "Queen",
+    "Prince",
+    "Président",
+    "Präsident",
+    "Bundeskanzler",
+    "Kanzler",
+    "Presidente",
+    "Президент",
+    "Премьер-министр",
+    "Премьер",
+    "Министр",
+    "Канцлер",
+    "Лидер",
+    "Глава",
 ];
 
 /// Capitalised words that follow a place name without making it a person.

@@ -129,8 +129,8 @@ pub(crate) struct Decisions {
     terms: IndexMap<Vec<u32>>,
     /// Per concept, the story's terms its `any_of` lists.
     any_met: IndexMap<Vec<u32>>,
-    /// (concept, hit) for each surname.
-    surnames: Vec<(u32, u32)>,
+    /// (concept, hit, whether it stands alone) for each surname.
+    surnames: Vec<(u32, u32, bool)>,
     /// Conditions to check, by (rank, concept).
     queue: BinaryHeap<Reverse<(u32, u32)>>,
     stack: Vec<u32>,
@@ -316,7 +316,7 @@ fn group_hits(
     hits: &[Hit],
     named: &mut IndexMap<Vec<u32>>,
     terms: &mut IndexMap<Vec<u32>>,
-    surnames: &mut Vec<(u32, u32)>,
+    surnames: &mut Vec<(u32, u32, bool)>,
 ) {
     named.clear();
     terms.clear();
@@ -326,15 +326,25 @@ fn group_hits(
             What::Name {
                 concept,
                 form: Form::Surname,
-            } => surnames.push((concept, i as u32)),
+            } => surnames.push((concept, i as u32, false)),
+            What::Name {
+                concept,
+                form: Form::LoneSurname,
+            } => surnames.push((concept, i as u32, true)),
             What::Name { concept, .. } => named.get_or_default(concept).push(i as u32),
             What::Term(t) => terms.get_or_default(t).push(i as u32),
             What::Exclusion { .. } => {}
         }
     }
-    // A surname alone says nothing; with the full name in the story it is another mention.
-    for &(concept, hit) in surnames.iter() {
-        if let Some(list) = named.get_mut(concept) {
+    // A surname alone says nothing; with the full name in the story it is
+    // another mention. A surname the person is known by alone names them,
+    // unless the story also gives it to someone else ("Judd Trump ... Trump
+    // won five frames"): then it too counts only with the full name.
+    for &(concept, hit, lone) in surnames.iter() {
+        let alone = lone && !surnames.iter().any(|&(c, _, l)| c == concept && !l);
+        if alone {
+            named.get_or_default(concept).push(hit);
+        } else if let Some(list) = named.get_mut(concept) {
             list.push(hit);
         }
     }

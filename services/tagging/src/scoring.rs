@@ -272,7 +272,7 @@ impl Scorer<'_> {
                 Form::Name => 95,
                 Form::Acronym => 92,
                 Form::Inflection => 85,
-                Form::Surname => 80,
+                Form::Surname | Form::LoneSurname => 80,
             });
         }
         if only_inflections {

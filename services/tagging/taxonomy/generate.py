@@ -51,7 +51,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-03.47"
+VERSION = "2026-12-03.48"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -1255,7 +1255,8 @@ def given_names(concepts):
 
 
 KEYS = ["id", "kind", "name", "uri", "aliases", "inflections", "acronyms", "case", "namesake",
-        "exclude", "surnames", "names_in", "surnames_in", "inflections_in", "broader", "when", "subject_weight"]
+        "exclude", "surnames", "known_by_surname", "names_in", "surnames_in", "inflections_in", "broader",
+        "when", "subject_weight"]
 
 
 def write(concepts, given):

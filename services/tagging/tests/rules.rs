@@ -8,7 +8,7 @@ use newsfeed_tagging::{ConceptKind, Tagger, Tagging, Taxonomy};
 const TAXONOMY: &str = r#"
 version: "test-1"
 base_uri: "https://newsfeed.example/taxonomy/"
-given_names: [Whitney, Brett]
+given_names: [Whitney, Brett, Brigitte]
 concepts:
   - {id: place/houston, kind: place, name: Houston, inflections: [Houstonian]}
   - {id: region/central-asia, kind: place, name: Central Asia}
@@ -67,6 +67,12 @@ concepts:
     names_in: {fr: [France]}
     inflections_in: {fr: [français, française], ru: [французский, французского]}
   - {id: person/sergey-lavrov, kind: person, name: Sergey Lavrov, aliases: [Sergei Lavrov], surnames: [Lavrov]}
+  - id: person/emmanuel-macron
+    kind: person
+    name: Emmanuel Macron
+    surnames: [Macron]
+    surnames_in: {ru: [Макрон, Макрона]}
+    known_by_surname: true
   - id: topic/unrest
     kind: topic
     name: civil unrest
@@ -483,6 +489,59 @@ fn surnames_count_only_after_the_full_name() {
         .filter_map(|e| e.text.as_deref())
         .collect();
     assert_eq!(texts, ["Lavrov", "Sergei Lavrov", "Lavrov"]);
+}
+
+#[test]
+fn a_surname_the_news_uses_alone_names_the_person_unless_it_is_anothers() {
+    let tagger = tagger();
+    let macron = |t: &Tagging| {
+        t.tags
+            .iter()
+            .find(|t| t.uri.ends_with("/emmanuel-macron"))
+            .map(|t| t.confidence)
+    };
+    // Alone, after a title, a possessive or a small word: the person, with
+    // a surname's confidence (a full name gives more).
+    for headline in [
+        "Macron hosts summit",
+        "France's Macron hosts summit",
+        "President Macron hosts summit",
+        "Talks with Macron end",
+    ] {
+        let t = tagger.tag(&article(headline, "Leaders met."));
+        assert_eq!(macron(&t), Some(80), "{headline}: {:?}", ids(&t));
+    }
+    let t = tagger.tag(&article("Emmanuel Macron hosts summit", "Leaders met."));
+    assert_eq!(macron(&t), Some(95));
+    // Lowercase is not the name; after another name (a given name, or a
+    // capitalised word within a sentence) it is that person's, and the whole
+    // story then leaves the surname to the full name.
+    for (headline, body) in [
+        ("macron recipes", "Almond macron biscuits, a misspelling."),
+        ("Brigitte Macron opens school", "The school opened."),
+        (
+            "Brigitte Macron opens school",
+            "Macron thanked the teachers.",
+        ),
+        (
+            "School fete cancelled",
+            "A talk by Jean-Michel Macron was called off. Macron sent flowers.",
+        ),
+    ] {
+        let t = tagger.tag(&article(headline, body));
+        assert_eq!(macron(&t), None, "{headline}: {:?}", ids(&t));
+    }
+    let t = tagger.tag(&article(
+        "Brigitte Macron opens school",
+        "Emmanuel Macron sent a message. Macron praised the teachers.",
+    ));
+    assert!(macron(&t).is_some());
+    // In other languages, its forms there, capitalised.
+    let t = tagger.tag(&article_in("ru", "Визит Макрона", "Макрон прибыл."));
+    assert_eq!(macron(&t), Some(80), "{:?}", ids(&t));
+    // A surname without `known_by_surname` still needs the full name.
+    let t = tagger.tag(&article("Lavrov and Macron meet", "Talks began."));
+    assert!(!has(&t, "sergey-lavrov") && macron(&t).is_some());
 }
 
 #[test]

@@ -46,6 +46,10 @@ pub(crate) struct RawConcept {
     pub(crate) namesake: Option<Namesake>,
     #[serde(default)]
     pub(crate) surnames: Vec<String>,
+    /// For a person the news calls by surname alone: the surnames count
+    /// without the full name (see `Form::LoneSurname`).
+    #[serde(default)]
+    pub(crate) known_by_surname: bool,
     /// Names by language (`ru: [Москва, Москвы, ...]`), used only in stories of that language.
     #[serde(default)]
     pub(crate) names_in: BTreeMap<String, Vec<String>>,

@@ -70,6 +70,11 @@ pub(crate) enum Form {
     Acronym,
     /// A person's surname, counted only when the full name is in the story.
     Surname,
+    /// The surname of a person the news calls by it alone (`known_by_surname`:
+    /// "Putin", "Macron"): counted on its own, unless a capitalised word
+    /// other than a title comes right before it ("Melania Trump"), where it
+    /// is another's and counts as a [`Form::Surname`].
+    LoneSurname,
 }
 
 /// One string that names a concept.

@@ -340,11 +340,24 @@ impl Validator<'_> {
             ConceptKind::Place | ConceptKind::Person | ConceptKind::Organisation
         );
         let mut out = Vec::new();
+        // Names in other languages are proper nouns as written there: a
+        // capital first letter (Russian "Того" is Togo, "того" is "of that";
+        // Spanish "china" is a Chinese woman). Scripts without case pass.
+        // So is a surname counted alone ("trump" is a card game's word).
+        let proper = match c.case {
+            CaseRule::Insensitive => CaseRule::Capitalised,
+            other => other,
+        };
+        let (surname, surname_case) = if c.known_by_surname {
+            (Form::LoneSurname, proper)
+        } else {
+            (Form::Surname, c.case)
+        };
         let lists: [(&[String], Form, CaseRule); 4] = [
             (&c.aliases, Form::Name, c.case),
             (&c.inflections, Form::Inflection, c.case),
             (&c.acronyms, Form::Acronym, CaseRule::Exact),
-            (&c.surnames, Form::Surname, c.case),
+            (&c.surnames, surname, surname_case),
         ];
         if own_name {
             out.push(NamePattern {
@@ -364,24 +377,25 @@ impl Validator<'_> {
         }
         let mut lists: Vec<(&[String], Form, CaseRule, u8)> =
             lists.into_iter().map(|(l, f, c)| (l, f, c, 0)).collect();
-        // Names in other languages are proper nouns as written there: a
-        // capital first letter (Russian "Того" is Togo, "того" is "of that";
-        // Spanish "china" is a Chinese woman). Scripts without case pass.
-        let proper = match c.case {
-            CaseRule::Insensitive => CaseRule::Capitalised,
-            other => other,
-        };
         for (lang, list) in &c.names_in {
             lists.push((list, Form::Name, proper, self.lang_index(lang)));
         }
         for (lang, list) in &c.surnames_in {
-            lists.push((list, Form::Surname, proper, self.lang_index(lang)));
+            lists.push((list, surname, proper, self.lang_index(lang)));
         }
         // Adjectives are lowercase in most languages (the concept's `case`
         // speaks of English); only in stories of their language.
         for (lang, list) in &c.inflections_in {
             let case = CaseRule::Insensitive;
             lists.push((list, Form::Inflection, case, self.lang_index(lang)));
+        }
+        if c.known_by_surname && c.surnames.is_empty() && c.surnames_in.is_empty() {
+            self.problem(
+                i,
+                &c.id,
+                Some("known_by_surname"),
+                "`known_by_surname` needs `surnames` or `surnames_in`".into(),
+            );
         }
         if !c.surnames_in.is_empty() && c.kind != ConceptKind::Person {
             self.problem(
