@@ -327,10 +327,12 @@ impl Matcher {
     }
 
     /// True when another name comes right before the surname at `start`
-    /// ("Melania Trump", "beating Judd Trump"): one of the taxonomy's given
-    /// names, or a capitalised word within a sentence that is not a title
-    /// ("President Trump", "Mr Putin"). A capitalised word that starts the
-    /// sentence and is not a given name starts it ("Визит Макрона").
+    /// ("Melania Trump", "Hunter Biden"): a capitalised word that is not a
+    /// title ("President Trump", "Mr Putin") nor a word that starts
+    /// sentences. In Cyrillic, a capitalised word that starts the sentence
+    /// is its first word unless it is one of the taxonomy's given names:
+    /// Russian headlines start with the noun that governs the name ("Визит
+    /// Макрона", "Заявление Путина").
     fn after_another_name(&self, hay: &str, start: usize) -> bool {
         let Some(prev) = capitalised_before(hay, start) else {
             return false;
@@ -338,10 +340,15 @@ impl Matcher {
         if TITLES.contains(&prev) || OFFICE_TITLES.contains(&prev) {
             return false;
         }
-        if self
-            .given_names
-            .binary_search_by(|n| n.as_str().cmp(prev))
-            .is_ok()
+        let cyrillic = prev
+            .chars()
+            .next()
+            .is_some_and(|c| matches!(c, '\u{0400}'..='\u{04ff}'));
+        if !cyrillic
+            || self
+                .given_names
+                .binary_search_by(|n| n.as_str().cmp(prev))
+                .is_ok()
         {
             return true;
         }
