@@ -14,7 +14,7 @@ fn errors(source: &str) -> Vec<String> {
 #[test]
 fn the_default_taxonomy_has_every_un_member_and_observer() {
     let t = Taxonomy::default_taxonomy().unwrap();
-    assert_eq!(t.version(), "2026-12-03.48");
+    assert_eq!(t.version(), "2026-12-03.49");
     let countries = t
         .concepts()
         .filter(|c| {
