@@ -507,6 +507,9 @@ fn a_surname_the_news_uses_alone_names_the_person_unless_it_is_anothers() {
         "France's Macron hosts summit",
         "President Macron hosts summit",
         "Talks with Macron end",
+        "Yesterday Macron hosted a summit",
+        "On Monday Macron hosts summit",
+        "In March Macron hosts summit",
     ] {
         let t = tagger.tag(&article(headline, "Leaders met."));
         assert_eq!(macron(&t), Some(80), "{headline}: {:?}", ids(&t));
