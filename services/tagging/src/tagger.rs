@@ -416,22 +416,13 @@ impl Tagger {
 
     /// The story's language as the taxonomy numbers them, and the one whose
     /// names it also uses: its `language`, or else the script of its first
-    /// letters beyond ASCII (Cyrillic read as Russian, Arabic as Arabic, Han
-    /// as Chinese); 0 when the taxonomy has no names of that language.
+    /// letters beyond ASCII ([`script_language`]); 0 when the taxonomy has
+    /// no names of that language.
     fn story_languages(&self, article: &Article, fields: &[FieldText<'_>]) -> [u8; 2] {
-        let tag = article.language.as_deref().or_else(|| {
-            fields
-                .iter()
-                // An ASCII field has no letter of those scripts: not read.
-                .filter(|f| !f.clean.is_ascii())
-                .flat_map(|f| f.clean.chars().filter(|c| c.is_alphabetic()).take(64))
-                .find_map(|c| match c {
-                    '\u{0400}'..='\u{04ff}' => Some("ru"),
-                    '\u{0600}'..='\u{06ff}' => Some("ar"),
-                    '\u{4e00}'..='\u{9fff}' => Some("zh"),
-                    _ => None,
-                })
-        });
+        let tag = article
+            .language
+            .as_deref()
+            .or_else(|| script_language(fields));
         let Some(tag) = tag else { return [0, 0] };
         let primary = tag.split(['-', '_']).next().unwrap_or(tag);
         let also = LANGUAGE_FALLBACKS
@@ -559,6 +550,43 @@ impl Tagger {
         tagging.evidence.append(evidence);
         tagging
     }
+}
+
+/// The language a story without `language` is most likely in, from the
+/// script of its first letters beyond ASCII (the first 64 of each field
+/// that has any): Cyrillic read as Russian, Arabic as Arabic, Greek as
+/// Greek, Hebrew as Hebrew, Devanagari as Hindi, Thai as Thai, Hangul as
+/// Korean, Georgian and Armenian as themselves; Han as Chinese unless kana
+/// come among those letters too (Japanese writes both).
+fn script_language(fields: &[FieldText<'_>]) -> Option<&'static str> {
+    let mut han = false;
+    let letters = fields
+        .iter()
+        // An ASCII field has no letter of those scripts: not read.
+        .filter(|f| !f.clean.is_ascii())
+        .flat_map(|f| f.clean.chars().filter(|c| c.is_alphabetic()).take(64));
+    for c in letters {
+        let lang = match c {
+            '\u{3040}'..='\u{30ff}' => return Some("ja"),
+            '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' => {
+                han = true;
+                continue;
+            }
+            _ if han => continue,
+            '\u{0400}'..='\u{04ff}' => "ru",
+            '\u{0600}'..='\u{06ff}' => "ar",
+            '\u{0370}'..='\u{03ff}' | '\u{1f00}'..='\u{1fff}' => "el",
+            '\u{0590}'..='\u{05ff}' => "he",
+            '\u{0900}'..='\u{097f}' => "hi",
+            '\u{0e00}'..='\u{0e7f}' => "th",
+            '\u{1100}'..='\u{11ff}' | '\u{ac00}'..='\u{d7af}' => "ko",
+            '\u{10a0}'..='\u{10ff}' => "ka",
+            '\u{0530}'..='\u{058f}' => "hy",
+            _ => continue,
+        };
+        return Some(lang);
+    }
+    han.then_some("zh")
 }
 
 /// The evidence for the concept at `uri`: `span` of `field`, and `more`

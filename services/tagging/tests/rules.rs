@@ -790,6 +790,14 @@ fn names_match_in_scripts_with_and_without_spaces() {
     ] {
         let t = tagger.tag(&article_in(lang, headline, body));
         assert_eq!(ids(&t), slugs, "{headline}");
+        // Without a `language`, the script tells it (Japanese by its kana,
+        // though its first letters are Han).
+        let t = tagger.tag(&article(headline, body));
+        assert_eq!(ids(&t), slugs, "{headline} without a language");
+    }
+    for (headline, slug) in [("Σεισμός στην Κρήτη", "crete"), ("น้ำท่วมกรุงเทพ", "bangkok")]
+    {
+        assert!(has(&tagger.tag(&article(headline, "")), slug), "{headline}");
     }
     let t = tagger.tag(&article_in("hi", "रूस", ""));
     assert_eq!(texts(&t, "place/russia"), ["रूस"]);
