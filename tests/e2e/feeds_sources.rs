@@ -54,7 +54,7 @@ async fn wait_row(ctl: &Ctl, id: &str, accept: impl Fn(&Value) -> bool) -> Value
 }
 
 fn written(p: &Pipeline, uris: &[&str]) -> usize {
-    read_topic(&p.topic("articles.ingested"), Duration::from_secs(2))
+    read_topic(&p.topic("articles.ingested"), WITHIN)
         .iter()
         .filter(|r| uris.contains(&r.key.as_str()))
         .count()
@@ -335,12 +335,11 @@ async fn feeds_are_polled_into_the_pipeline() {
         "https://news.example.com/slow/ferry-resumes",
         "https://news.example.com/slow/fish-market-hours",
     ];
-    let written_by_slow: Vec<Option<String>> =
-        read_topic(&p.topic("articles.ingested"), Duration::from_secs(2))
-            .into_iter()
-            .filter(|r| slow_uris.contains(&r.key.as_str()))
-            .map(|r| r.header("newsfeed-source").map(str::to_owned))
-            .collect();
+    let written_by_slow: Vec<Option<String>> = read_topic(&p.topic("articles.ingested"), WITHIN)
+        .into_iter()
+        .filter(|r| slow_uris.contains(&r.key.as_str()))
+        .map(|r| r.header("newsfeed-source").map(str::to_owned))
+        .collect();
     assert_eq!(
         written_by_slow,
         [Some("slow".to_owned())],
@@ -366,7 +365,16 @@ async fn feeds_are_polled_into_the_pipeline() {
     }
     ctl.ok(&["feeds", "remove", &server.url("/desk.json")]);
     assert!(!feed_rows(&ctl).iter().any(|r| r["id"] == json));
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Once ingest has dropped it, its series are gone from ingest's
+    // metrics (another feed's stay) and it is polled no more.
+    let series = format!("feed=\"{json}\"");
+    let deadline = Instant::now() + WITHIN;
+    while p.metrics_text(Svc::Ingest).await.contains(&series) {
+        assert!(Instant::now() < deadline, "series of a removed feed remain");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    // (A poll under way when it was dropped may still finish.)
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let polls = server.requests("/desk.json").len();
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(
@@ -374,11 +382,10 @@ async fn feeds_are_polled_into_the_pipeline() {
         polls,
         "a removed feed was polled"
     );
-    // Its series are gone from ingest's metrics; another feed's stay.
     let text = p.metrics_text(Svc::Ingest).await;
     assert!(
-        !text.contains(&format!("feed=\"{json}\"")),
-        "series of a removed feed remain"
+        !text.contains(&series),
+        "series of a removed feed came back"
     );
     assert!(text.contains(&format!("newsfeed_feed_polls_total{{feed=\"{rss}\"")));
     let gone = ctl.run(&["feeds", "remove", &json]);
@@ -430,6 +437,37 @@ async fn wait_for(cond: impl Fn() -> bool) {
     }
 }
 
+/// Of the ingest instances `a` and `b`, the one polling the feed whose
+/// poll counter is `polls`: the only one whose count grows, in two windows
+/// running (while the group rebalances, the feed may be polled by both or
+/// by neither for a while).
+async fn poller(p: &Pipeline, (a, b): (usize, usize), polls: &str) -> usize {
+    let deadline = Instant::now() + WITHIN;
+    let mut last = None;
+    loop {
+        let (a0, b0) = (
+            p.instance_metric(a, polls).await,
+            p.instance_metric(b, polls).await,
+        );
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        let (a1, b1) = (
+            p.instance_metric(a, polls).await,
+            p.instance_metric(b, polls).await,
+        );
+        let now = ((a1 > a0) != (b1 > b0)).then_some(if a1 > a0 { a } else { b });
+        if let Some(one) = now
+            && last == now
+        {
+            return one;
+        }
+        last = now;
+        assert!(
+            Instant::now() < deadline,
+            "not exactly one instance polls: {a0}->{a1}, {b0}->{b1}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_feed_is_polled_by_one_instance_and_taken_over_when_it_stops_or_crashes() {
     let mut p = Pipeline::start_some("feeds-takeover", &[Svc::Ingest], &[]).await;
@@ -446,25 +484,8 @@ async fn a_feed_is_polled_by_one_instance_and_taken_over_when_it_stops_or_crashe
 
     // The owner is the instance whose polls go on: a feed added while the
     // second instance joins may be polled once by the first before it moves.
-    let deadline = Instant::now() + WITHIN;
-    let (owner_at, other_at) = loop {
-        let (a0, b0) = (
-            p.instance_metric(0, &polls).await,
-            p.instance_metric(second, &polls).await,
-        );
-        tokio::time::sleep(Duration::from_millis(2500)).await;
-        let (a1, b1) = (
-            p.instance_metric(0, &polls).await,
-            p.instance_metric(second, &polls).await,
-        );
-        if (a1 > a0) != (b1 > b0) {
-            break if a1 > a0 { (0, second) } else { (second, 0) };
-        }
-        assert!(
-            Instant::now() < deadline,
-            "not exactly one instance polls: {a0}->{a1}, {b0}->{b1}"
-        );
-    };
+    let owner_at = poller(&p, (0, second), &polls).await;
+    let other_at = if owner_at == 0 { second } else { 0 };
     let owner = if owner_at == second { "second" } else { "test" };
     wait_row(&ctl, &id, |r| {
         r["polledBy"] == owner && (r["status"] == "ok" || r["status"] == "not_modified")
@@ -501,23 +522,8 @@ async fn a_feed_is_polled_by_one_instance_and_taken_over_when_it_stops_or_crashe
     // A crash: a third instance joins; whoever polls is killed; the
     // survivor takes over once the dead one's session times out.
     let third = p.add(Svc::Ingest, "third").await;
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    // Whoever polls now is the one whose count grows.
     let (a, b) = (other_at, third);
-    let (a0, b0) = (
-        p.instance_metric(a, &polls).await,
-        p.instance_metric(b, &polls).await,
-    );
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let (a1, b1) = (
-        p.instance_metric(a, &polls).await,
-        p.instance_metric(b, &polls).await,
-    );
-    assert!(
-        (a1 > a0) != (b1 > b0),
-        "exactly one instance polls: {a0}->{a1}, {b0}->{b1}"
-    );
-    let (crashed, survivor, owner) = if a1 > a0 {
+    let (crashed, survivor, owner) = if poller(&p, (a, b), &polls).await == a {
         let name = if other_at == 0 { "test" } else { "second" };
         (other_at, b, name.to_owned())
     } else {

@@ -60,15 +60,12 @@ async fn two_publish_instances_split_the_stories_and_both_serve_them_all() {
         readable_on(&p, first, id).await;
         readable_on(&p, second, id).await;
     }
-    let both_worked = [first, second].map(|i| {
+    // Each instance got partitions.
+    for i in [first, second] {
         p.services[i]
-            .tail_log()
-            .contains("input partitions assigned")
-    });
-    assert!(
-        both_worked.iter().all(|b| *b),
-        "each instance got partitions"
-    );
+            .wait_for_log("input partitions assigned", WITHIN)
+            .await;
+    }
 
     // One instance leaves; the other takes its partitions over.
     assert!(p.services[second].terminate().success());
@@ -119,12 +116,11 @@ async fn two_publish_instances_share_webhook_subscriptions_and_take_them_over() 
     for n in &names {
         rx.wait_delivered(n, &ids).await;
     }
+    // Each instance got subscriptions.
     for i in [first, second] {
-        let log = p.services[i].tail_log();
-        assert!(
-            log.contains("webhook subscriptions taken over"),
-            "instance {i} got no subscriptions: {log}"
-        );
+        p.services[i]
+            .wait_for_log("webhook subscriptions taken over", WITHIN)
+            .await;
     }
 
     assert!(p.services[second].terminate().success());

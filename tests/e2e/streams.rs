@@ -4,7 +4,9 @@
 //! disconnect it chose (`?since=<last id>`); a browser `WebSocket` resumes
 //! the same way. Resuming from a partition that does not exist is a 400. A
 //! resume whose catch-up from Kafka cannot finish ends the stream (SSE
-//! closes, WebSocket says `lagged`) instead of skipping to live events.
+//! closes, WebSocket says `lagged`) instead of skipping to live events. A
+//! client arriving while publish starts waits for the stream (a 503 would
+//! end an `EventSource` for good).
 
 use std::time::Duration;
 
@@ -311,14 +313,36 @@ async fn idle_streams_get_heartbeats_and_a_reconnect_hint() {
     assert_eq!(res.headers()["content-type"], "text/event-stream");
     let mut body = res.bytes_stream();
     let mut text = String::new();
-    let until = tokio::time::Instant::now() + Duration::from_millis(1500);
-    while let Ok(Some(Ok(chunk))) =
-        tokio::time::timeout_at(until, futures::StreamExt::next(&mut body)).await
-    {
-        text.push_str(&String::from_utf8_lossy(&chunk));
+    // Four heartbeats at 200 ms take 0.8 s; 10 s allows for a loaded
+    // machine, and is still far less than four of the default 15 s.
+    let until = tokio::time::Instant::now() + Duration::from_secs(10);
+    while text.matches(": heartbeat\n").count() < 4 {
+        match tokio::time::timeout_at(until, futures::StreamExt::next(&mut body)).await {
+            Ok(Some(Ok(chunk))) => text.push_str(&String::from_utf8_lossy(&chunk)),
+            other => panic!("fewer than four heartbeats ({other:?}): {text:?}"),
+        }
     }
     assert!(text.contains("retry:"), "{text:?}");
-    assert!(text.matches(": heartbeat\n").count() >= 4, "{text:?}");
+}
+
+/// A client arriving while publish starts (a browser reconnecting at once
+/// after a crash) waits for the stream instead of getting a 503, which ends
+/// an `EventSource` for good.
+#[tokio::test]
+async fn a_client_arriving_while_publish_starts_is_served() {
+    let mut p = Pipeline::start_some("stream-start", &[Svc::Publish], &[]).await;
+    p.svc(Svc::Publish).kill9();
+    p.svc(Svc::Publish).start();
+    let until = tokio::time::Instant::now() + WITHIN;
+    let res = loop {
+        match p.http.get(p.publish_url("/v1/stream")).send().await {
+            Ok(res) => break res,
+            // Not listening yet.
+            Err(e) => assert!(tokio::time::Instant::now() < until, "{e}"),
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert_eq!(res.status(), StatusCode::OK);
 }
 
 #[tokio::test]

@@ -108,8 +108,8 @@ async fn only_a_known_source_writes_and_only_under_its_prefixes() {
             break;
         }
         assert!(
-            revoked_at.elapsed() < Duration::from_secs(5),
-            "still {status} 5 s after revoke"
+            revoked_at.elapsed() < Duration::from_secs(15),
+            "still {status} 15 s after revoke"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

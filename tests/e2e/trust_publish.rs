@@ -155,11 +155,11 @@ async fn clients_manage_only_their_own_subscriptions() {
         vec![theirs["id"].as_str().unwrap().to_owned()]
     );
 
-    // The owner deletes it; a revoked client loses access at once.
+    // The owner deletes it; a revoked client loses access within moments.
     let (status, _, _) = delete_as(&p, &p.client_token, id).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     ctl.ok(&["clients", "revoke", "other"]);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     loop {
         let (status, _, _) = get_as(&p, &other, theirs["id"].as_str().unwrap()).await;
         if status == StatusCode::UNAUTHORIZED {

@@ -229,6 +229,24 @@ impl Service {
         })
     }
 
+    /// Waits up to `within` for a line of the whole log to contain
+    /// `needle`; panics with the log's last lines if none does.
+    pub async fn wait_for_log(&self, needle: &str, within: Duration) {
+        let deadline = tokio::time::Instant::now() + within;
+        while !std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .contains(needle)
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{} never logged {needle:?}: {}",
+                self.log.display(),
+                self.tail_log()
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
     /// The last lines of the log, for failure messages.
     pub fn tail_log(&self) -> String {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();

@@ -171,6 +171,21 @@ impl Hub {
         self.position.lock().map(|p| p.is_some()).unwrap_or(false)
     }
 
+    /// Waits up to `within` for the tail to start; whether it runs. A
+    /// client reconnecting while publish restarts waits rather than being
+    /// turned away: a browser's `EventSource` answered with anything but
+    /// 200 never tries again.
+    pub async fn started(&self, within: Duration) -> bool {
+        let give_up = tokio::time::Instant::now() + within;
+        while !self.is_running() {
+            if tokio::time::Instant::now() >= give_up || self.shutdown.is_cancelled() {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        true
+    }
+
     /// The partitions the tail follows; `None` until it has started.
     pub fn partitions(&self) -> Option<Vec<i32>> {
         let position = self.position.lock().unwrap_or_else(|p| p.into_inner());

@@ -21,6 +21,10 @@ use crate::metrics::StreamMetrics;
 pub use hub::Hub;
 use position::Position;
 
+/// How long a client arriving while the stream tail starts (publish just
+/// restarted) waits for it before a 503.
+const STARTING_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// What the stream endpoints share.
 #[derive(Debug, Clone)]
 pub struct Streams {
@@ -46,6 +50,11 @@ impl Streams {
             .route("/v1/stream", get(sse::stream))
             .route("/v1/ws", get(ws::upgrade))
             .with_state(Arc::new(self))
+    }
+
+    /// Whether the tail runs, waiting up to [`STARTING_WAIT`] for it.
+    async fn started(&self) -> bool {
+        self.hub.started(STARTING_WAIT).await
     }
 
     /// Where to start: a position (an event id) or an RFC 3339 time; `None`

@@ -27,6 +27,9 @@ pub(super) async fn stream(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
+    if !s.started().await {
+        return unavailable("the stream is starting").into_response();
+    }
     let resume = headers.get("last-event-id").and_then(|v| v.to_str().ok());
     let (since, param) = match resume {
         Some(id) => (Some(id), "Last-Event-ID"),

@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use super::hub::{Delivery, Filter};
 use super::position::Position;
-use super::{Connected, Streams};
+use super::{Connected, Streams, unavailable};
 
 const PING: Duration = Duration::from_secs(15);
 const SUBSCRIBE_WITHIN: Duration = Duration::from_secs(30);
@@ -40,6 +40,9 @@ pub(super) async fn upgrade(
     Query(query): Query<HashMap<String, String>>,
     ws: WebSocketUpgrade,
 ) -> Response {
+    if !s.started().await {
+        return unavailable("the stream is starting").into_response();
+    }
     let from_url = match s
         .start_at(query.get("since").map(String::as_str), "since")
         .await
