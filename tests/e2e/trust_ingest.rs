@@ -51,7 +51,7 @@ async fn only_a_known_source_writes_and_only_under_its_prefixes() {
         "https://wire.example/",
     ]);
     let own = kazakhstan_unrest("https://wire.example/2026/story-1", 1);
-    let (status, _, body) = p.post_as(Some(&wire), JSON, own.to_string()).await;
+    let (status, _, body) = p.post_as_new(&wire, JSON, own.to_string()).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let (status, ct, body) = p.post_as(Some(&wire), JSON, doc.clone()).await;
     assert_eq!(
@@ -137,7 +137,7 @@ async fn a_source_over_its_rate_gets_429_with_retry_after() {
     ]);
     let story = |i: usize| kazakhstan_unrest(&format!("https://slow.example/s/{i}"), 1).to_string();
     for i in 0..3 {
-        let (status, _, body) = p.post_as(Some(&token), JSON, story(i)).await;
+        let (status, _, body) = p.post_as_new(&token, JSON, story(i)).await;
         assert_eq!(status, StatusCode::ACCEPTED, "story {i}: {body}");
     }
     let r = p
@@ -172,7 +172,7 @@ async fn a_source_over_its_rate_gets_429_with_retry_after() {
         "3",
     ]);
     let batch: String = (10..14).map(|i| story(i) + "\n").collect();
-    let (status, _, body) = p.post_as(Some(&bulk), "application/x-ndjson", batch).await;
+    let (status, _, body) = p.post_as_new(&bulk, "application/x-ndjson", batch).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
     // The other source is not slowed by this one.
     let (status, _, _) = p.post_article(&kazakhstan_unrest(&uri("trust"), 1)).await;

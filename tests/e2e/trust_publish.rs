@@ -16,6 +16,7 @@ async fn reading_can_require_a_read_scoped_client_token() {
     .await;
     let hooks_only =
         Ctl::new(&p.prefix).token(&["clients", "add", "hooks-only", "--scope", "subscriptions"]);
+    p.wait_client_known(&hooks_only).await;
     let paths = [
         "/v1/articles/urn%3Ax%3A1",
         "/v1/topics",
@@ -93,6 +94,8 @@ async fn clients_manage_only_their_own_subscriptions() {
     let ctl = Ctl::new(&p.prefix);
     let other = ctl.token(&["clients", "add", "other", "--scope", "subscriptions"]);
     let reader = ctl.token(&["clients", "add", "reader", "--scope", "read"]);
+    p.wait_client_known(&other).await;
+    p.wait_client_known(&reader).await;
     let rx = Receiver::start();
     let want = serde_json::json!({ "url": rx.url("mine") });
 

@@ -506,6 +506,44 @@ impl Pipeline {
         answer(r).await
     }
 
+    /// `POST /v1/articles` as a source just added: ingest reads new tokens
+    /// from Kafka, so for a moment the token is unknown; a 401 is retried
+    /// for up to 30 s (it spends none of the source's rate).
+    pub async fn post_as_new(&self, token: &str, content_type: &str, body: String) -> Answer {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let answer = self.post_as(Some(token), content_type, body.clone()).await;
+            if answer.0 != StatusCode::UNAUTHORIZED || Instant::now() >= deadline {
+                return answer;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits up to 30 s for publish to know a client token just added: its
+    /// answer to the token (listing the client's subscriptions, which
+    /// changes nothing) is no longer 401.
+    pub async fn wait_client_known(&self, token: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let r = self
+                .http
+                .get(self.url(Svc::Publish, "/v1/subscriptions"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("GET /v1/subscriptions");
+            if r.status() != StatusCode::UNAUTHORIZED {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "publish never learnt a new client token"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// `POST /v1/articles` with one document.
     pub async fn post_article(&self, doc: &Value) -> Answer {
         self.post_raw("application/json", doc.to_string()).await
