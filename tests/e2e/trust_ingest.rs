@@ -99,7 +99,7 @@ async fn only_a_known_source_writes_and_only_under_its_prefixes() {
         "{list}"
     );
 
-    // A revoked source is refused within a few seconds.
+    // A revoked source is refused within moments.
     ctl.ok(&["sources", "revoke", "wire"]);
     let revoked_at = Instant::now();
     loop {

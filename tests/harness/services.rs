@@ -229,14 +229,24 @@ impl Service {
         })
     }
 
-    /// Waits up to `within` for a line of the whole log to contain
-    /// `needle`; panics with the log's last lines if none does.
-    pub async fn wait_for_log(&self, needle: &str, within: Duration) {
+    /// The log's length now: where lines logged from here on start.
+    pub fn log_len(&self) -> u64 {
+        std::fs::metadata(&self.log).map_or(0, |m| m.len())
+    }
+
+    /// Waits up to `within` for the log after byte `since` (a
+    /// [`Service::log_len`]) to contain `needle`; panics with the log's last
+    /// lines if it does not.
+    pub async fn wait_for_log(&self, needle: &str, since: u64, within: Duration) {
         let deadline = tokio::time::Instant::now() + within;
-        while !std::fs::read_to_string(&self.log)
-            .unwrap_or_default()
-            .contains(needle)
-        {
+        loop {
+            let logged = std::fs::read(&self.log).is_ok_and(|bytes| {
+                let after = bytes.get(since as usize..).unwrap_or_default();
+                String::from_utf8_lossy(after).contains(needle)
+            });
+            if logged {
+                return;
+            }
             assert!(
                 tokio::time::Instant::now() < deadline,
                 "{} never logged {needle:?}: {}",

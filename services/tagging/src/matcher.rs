@@ -571,6 +571,7 @@ fn capitalised_before(hay: &str, start: usize) -> Option<&str> {
     let prev = hay[..start].strip_suffix(' ').map(last_word).unwrap_or("");
     (prev.chars().next().is_some_and(char::is_uppercase)
         && !FUNCTION_WORDS.iter().any(|w| w.eq_ignore_ascii_case(prev))
+        && !WEEKDAYS.contains(&prev)
         && !ends_a_sentence(prev))
     .then_some(prev)
 }
@@ -578,7 +579,9 @@ fn capitalised_before(hay: &str, start: usize) -> Option<&str> {
 /// True when `next`, the word after a place name that is also a given
 /// name, makes the two a person's name ("Chad Smith"): a capitalised word
 /// that is not a place word ("Sydney Harbour"), not a district number
-/// ("Paris XVIIIe"), and, after a name in capitals, in capitals too.
+/// ("Paris XVIIIe"), and, after a name in capitals, in capitals too. (A day
+/// after it still makes a name: taken for the place, the American "voters
+/// in Georgia Tuesday" would tag the country, not the state.)
 fn continues_a_name(next: &str, after_capitals: bool) -> bool {
     if !next.chars().next().is_some_and(char::is_uppercase) {
         return false;
@@ -719,6 +722,18 @@ const PLACE_WORDS: &[&str] = &[
     "Council",
 ];
 
+/// Days, which news puts right before a name ("On Monday Macron flew"):
+/// not another name before a surname.
+const WEEKDAYS: &[&str] = &[
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
 /// Capitalised words that precede a name at the start of a sentence or in
 /// a title-case headline ("In Paris", "Yesterday Putin said"), or qualify
 /// a place ("West London", "East Berlin"), without being another name
@@ -786,7 +801,8 @@ const FUNCTION_WORDS: &[&str] = &[
     "The",
     "A",
     "An",
-    // When: "Yesterday Putin said", "On Monday Macron...", "In March Erdogan..."
+    // When ("Yesterday Putin said", "In March Erdogan..."; weekdays are
+    // in WEEKDAYS)
     "Yesterday",
     "Today",
     "Tonight",
@@ -805,13 +821,6 @@ const FUNCTION_WORDS: &[&str] = &[
     "Already",
     "Again",
     "Once",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
     "January",
     "February",
     "March",
@@ -843,6 +852,7 @@ const FUNCTION_WORDS: &[&str] = &[
     "This",
     "Instead",
     "Separately",
+    // Qualifying a place: "West London", "Central Asia"
     "Northern",
     "Southern",
     "Eastern",

@@ -33,8 +33,10 @@ fn first_mention(hits: &[Hit], evidence: &[u32]) -> u32 {
 }
 
 /// Languages whose stories also use another language's names: Kazakh
-/// news writes foreign people and places as Russian does (Путин, Лондон).
-const LANGUAGE_FALLBACKS: &[(&str, &str)] = &[("kk", "ru")];
+/// news writes foreign people and places as Russian does (Путин, Лондон);
+/// Japanese writes many places in the Han characters Chinese does (日本,
+/// 東京), for a taxonomy without Japanese names of its own.
+const LANGUAGE_FALLBACKS: &[(&str, &str)] = &[("kk", "ru"), ("ja", "zh")];
 
 /// With no cue for any top-level topic, the subject model names the
 /// leading subject alone only from this many distinct words it knows...
@@ -553,11 +555,11 @@ impl Tagger {
 }
 
 /// The language a story without `language` is most likely in, from the
-/// script of its first letters beyond ASCII (the first 64 of each field
-/// that has any): Cyrillic read as Russian, Arabic as Arabic, Greek as
-/// Greek, Hebrew as Hebrew, Devanagari as Hindi, Thai as Thai, Hangul as
-/// Korean, Georgian and Armenian as themselves; Han as Chinese unless kana
-/// come among those letters too (Japanese writes both).
+/// script of the first letter beyond ASCII among the first 64 letters of
+/// each field that is not all ASCII: Cyrillic read as Russian, Arabic as
+/// Arabic, Greek as Greek, Hebrew as Hebrew, Devanagari as Hindi, Thai as
+/// Thai, Georgian and Armenian as themselves; Han as Chinese unless kana
+/// (Japanese) or Hangul (Korean) come among those letters too.
 fn script_language(fields: &[FieldText<'_>]) -> Option<&'static str> {
     let mut han = false;
     let letters = fields
@@ -567,7 +569,12 @@ fn script_language(fields: &[FieldText<'_>]) -> Option<&'static str> {
         .flat_map(|f| f.clean.chars().filter(|c| c.is_alphabetic()).take(64));
     for c in letters {
         let lang = match c {
-            '\u{3040}'..='\u{30ff}' => return Some("ja"),
+            // Kana and Hangul tell Japanese and Korean from Chinese, also
+            // after Han characters (a Korean headline's 美 or 北).
+            '\u{3040}'..='\u{30ff}' | '\u{ff66}'..='\u{ff9f}' => return Some("ja"),
+            '\u{1100}'..='\u{11ff}' | '\u{3130}'..='\u{318f}' | '\u{ac00}'..='\u{d7af}' => {
+                return Some("ko");
+            }
             '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' => {
                 han = true;
                 continue;
@@ -579,8 +586,7 @@ fn script_language(fields: &[FieldText<'_>]) -> Option<&'static str> {
             '\u{0590}'..='\u{05ff}' => "he",
             '\u{0900}'..='\u{097f}' => "hi",
             '\u{0e00}'..='\u{0e7f}' => "th",
-            '\u{1100}'..='\u{11ff}' | '\u{ac00}'..='\u{d7af}' => "ko",
-            '\u{10a0}'..='\u{10ff}' => "ka",
+            '\u{10a0}'..='\u{10ff}' | '\u{1c90}'..='\u{1cbf}' => "ka",
             '\u{0530}'..='\u{058f}' => "hy",
             _ => continue,
         };

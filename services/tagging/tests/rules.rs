@@ -737,6 +737,7 @@ concepts:
   - {id: place/russia, kind: place, name: Russia, names_in: {ja: [ロシア], hi: [रूस], he: [רוסיה]}}
   - {id: place/india, kind: place, name: India, names_in: {hi: [भारत]}}
   - {id: place/israel, kind: place, name: Israel, names_in: {he: [ישראל]}}
+  - {id: place/seoul, kind: place, name: Seoul, names_in: {ko: [서울]}}
 "#;
 
 #[test]
@@ -795,8 +796,12 @@ fn names_match_in_scripts_with_and_without_spaces() {
         let t = tagger.tag(&article(headline, body));
         assert_eq!(ids(&t), slugs, "{headline} without a language");
     }
-    for (headline, slug) in [("Σεισμός στην Κρήτη", "crete"), ("น้ำท่วมกรุงเทพ", "bangkok")]
-    {
+    // Hangul after a Han character (a Korean headline's 美) is still Korean.
+    for (headline, slug) in [
+        ("Σεισμός στην Κρήτη", "crete"),
+        ("น้ำท่วมกรุงเทพ", "bangkok"),
+        ("美 대표단 서울 도착", "seoul"),
+    ] {
         assert!(has(&tagger.tag(&article(headline, "")), slug), "{headline}");
     }
     let t = tagger.tag(&article_in("hi", "रूस", ""));

@@ -648,6 +648,26 @@ fn states_provinces_and_regions_have_their_country_and_a_shared_name_goes_by_con
 }
 
 #[test]
+fn japanese_stories_use_the_han_names_of_places() {
+    use newsfeed_tagging::Tagger;
+    let tagger = Tagger::new(Taxonomy::default_taxonomy().unwrap());
+    // With `language: ja` or without one (kana tell it from Chinese).
+    for language in [Some("ja"), None] {
+        assert_eq!(
+            tagged(
+                &tagger,
+                language,
+                "東京で地震",
+                "政府は被害を調べている。",
+                &["place"]
+            ),
+            ["japan", "tokyo"],
+            "{language:?}"
+        );
+    }
+}
+
+#[test]
 fn a_name_that_folds_to_nothing_is_refused() {
     // Tatweel and Arabic vowel marks count as letters, and folding drops them all.
     let src = "version: '1'\nbase_uri: https://x.example/t/\nconcepts:\n  - id: place/a\n    kind: place\n    name: Alpha\n    aliases: [\"\u{0640}\u{064e}\"]\n";

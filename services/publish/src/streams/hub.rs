@@ -174,7 +174,8 @@ impl Hub {
     /// Waits up to `within` for the tail to start; whether it runs. A
     /// client reconnecting while publish restarts waits rather than being
     /// turned away: a browser's `EventSource` answered with anything but
-    /// 200 never tries again.
+    /// 200 never tries again. (When the tail cannot start, every such
+    /// client waits the whole `within` for its 503.)
     pub async fn started(&self, within: Duration) -> bool {
         let give_up = tokio::time::Instant::now() + within;
         while !self.is_running() {

@@ -77,7 +77,8 @@ impl Streams {
             )
         };
         if let Some(p) = Position::parse(since) {
-            // Before the tail runs, the partitions are unknown; the stream then answers 503 anyway.
+            // The handlers ask only once the tail runs (`started`), so the
+            // partitions are known; were they not, the tail would decide.
             let known = self.hub.partitions().unwrap_or_default();
             return match p.unknown_partition(&known) {
                 Some(missing) if !known.is_empty() => Err(invalid(format!(

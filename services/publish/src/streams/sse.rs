@@ -28,7 +28,7 @@ pub(super) async fn stream(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     if !s.started().await {
-        return unavailable("the stream is starting").into_response();
+        return unavailable("the stream is not running (starting or stopping)").into_response();
     }
     let resume = headers.get("last-event-id").and_then(|v| v.to_str().ok());
     let (since, param) = match resume {

@@ -41,7 +41,7 @@ pub(super) async fn upgrade(
     ws: WebSocketUpgrade,
 ) -> Response {
     if !s.started().await {
-        return unavailable("the stream is starting").into_response();
+        return unavailable("the stream is not running (starting or stopping)").into_response();
     }
     let from_url = match s
         .start_at(query.get("since").map(String::as_str), "since")
