@@ -256,12 +256,9 @@ async fn known_series_are_exported_at_zero_from_the_start() {
             .await,
         1.0
     );
+    // Ready (its Kafka probe may miss once on a loaded machine: polled).
     for (svc, _) in SERVICES {
-        assert_eq!(
-            p.metric(svc, "newsfeed_ready").await,
-            1.0,
-            "{}",
-            svc.binary()
-        );
+        p.wait_for_metric(svc, "newsfeed_ready", 1.0, Duration::from_secs(30))
+            .await;
     }
 }
