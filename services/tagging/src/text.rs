@@ -414,7 +414,12 @@ impl Builder<'_> {
 
     fn entity(&mut self, i: usize) -> usize {
         let rest = &self.src[i..];
-        let Some(semi) = rest[..rest.len().min(12)].find(';') else {
+        // Bytes, not a string slice: the twelfth byte may fall inside a
+        // character ("&amp;Москва").
+        let Some(semi) = rest.as_bytes()[..rest.len().min(12)]
+            .iter()
+            .position(|&b| b == b';')
+        else {
             self.copy(i, i + 1);
             return i + 1;
         };
@@ -842,6 +847,9 @@ mod tests {
         let (_, _, text) = span_of(&f, "& Almaty");
         assert_eq!(text, "&amp; Almaty");
         assert!(!f.clean.contains("Russia"));
+        // An entity or an ampersand before letters of more than one byte.
+        let f = clean("<p>&amp;Москва &Москва &#1052;Қазақстан</p>", true);
+        assert_eq!(f.clean, " &Москва &Москва МҚазақстан ");
     }
 
     #[test]
