@@ -205,6 +205,7 @@ impl<'a> FieldText<'a> {
             markup,
             clean,
             runs,
+            no_gt_from: usize::MAX,
         };
         b.run();
         FieldText {
@@ -284,11 +285,31 @@ pub(crate) struct Span {
     bytes: (usize, usize),
 }
 
+/// Where `</name` starts in `hay`, the name in any ASCII case: read in
+/// place, so a body of many short scripts is read once, not copied once
+/// per script.
+fn closing_tag(hay: &str, name: &str) -> Option<usize> {
+    let bytes = hay.as_bytes();
+    let mut from = 0;
+    while let Some(p) = hay[from..].find("</") {
+        let at = from + p;
+        let word = bytes.get(at + 2..at + 2 + name.len());
+        if word.is_some_and(|w| w.eq_ignore_ascii_case(name.as_bytes())) {
+            return Some(at);
+        }
+        from = at + 2;
+    }
+    None
+}
+
 struct Builder<'a> {
     src: &'a str,
     markup: bool,
     clean: String,
     runs: Vec<Run>,
+    /// From this byte on, the source has no `>`: once a `<` found none,
+    /// no later one looks again (a body of a million `<` stays linear).
+    no_gt_from: usize,
 }
 
 impl Builder<'_> {
@@ -384,7 +405,13 @@ impl Builder<'_> {
             let end = rest.find("-->").map_or(self.src.len(), |e| i + e + 3);
             return end;
         }
-        let Some(close) = rest.find('>') else {
+        let close = if i >= self.no_gt_from {
+            None
+        } else {
+            rest.find('>')
+        };
+        let Some(close) = close else {
+            self.no_gt_from = self.no_gt_from.min(i);
             self.copy(i, i + 1);
             return i + 1;
         };
@@ -397,9 +424,7 @@ impl Builder<'_> {
         let mut end = i + close + 1;
         let is = |tag: &str| name.eq_ignore_ascii_case(tag);
         if (is("script") || is("style")) && !inner.starts_with('/') {
-            let closing = format!("</{}", name.to_ascii_lowercase());
-            let lower_rest = self.src[end..].to_ascii_lowercase();
-            end = lower_rest.find(&closing).map_or(self.src.len(), |p| {
+            end = closing_tag(&self.src[end..], name).map_or(self.src.len(), |p| {
                 let after = end + p;
                 self.src[after..]
                     .find('>')

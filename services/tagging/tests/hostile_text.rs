@@ -91,6 +91,18 @@ const PIECES: &[&str] = &[
     "Mr.",
     "Yesterday",
     "Supercalifragilisticexpialidocious",
+    // Lists of regions, which the tagger reads as a whole.
+    " Donetsk",
+    " Luhansk",
+    " and",
+    ", ",
+    " regions",
+    " les régions de Kharkiv et de Soumy",
+    " Челябинскую",
+    " и",
+    " Тюменскую",
+    " области",
+    " Жамбыл және Қызылорда облыстарынан",
 ];
 
 const LANGUAGES: &[Option<&str>] = &[
