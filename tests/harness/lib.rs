@@ -22,6 +22,7 @@ pub mod feed_server;
 pub mod otlp;
 pub mod prometheus;
 pub mod python;
+pub mod random;
 pub mod secrets;
 pub mod services;
 pub mod stories;

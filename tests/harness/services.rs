@@ -223,9 +223,14 @@ impl Service {
     /// Whether the process, since its last start, logged that its address
     /// was taken.
     fn lost_its_port(&self) -> bool {
+        self.logged_since(self.log_start, "Address already in use")
+    }
+
+    /// Whether the log after byte `since` contains `needle`.
+    fn logged_since(&self, since: u64, needle: &str) -> bool {
         std::fs::read(&self.log).is_ok_and(|bytes| {
-            let since = bytes.get(self.log_start as usize..).unwrap_or_default();
-            String::from_utf8_lossy(since).contains("Address already in use")
+            let after = bytes.get(since as usize..).unwrap_or_default();
+            String::from_utf8_lossy(after).contains(needle)
         })
     }
 
@@ -239,14 +244,7 @@ impl Service {
     /// lines if it does not.
     pub async fn wait_for_log(&self, needle: &str, since: u64, within: Duration) {
         let deadline = tokio::time::Instant::now() + within;
-        loop {
-            let logged = std::fs::read(&self.log).is_ok_and(|bytes| {
-                let after = bytes.get(since as usize..).unwrap_or_default();
-                String::from_utf8_lossy(after).contains(needle)
-            });
-            if logged {
-                return;
-            }
+        while !self.logged_since(since, needle) {
             assert!(
                 tokio::time::Instant::now() < deadline,
                 "{} never logged {needle:?}: {}",

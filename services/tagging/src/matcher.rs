@@ -571,7 +571,7 @@ fn capitalised_before(hay: &str, start: usize) -> Option<&str> {
     let prev = hay[..start].strip_suffix(' ').map(last_word).unwrap_or("");
     (prev.chars().next().is_some_and(char::is_uppercase)
         && !FUNCTION_WORDS.iter().any(|w| w.eq_ignore_ascii_case(prev))
-        && !WEEKDAYS.contains(&prev)
+        && !WEEKDAYS.iter().any(|w| w.eq_ignore_ascii_case(prev))
         && !ends_a_sentence(prev))
     .then_some(prev)
 }

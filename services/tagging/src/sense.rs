@@ -416,7 +416,8 @@ impl Sense {
         let Some(plurals) = &self.plurals else {
             return;
         };
-        let mut listed = ListedHits::new(hits);
+        // Made at the first list: most stories have none.
+        let mut listed: Option<ListedHits> = None;
         for (fi, field) in fields.iter().enumerate() {
             let text = field.clean.as_str();
             let field_no = u16::try_from(fi).unwrap_or(u16::MAX);
@@ -437,12 +438,15 @@ impl Sense {
                 if items.len() < 2 {
                     continue;
                 }
+                let listed = listed.get_or_insert_with(|| ListedHits::new(std::mem::take(hits)));
                 for (start, end) in items {
-                    self.read_as_region(text, field_no, (start, end), &mut listed);
+                    self.read_as_region(text, field_no, (start, end), listed);
                 }
             }
         }
-        listed.finish();
+        if let Some(listed) = listed {
+            *hits = listed.finish();
+        }
     }
 
     /// Reads the name at `start..end` of field `field`, an item of a list
@@ -452,7 +456,7 @@ impl Sense {
         text: &str,
         field: u16,
         (start, end): (usize, usize),
-        hits: &mut ListedHits<'_>,
+        hits: &mut ListedHits,
     ) {
         let item = text[start..end].to_lowercase();
         let named = SINGULAR_REGIONS
@@ -614,14 +618,14 @@ impl Sense {
 /// pass per item took four minutes on a 4 MB body of "Donetsk and Luhansk
 /// regions"). Hits the lists replace are marked and dropped at the end;
 /// the regions they add are kept in order beside them.
-struct ListedHits<'h> {
-    hits: &'h mut Vec<Hit>,
+struct ListedHits {
+    hits: Vec<Hit>,
     removed: Vec<bool>,
     added: Vec<Hit>,
 }
 
-impl<'h> ListedHits<'h> {
-    fn new(hits: &'h mut Vec<Hit>) -> Self {
+impl ListedHits {
+    fn new(mut hits: Vec<Hit>) -> Self {
         // The scan finds them in reading order; should that ever change,
         // sorting here changes nothing the tagger does not sort again.
         if !hits.is_sorted_by_key(|h| (h.field, h.start)) {
@@ -645,7 +649,7 @@ impl<'h> ListedHits<'h> {
 
     /// The name hits of `field` starting in `start..end`.
     fn names_in(&self, field: u16, start: usize, end: usize) -> impl Iterator<Item = &Hit> {
-        let found = Self::range(self.hits, field, start, end);
+        let found = Self::range(&self.hits, field, start, end);
         let added = Self::range(&self.added, field, start, end);
         self.hits[found.clone()]
             .iter()
@@ -658,7 +662,7 @@ impl<'h> ListedHits<'h> {
 
     /// Calls `f` with each name hit of `field` starting in `start..end`.
     fn for_names_in(&mut self, field: u16, start: usize, end: usize, mut f: impl FnMut(&mut Hit)) {
-        let found = Self::range(self.hits, field, start, end);
+        let found = Self::range(&self.hits, field, start, end);
         for i in found {
             if !self.removed[i] && matches!(self.hits[i].what, What::Name { .. }) {
                 f(&mut self.hits[i]);
@@ -674,7 +678,7 @@ impl<'h> ListedHits<'h> {
 
     /// Drops the name hits of `field` starting in `start..end` and adds `hit`.
     fn replace_names_in(&mut self, field: u16, start: usize, end: usize, hit: Hit) {
-        for i in Self::range(self.hits, field, start, end) {
+        for i in Self::range(&self.hits, field, start, end) {
             if matches!(self.hits[i].what, What::Name { .. }) {
                 self.removed[i] = true;
             }
@@ -688,9 +692,9 @@ impl<'h> ListedHits<'h> {
     }
 
     /// The hits as the lists left them: those not replaced, then those added.
-    fn finish(self) {
+    fn finish(self) -> Vec<Hit> {
         let ListedHits {
-            hits,
+            mut hits,
             removed,
             added,
         } = self;
@@ -700,6 +704,7 @@ impl<'h> ListedHits<'h> {
             !removed[i - 1]
         });
         hits.extend(added);
+        hits
     }
 }
 

@@ -8,6 +8,7 @@
 
 use newsfeed_model::{Article, Block, Body};
 use newsfeed_tagging::{Tagger, Taxonomy};
+use newsfeed_tests::random::Rng;
 
 /// Pieces stories are made of: names the default taxonomy knows, in the
 /// scripts and forms it reads, and characters that test the folding and
@@ -117,22 +118,9 @@ const LANGUAGES: &[Option<&str>] = &[
     Some("el"),
 ];
 
-/// xorshift64*: the same stories on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n
-    }
-
-    fn text(&mut self, pieces: usize) -> String {
-        (0..pieces)
-            .map(|_| PIECES[self.below(PIECES.len())])
-            .collect()
-    }
+/// `pieces` of [`PIECES`] at random, run together.
+fn text(rng: &mut Rng, pieces: usize) -> String {
+    (0..pieces).map(|_| *rng.pick(PIECES)).collect()
 }
 
 fn chars(value: &str, offset: usize, length: usize) -> String {
@@ -142,19 +130,19 @@ fn chars(value: &str, offset: usize, length: usize) -> String {
 #[test]
 fn random_text_in_every_script_is_tagged_and_its_evidence_points_right() {
     let tagger = Tagger::new(Taxonomy::default_taxonomy().unwrap());
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
     let mut evidence_checked = 0;
     for n in 0..6000 {
         let pieces = 1 + rng.below(8);
-        let headline = rng.text(pieces);
+        let headline = text(&mut rng, pieces);
         let pieces = rng.below(80);
-        let body = rng.text(pieces);
+        let body = text(&mut rng, pieces);
         let pieces = rng.below(6);
-        let description = rng.text(pieces);
+        let description = text(&mut rng, pieces);
         let html = rng.below(2) == 0;
         let article = Article {
             uri: Some(format!("urn:test:{n}")),
-            language: LANGUAGES[rng.below(LANGUAGES.len())].map(str::to_owned),
+            language: rng.pick(LANGUAGES).map(str::to_owned),
             headlines: vec![Block {
                 value: Some(headline),
                 ..Block::default()
