@@ -270,29 +270,45 @@ async fn top_prints_a_snapshot_of_the_pipeline() {
         p.svc_url(Svc::Enrich, ""),
         p.svc_url(Svc::Publish, ""),
     ];
-    let ctl = Ctl::new(&p.prefix);
-    let out = tokio::task::spawn_blocking(move || {
-        ctl.ok(&[
-            "top",
-            "--once",
-            "--ingest",
-            &urls[0],
-            "--enrich",
-            &urls[1],
-            "--publish",
-            &urls[2],
-        ])
-    })
-    .await
-    .unwrap();
-    let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 5, "{out}");
-    for (line, name) in lines[2..].iter().zip(["ingest", "enrich", "publish"]) {
-        let c = cols(line);
-        assert_eq!(&c[..2], [name, "ready"], "{out}");
-        // Stories have passed: an end-to-end p50 is known since the start.
-        if name != "ingest" {
-            assert_ne!(c[5], "-", "{out}");
+    // Read until it holds (the services' gauges and histograms are
+    // updated just after the story passes), at most 15 s.
+    let all_ready = |out: &str| {
+        let lines: Vec<&str> = out.lines().collect();
+        lines.len() == 5
+            && lines[2..]
+                .iter()
+                .zip(["ingest", "enrich", "publish"])
+                .all(|(line, name)| {
+                    let c = cols(line);
+                    // Stories have passed: an end-to-end p50 is known since the start.
+                    c.len() > 5 && c[..2] == [name, "ready"] && (name == "ingest" || c[5] != "-")
+                })
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let ctl = Ctl::new(&p.prefix);
+        let urls = urls.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            ctl.ok(&[
+                "top",
+                "--once",
+                "--ingest",
+                &urls[0],
+                "--enrich",
+                &urls[1],
+                "--publish",
+                &urls[2],
+            ])
+        })
+        .await
+        .unwrap();
+        if all_ready(&out) {
+            break;
         }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not every service ready with its end-to-end p50 within 15 s:\n{out}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }

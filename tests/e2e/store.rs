@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use newsfeed_tests::sse::Sse;
 use newsfeed_tests::stories::{kazakhstan_unrest, uri};
 use newsfeed_tests::{Pipeline, Svc};
 use reqwest::StatusCode;
@@ -123,11 +124,23 @@ async fn retention_and_expires_take_stories_out_of_lists_but_not_out_of_reach() 
 
     // A stream replaying from the start of the topic follows the same rule:
     // the current story is replayed, the old and the expired ones are not.
+    // It waits until publish's live tail has passed `current` (a live
+    // stream open beside it shows it), and so the two stories posted
+    // before it: they are then part of the replay, not of the live events.
+    let watch = p
+        .http
+        .get(p.publish_url("/v1/stream"))
+        .send()
+        .await
+        .expect("GET /v1/stream");
+    assert_eq!(watch.status(), StatusCode::OK);
+    let mut watch = Sse::new(watch);
     let current = uri("current");
     let mut doc = kazakhstan_unrest(&current, 1);
     doc["versionCreated"] = json!(Utc::now().to_rfc3339());
     assert_eq!(p.post_article(&doc).await.0, StatusCode::ACCEPTED);
-    p.wait_for_article(&current, WITHIN, |_| true).await;
+    watch.expect(&current, WITHIN).await;
+    drop(watch);
     let res = p
         .http
         .get(p.publish_url("/v1/stream"))
@@ -141,15 +154,9 @@ async fn retention_and_expires_take_stories_out_of_lists_but_not_out_of_reach() 
         p.post_article(&kazakhstan_unrest(&fresh, 1)).await.0,
         StatusCode::ACCEPTED
     );
-    let mut text = String::new();
-    let mut body = res.bytes_stream();
-    let until = tokio::time::Instant::now() + WITHIN;
-    while !text.contains(fresh.as_str()) {
-        match tokio::time::timeout_at(until, futures::StreamExt::next(&mut body)).await {
-            Ok(Some(Ok(chunk))) => text.push_str(&String::from_utf8_lossy(&chunk)),
-            other => panic!("the stream ended early ({other:?}): {text:?}"),
-        }
-    }
+    let mut sse = Sse::new(res);
+    sse.expect(&fresh, WITHIN).await;
+    let text = sse.text;
     assert!(
         text.contains(current.as_str()),
         "current not replayed: {text:?}"

@@ -11,6 +11,7 @@
 use std::time::Duration;
 
 use newsfeed_tests::browser::Browser;
+use newsfeed_tests::sse::{Sse, Stopped};
 use newsfeed_tests::stories::{kazakhstan_unrest, russia_grain, uri};
 use newsfeed_tests::{Pipeline, Svc};
 use reqwest::StatusCode;
@@ -165,19 +166,6 @@ async fn a_browser_websocket_resumes_from_its_last_id() {
     assert!(pos("article.published", &ids[0]) < pos("article.updated", &ids[0]));
 }
 
-/// Reads an SSE body until it ends or `within` passes; true if it ended.
-async fn read_sse(res: reqwest::Response, within: Duration, text: &mut String) -> bool {
-    let mut body = res.bytes_stream();
-    let until = tokio::time::Instant::now() + within;
-    loop {
-        match tokio::time::timeout_at(until, futures::StreamExt::next(&mut body)).await {
-            Ok(Some(Ok(chunk))) => text.push_str(&String::from_utf8_lossy(&chunk)),
-            Ok(None | Some(Err(_))) => return true,
-            Err(_) => return false,
-        }
-    }
-}
-
 /// Publish's catch-up limit is set to nothing, so every resume's catch-up
 /// fails: a real timeout on the real topic. The stories the client missed
 /// must then not be skipped by handing it the live events: its stream ends,
@@ -203,9 +191,9 @@ async fn a_resume_whose_catch_up_fails_ends_the_stream_instead_of_skipping() {
         .await
         .unwrap();
     assert_eq!(watch.status(), StatusCode::OK);
-    let mut watch = watch.bytes_stream();
+    let mut watch = Sse::new(watch);
     post(&p, &kazakhstan_unrest(&ids[0], 1)).await;
-    read_until(&mut watch, &ids[0], &mut String::new()).await;
+    watch.expect(&ids[0], WITHIN).await;
     drop(watch);
     // The client's last id is the start of the topic: ids[0] is what it missed.
     let last_id = "0:0,1:0,2:0";
@@ -221,10 +209,11 @@ async fn a_resume_whose_catch_up_fails_ends_the_stream_instead_of_skipping() {
     // A live story arrives while the client is connected.
     post(&p, &kazakhstan_unrest(&ids[1], 1)).await;
     p.wait_for_article(&ids[1], WITHIN, |_| true).await;
-    let mut text = String::new();
-    let ended = read_sse(res, Duration::from_secs(5), &mut text).await;
+    let mut sse = Sse::new(res);
+    let stopped = sse.read_until(Duration::from_secs(5), |_| false).await;
+    let text = sse.text;
     assert!(
-        ended,
+        matches!(stopped, Err(Stopped::Ended | Stopped::Failed(_))),
         "the stream stayed open after a failed catch-up: {text:?}"
     );
     assert!(
@@ -257,8 +246,9 @@ async fn a_resume_whose_catch_up_fails_ends_the_stream_instead_of_skipping() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     post(&p, &kazakhstan_unrest(&ids[2], 1)).await;
-    let mut text = String::new();
-    read_until(&mut res.bytes_stream(), &ids[2], &mut text).await;
+    let mut sse = Sse::new(res);
+    sse.expect(&ids[2], WITHIN).await;
+    let text = sse.text;
     let field = |id: &str| format!("\"uri\":\"{id}\"");
     let at = |id: &str| {
         text.find(&field(id))
@@ -273,24 +263,6 @@ async fn a_resume_whose_catch_up_fails_ends_the_stream_instead_of_skipping() {
     );
     for id in &ids {
         assert_eq!(text.matches(&field(id)).count(), 1, "{id} once: {text:?}");
-    }
-}
-
-/// Reads an SSE body into `text` until it holds `needle`; panics if the
-/// stream ends or a minute passes first.
-async fn read_until<B: AsRef<[u8]>>(
-    body: &mut (impl futures::Stream<Item = reqwest::Result<B>> + Unpin),
-    needle: &str,
-    text: &mut String,
-) {
-    let until = tokio::time::Instant::now() + WITHIN;
-    while !text.contains(needle) {
-        match tokio::time::timeout_at(until, futures::StreamExt::next(body)).await {
-            Ok(Some(Ok(chunk))) => text.push_str(&String::from_utf8_lossy(chunk.as_ref())),
-            Ok(Some(Err(e))) => panic!("the stream failed before {needle} ({e}): {text:?}"),
-            Ok(None) => panic!("the stream ended before {needle}: {text:?}"),
-            Err(_) => panic!("no {needle} within {WITHIN:?}: {text:?}"),
-        }
     }
 }
 
@@ -315,18 +287,14 @@ async fn idle_streams_get_heartbeats_and_a_reconnect_hint() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["content-type"], "text/event-stream");
-    let mut body = res.bytes_stream();
-    let mut text = String::new();
+    let mut sse = Sse::new(res);
     // Four heartbeats at 200 ms take 0.8 s; 10 s allows for a loaded
     // machine, and is still far less than four of the default 15 s.
-    let until = tokio::time::Instant::now() + Duration::from_secs(10);
-    while text.matches(": heartbeat\n").count() < 4 {
-        match tokio::time::timeout_at(until, futures::StreamExt::next(&mut body)).await {
-            Ok(Some(Ok(chunk))) => text.push_str(&String::from_utf8_lossy(&chunk)),
-            other => panic!("fewer than four heartbeats ({other:?}): {text:?}"),
-        }
+    let four = |t: &str| t.matches(": heartbeat\n").count() >= 4;
+    if let Err(why) = sse.read_until(Duration::from_secs(10), four).await {
+        panic!("fewer than four heartbeats ({why:?}): {:?}", sse.text);
     }
-    assert!(text.contains("retry:"), "{text:?}");
+    assert!(sse.text.contains("retry:"), "{:?}", sse.text);
 }
 
 /// A client arriving while publish starts (a browser reconnecting at once

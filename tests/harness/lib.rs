@@ -13,6 +13,7 @@
 //! - [`prometheus`] — a real Prometheus server with the shipped rules, and its API.
 //! - [`secrets`] — a secrets key file per pipeline.
 //! - [`topics`] — reading topics back as records, as a downstream consumer would.
+//! - [`sse`] — reading publish's event streams until what a test waits for arrives.
 
 pub mod broker;
 pub mod browser;
@@ -25,6 +26,7 @@ pub mod python;
 pub mod random;
 pub mod secrets;
 pub mod services;
+pub mod sse;
 pub mod stories;
 pub mod topics;
 pub mod webhook_receiver;
