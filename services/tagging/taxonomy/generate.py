@@ -51,7 +51,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-03.49"
+VERSION = "2026-12-04.50"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -357,14 +357,57 @@ DE_PLURALS = {
 
 
 def de_forms(name):
-    """A German name and its genitive in -s ("Österreichs", "Berlins"): one
-    word not ending in -e, -ei, -s, -x, -z or -ß (the feminine names, die
-    Schweiz, die Türkei, die Ukraine, take none)."""
+    """A German name and its other forms: one word, its genitive in -s
+    ("Österreichs", "Berlins") unless it ends in -e, -ei, -s, -x, -z or -ß
+    (the feminine names, die Schweiz, die Türkei, die Ukraine, take none);
+    a name that opens with adjectives, the forms after an article, as the
+    news writes it ("der Nahe Osten", "des Nahen Ostens", "der
+    Europäischen Zentralbank": `de_declined`)."""
     if name in DE_PLURALS:
         return [name, *DE_PLURALS[name]]
-    if " " in name or name.endswith(("e", "ei", "s", "x", "z", "ß")):
+    if " " in name:
+        return [name, *de_declined(name)]
+    if name.endswith(("e", "ei", "s", "x", "z", "ß")):
         return [name]
     return [name, name + "s"]
+
+
+# A capitalised German adjective in -e, -er or -es: by its suffix, or one of
+# the short ones names use ("Naher Osten", "Rotes Meer").
+DE_ADJECTIVE = re.compile(
+    r"(?:[A-ZÄÖÜ][a-zäöüß]*(?:isch|ig|lich|al|eint|igt)"
+    r"|Nah|Fern|Neu|Rot|Schwarz|Tot|Gelb|Weiß|Groß|Klein|Mittler|Hoh)(?:e|er|es)"
+)
+
+
+def de_declined(name):
+    """The forms of a German name that opens with capitalised adjectives
+    before its noun ("Internationales Olympisches Komitee", "Naher Osten",
+    "Vereinigte Arabische Emirate") after a definite article: the
+    adjectives in -e and in -en, and the noun of a masculine or neuter name
+    in the genitive (-s) or of a plural one in the dative (-n). Empty for
+    any other name. An adjective of a city in -er does not decline
+    ("Schanghaier"), nor does a name whose second word is not a noun."""
+    words = name.split(" ")
+    lead = 0
+    while lead + 1 < len(words) and DE_ADJECTIVE.fullmatch(words[lead]):
+        lead += 1
+    if lead == 0 or not words[lead][:1].isupper():
+        return []
+    stems = [re.sub(r"(er|es|e)$", "", w) for w in words[:lead]]
+    ending = re.search(r"(er|es|e)$", words[0]).group(1)
+    noun, rest = words[lead], words[lead + 1:]
+    out = []
+    for adj in ("e", "en"):
+        out.append(" ".join([*(st + adj for st in stems), noun, *rest]))
+    inflected = []
+    if ending in ("er", "es") and not noun.endswith(("s", "x", "z", "ß")):
+        inflected.append(noun + "s")
+    if ending == "e" and noun.endswith("e"):
+        inflected.append(noun + "n")
+    for n in inflected:
+        out.append(" ".join([*(st + "en" for st in stems), n, *rest]))
+    return [f for f in out if f != name]
 
 
 # Simplified to traditional characters, as Taiwan and Hong Kong write them

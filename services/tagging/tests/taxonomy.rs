@@ -14,7 +14,7 @@ fn errors(source: &str) -> Vec<String> {
 #[test]
 fn the_default_taxonomy_has_every_un_member_and_observer() {
     let t = Taxonomy::default_taxonomy().unwrap();
-    assert_eq!(t.version(), "2026-12-03.49");
+    assert_eq!(t.version(), "2026-12-04.50");
     let countries = t
         .concepts()
         .filter(|c| {
@@ -664,6 +664,47 @@ fn japanese_stories_use_the_han_names_of_places() {
             ["japan", "tokyo"],
             "{language:?}"
         );
+    }
+}
+
+#[test]
+fn german_names_that_open_with_an_adjective_are_found_in_every_case() {
+    use newsfeed_tagging::Tagger;
+    let tagger = Tagger::new(Taxonomy::default_taxonomy().unwrap());
+    // After an article the adjective takes -e or -en, and a masculine or
+    // neuter noun its genitive -s.
+    let cases = [
+        (
+            "Die Inflation liegt unter dem Ziel der Europäischen Zentralbank.",
+            "european-central-bank",
+        ),
+        (
+            "Die Prognose des Internationalen Währungsfonds fällt schwächer aus.",
+            "imf",
+        ),
+        (
+            "Ein Sprecher des Internationalen Olympischen Komitees widersprach.",
+            "ioc",
+        ),
+        (
+            "Der Gipfel der Afrikanischen Union endete ohne Einigung.",
+            "african-union",
+        ),
+        (
+            "Die Wirtschaft des Vereinigten Königreichs wächst langsamer.",
+            "united-kingdom",
+        ),
+        ("Der Nahe Osten bleibt ein Brennpunkt.", "middle-east"),
+    ];
+    for (body, id) in cases {
+        let ids = tagged(
+            &tagger,
+            Some("de"),
+            "Meldung",
+            body,
+            &["place", "region", "org"],
+        );
+        assert!(ids.iter().any(|i| i == id), "{body}: {ids:?}");
     }
 }
 
