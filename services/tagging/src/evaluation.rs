@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 145] = [
+const TUNING_SET: [(&str, &str); 147] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -601,6 +601,14 @@ const TUNING_SET: [(&str, &str); 145] = [
     (
         "tuning/blind30-brief.yaml",
         include_str!("../eval/tuning/blind30-brief.yaml"),
+    ),
+    (
+        "tuning/blind31-bbc.yaml",
+        include_str!("../eval/tuning/blind31-bbc.yaml"),
+    ),
+    (
+        "tuning/blind31-mixed.yaml",
+        include_str!("../eval/tuning/blind31-mixed.yaml"),
     ),
 ];
 
