@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::{ConceptKind, Tagger, Taxonomy};
 
 /// The labelled stories shipped with the crate: the tuning part.
-const TUNING_SET: [(&str, &str); 147] = [
+const TUNING_SET: [(&str, &str); 149] = [
     ("stories.yaml", include_str!("../eval/stories.yaml")),
     (
         "tuning/topics.yaml",
@@ -609,6 +609,14 @@ const TUNING_SET: [(&str, &str); 147] = [
     (
         "tuning/blind31-mixed.yaml",
         include_str!("../eval/tuning/blind31-mixed.yaml"),
+    ),
+    (
+        "tuning/blind32-europe.yaml",
+        include_str!("../eval/tuning/blind32-europe.yaml"),
+    ),
+    (
+        "tuning/blind32-world.yaml",
+        include_str!("../eval/tuning/blind32-world.yaml"),
     ),
 ];
 

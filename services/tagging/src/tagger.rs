@@ -179,7 +179,7 @@ impl Tagger {
         &self.taxonomy
     }
 
-    /// Engine and taxonomy version, e.g. `newsfeed-tagging/0.1.0 taxonomy/2026-12-04.50`.
+    /// Engine and taxonomy version, e.g. `newsfeed-tagging/0.1.0 taxonomy/2026-12-04.51`.
     pub fn creator(&self) -> String {
         self.creator.clone()
     }

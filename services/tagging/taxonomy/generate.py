@@ -51,7 +51,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 IPTC = REPO.parent / "shared/specs/iptc-mediatopic/mediatopic-en-GB-2019-04-06.json"
 OUT = HERE / "default.yaml"
-VERSION = "2026-12-04.50"
+VERSION = "2026-12-04.51"
 BASE_URI = "https://newsfeed.example/taxonomy/"
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 LANGS = ["ru", "kk", "fr", "de", "es", "ar", "zh"]
@@ -285,6 +285,7 @@ def ru_demonym_forms(word):
 KK_BACK = set("аоұыя")
 KK_FRONT = set("әөүіеэи")
 KK_VOICELESS = set("кқпстфхцчшщ")
+KK_DEVOICED = set("бвгд")
 
 
 def kk_forms(name):
@@ -300,8 +301,14 @@ def kk_forms(name):
     vowels = [ch for ch in low if ch in KK_BACK | KK_FRONT]
     back = not vowels or vowels[-1] in KK_BACK
     last = low[-1:]
+    voiceless_suffixes = ["та", "тың", "қа", "ты", "тан", "пен", "тағы"] if back else ["те", "тің", "ке", "ті", "тен", "пен", "тегі"]
     if last in KK_BACK | KK_FRONT:
         suffixes = ["да", "ның", "ға", "ны", "дан", "мен", "дағы"] if back else ["де", "нің", "ге", "ні", "ден", "мен", "дегі"]
+    elif last in KK_DEVOICED:
+        # A borrowed name's final б, в, г, д is said, and suffixed, as
+        # voiceless (Самарқандқа, Мадридте, Белградтың); the voiced
+        # endings are kept beside them, as some writers use them.
+        suffixes = voiceless_suffixes + (["да", "дың", "ға", "ды", "дан", "мен", "дағы"] if back else ["де", "дің", "ге", "ді", "ден", "мен", "дегі"])
     elif last in KK_VOICELESS:
         suffixes = ["та", "тың", "қа", "ты", "тан", "пен", "тағы"] if back else ["те", "тің", "ке", "ті", "тен", "пен", "тегі"]
     elif last in "мнң":
@@ -709,6 +716,22 @@ KIND_WORDS = {"State": "State", "Province": "Province", "Territory": "Territory"
               "Prefecture": "Prefecture", "Capital territory": "Territory", "Special region": "Region"}
 
 
+def iso_local_names(iso):
+    """The names news uses for a division from its ISO 3166-2 name in the
+    local language: inverted forms put right ("Navarra, Comunidad Foral de"
+    is "Comunidad Foral de Navarra", and "Navarra" alone; "Valenciana,
+    Comunidad" only "Comunidad Valenciana"), and both names of a bilingual
+    one ("Catalunya [Cataluña]")."""
+    if "[" in iso:
+        first, second = iso.split("[", 1)
+        return [first.strip(), second.rstrip("]").strip()]
+    if ", " in iso:
+        head, kind = iso.split(", ", 1)
+        bare = [head] if kind.endswith((" de", " del", " de la")) else []
+        return bare + [f"{kind} {head}"]
+    return [iso]
+
+
 def division_translations(name):
     """A division's ISO 3166-2 name in the other languages (pycountry's
     gettext catalogues; Kazakh news uses the Russian names)."""
@@ -822,8 +845,9 @@ def add_divisions(concepts, iso):
         local = {"DE": "de", "AT": "de", "FR": "fr", "ES": "es"}.get(d.country_code)
         if d.name != name and d.country_code in ("IN", "MX", "BR") and fold(d.name) not in taken:
             concept.setdefault("aliases", []).append(d.name)
-        elif local and d.name != name and "," not in d.name and "[" not in d.name:
-            names.setdefault(local, []).insert(0, d.name)
+        elif local and d.name != name:
+            own = [n for n in iso_local_names(d.name) if n != name and fold(n) not in taken]
+            names[local] = own + names.get(local, [])
         if d.code in spec.get("demonyms", {}):
             concept["inflections"] = spec["demonyms"][d.code]
         if names:

@@ -34,7 +34,7 @@ fn enrich_files_tags_by_kind_and_keeps_the_newsrooms_entries() {
     let mut a = story();
     let e = tagger.enrich(&mut a);
     assert_eq!(e.engine.as_deref(), Some(ENGINE));
-    assert_eq!(e.taxonomy_version.as_deref(), Some("2026-12-04.50"));
+    assert_eq!(e.taxonomy_version.as_deref(), Some("2026-12-04.51"));
     assert!(e.enriched_at.is_none());
     assert_eq!(a.subjects[0].name.as_deref(), Some("Editor's pick"));
     let subject_uris: Vec<_> = a.subjects.iter().filter_map(|s| s.uri.as_deref()).collect();
@@ -45,7 +45,7 @@ fn enrich_files_tags_by_kind_and_keeps_the_newsrooms_entries() {
     assert!(
         tagger
             .creator()
-            .starts_with("newsfeed-tagging/0.1.0 taxonomy/2026-12-04.50")
+            .starts_with("newsfeed-tagging/0.1.0 taxonomy/2026-12-04.51")
     );
     // The newsroom's place, without a uri, already names Kazakhstan: not added twice.
     assert_eq!(

@@ -14,7 +14,7 @@ fn errors(source: &str) -> Vec<String> {
 #[test]
 fn the_default_taxonomy_has_every_un_member_and_observer() {
     let t = Taxonomy::default_taxonomy().unwrap();
-    assert_eq!(t.version(), "2026-12-04.50");
+    assert_eq!(t.version(), "2026-12-04.51");
     let countries = t
         .concepts()
         .filter(|c| {
@@ -703,6 +703,47 @@ fn german_names_that_open_with_an_adjective_are_found_in_every_case() {
             "Meldung",
             body,
             &["place", "region", "org"],
+        );
+        assert!(ids.iter().any(|i| i == id), "{body}: {ids:?}");
+    }
+}
+
+#[test]
+fn borrowed_names_take_kazakh_suffixes_and_divisions_their_local_names() {
+    use newsfeed_tagging::Tagger;
+    let tagger = Tagger::new(Taxonomy::default_taxonomy().unwrap());
+    // Kazakh says and suffixes a borrowed name's final д, б, г, в as
+    // voiceless (Самарқандқа, Мадридте); Spain's communities go by their
+    // ISO names put right ("Navarra, Comunidad Foral de"); and names CLDR
+    // lacks are curated.
+    let cases = [
+        (
+            "kk",
+            "Президент ертең Самарқандқа сапармен барады.",
+            "samarkand",
+        ),
+        ("kk", "Кездесу Мадридте өтті.", "madrid"),
+        ("es", "Las lluvias afectan a Navarra.", "navarre"),
+        (
+            "es",
+            "La Comunidad Foral de Navarra aprobó el plan.",
+            "navarre",
+        ),
+        ("es", "El ACNUR pidió corredores humanitarios.", "unhcr"),
+        ("fr", "Le gouvernement siège à Port-Soudan.", "port-sudan"),
+        (
+            "fr",
+            "Le pape Léon XIV est attendu au Cameroun.",
+            "pope-leo-xiv",
+        ),
+    ];
+    for (language, body, id) in cases {
+        let ids = tagged(
+            &tagger,
+            Some(language),
+            "—",
+            body,
+            &["place", "org", "person"],
         );
         assert!(ids.iter().any(|i| i == id), "{body}: {ids:?}");
     }
