@@ -301,23 +301,24 @@ def kk_forms(name):
     vowels = [ch for ch in low if ch in KK_BACK | KK_FRONT]
     back = not vowels or vowels[-1] in KK_BACK
     last = low[-1:]
-    voiceless_suffixes = ["та", "тың", "қа", "ты", "тан", "пен", "тағы"] if back else ["те", "тің", "ке", "ті", "тен", "пен", "тегі"]
+    voiceless = ["та", "тың", "қа", "ты", "тан", "пен", "тағы"] if back else ["те", "тің", "ке", "ті", "тен", "пен", "тегі"]
+    # й, у, р, л and the other voiced consonants: Ресейдің, Мәскеуді.
+    voiced = ["да", "дың", "ға", "ды", "дан", "мен", "дағы"] if back else ["де", "дің", "ге", "ді", "ден", "мен", "дегі"]
     if last in KK_BACK | KK_FRONT:
         suffixes = ["да", "ның", "ға", "ны", "дан", "мен", "дағы"] if back else ["де", "нің", "ге", "ні", "ден", "мен", "дегі"]
     elif last in KK_DEVOICED:
         # A borrowed name's final б, в, г, д is said, and suffixed, as
         # voiceless (Самарқандқа, Мадридте, Белградтың); the voiced
         # endings are kept beside them, as some writers use them.
-        suffixes = voiceless_suffixes + (["да", "дың", "ға", "ды", "дан", "мен", "дағы"] if back else ["де", "дің", "ге", "ді", "ден", "мен", "дегі"])
+        suffixes = voiceless + voiced
     elif last in KK_VOICELESS:
-        suffixes = ["та", "тың", "қа", "ты", "тан", "пен", "тағы"] if back else ["те", "тің", "ке", "ті", "тен", "пен", "тегі"]
+        suffixes = voiceless
     elif last in "мнң":
         suffixes = ["да", "ның", "ға", "ды", "нан", "мен", "дағы"] if back else ["де", "нің", "ге", "ді", "нен", "мен", "дегі"]
     elif last in "зж":
         suffixes = ["да", "дың", "ға", "ды", "дан", "бен", "дағы"] if back else ["де", "дің", "ге", "ді", "ден", "бен", "дегі"]
     else:
-        # й, у, р, л and the other voiced consonants: Ресейдің, Мәскеуді.
-        suffixes = ["да", "дың", "ға", "ды", "дан", "мен", "дағы"] if back else ["де", "дің", "ге", "ді", "ден", "мен", "дегі"]
+        suffixes = voiced
     words = name.split(" ")
     return [name] + [" ".join(words[:-1] + [words[-1] + s]) for s in suffixes if " " not in s]
 
@@ -847,7 +848,8 @@ def add_divisions(concepts, iso):
             concept.setdefault("aliases", []).append(d.name)
         elif local and d.name != name:
             own = [n for n in iso_local_names(d.name) if n != name and fold(n) not in taken]
-            names[local] = own + names.get(local, [])
+            if own:
+                names[local] = unique(own + names.get(local, []))
         if d.code in spec.get("demonyms", {}):
             concept["inflections"] = spec["demonyms"][d.code]
         if names:

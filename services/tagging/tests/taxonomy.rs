@@ -697,14 +697,7 @@ fn german_names_that_open_with_an_adjective_are_found_in_every_case() {
         ("Der Nahe Osten bleibt ein Brennpunkt.", "middle-east"),
     ];
     for (body, id) in cases {
-        let ids = tagged(
-            &tagger,
-            Some("de"),
-            "Meldung",
-            body,
-            &["place", "region", "org"],
-        );
-        assert!(ids.iter().any(|i| i == id), "{body}: {ids:?}");
+        assert_tagged(&tagger, "de", body, id);
     }
 }
 
@@ -738,15 +731,21 @@ fn borrowed_names_take_kazakh_suffixes_and_divisions_their_local_names() {
         ),
     ];
     for (language, body, id) in cases {
-        let ids = tagged(
-            &tagger,
-            Some(language),
-            "—",
-            body,
-            &["place", "org", "person"],
-        );
-        assert!(ids.iter().any(|i| i == id), "{body}: {ids:?}");
+        assert_tagged(&tagger, language, body, id);
     }
+}
+
+/// Asserts that a story of `body` alone, in `language`, is tagged with the
+/// place, region, organisation or person `id`.
+fn assert_tagged(tagger: &newsfeed_tagging::Tagger, language: &str, body: &str, id: &str) {
+    let ids = tagged(
+        tagger,
+        Some(language),
+        "—",
+        body,
+        &["place", "region", "org", "person"],
+    );
+    assert!(ids.iter().any(|i| i == id), "{body}: {ids:?}");
 }
 
 #[test]
